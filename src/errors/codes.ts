@@ -1,0 +1,35 @@
+/**
+ * Every error code tlsql returns, with the RDS wire code's HTTP status and a one-line
+ * "how to solve" used by docs/errors.md (a test keeps the two in step).
+ */
+export const errorCodes = {
+  // RDS faults (wire codes as the RDS Query API sends them)
+  DBInstanceNotFound: { status: 404, solve: 'Check the identifier with `tlsql describe-db-instances`.' },
+  DBInstanceAlreadyExists: { status: 400, solve: 'Choose another --db-instance-identifier or delete the existing instance.' },
+  InvalidDBInstanceState: { status: 400, solve: 'Wait until the instance is `available` (or `stopped` for start) and retry.' },
+  CertificateNotFound: { status: 404, solve: 'List valid identifiers with `tlsql describe-certificates`.' },
+  DBParameterGroupNotFound: { status: 404, solve: 'List groups with `tlsql describe-db-parameter-groups`.' },
+  DBParameterGroupAlreadyExists: { status: 400, solve: 'Choose another parameter group name.' },
+  InvalidDBParameterGroupState: { status: 400, solve: 'Detach the parameter group from its instances first.' },
+  InvalidParameterValue: { status: 400, solve: 'Fix the named parameter; the message says what is allowed.' },
+  InvalidParameterCombination: { status: 400, solve: 'Remove one of the conflicting parameters.' },
+  MissingParameter: { status: 400, solve: 'Add the named required parameter.' },
+  InvalidAction: { status: 400, solve: 'Check the action name; docs list the supported actions.' },
+  StorageQuotaExceeded: { status: 400, solve: 'Free ports or delete instances before creating more.' },
+  // Authentication (SigV4)
+  MissingAuthenticationToken: { status: 403, solve: 'Sign the request with SigV4 (use the SDK or `tlsql` CLI).' },
+  IncompleteSignature: { status: 403, solve: 'The Authorization header is malformed; let the SDK sign requests.' },
+  InvalidClientTokenId: { status: 403, solve: 'Use an access key created by `tlsql init` (see `tlsql credentials`).' },
+  SignatureDoesNotMatch: { status: 403, solve: 'Check the secret key and region (`tlsql credentials`).' },
+  RequestExpired: { status: 403, solve: 'Synchronise the client clock; signatures are valid for 5 minutes.' },
+  // HTTP-level
+  RequestEntityTooLarge: { status: 413, solve: 'Requests are limited in size; send fewer parameters.' },
+  // tlsql-specific
+  PortInUse: { status: 400, solve: 'Choose a free --port or stop what listens on it.' },
+  EngineNotInstalled: { status: 400, solve: 'Install MariaDB: `apt-get install mariadb-server mariadb-client` (or run scripts/setup).' },
+  ServerNotRunning: { status: 503, solve: 'Start the service with `tlsql server` (or scripts/setup).' },
+  ConfigInvalid: { status: 400, solve: 'Fix the named configuration key.' },
+  InternalFailure: { status: 500, solve: 'An unexpected error; the server log has the detail under the request id.' },
+} as const satisfies Record<string, { status: number; solve: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
