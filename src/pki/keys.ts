@@ -12,6 +12,9 @@ export const pkiCrypto: Crypto = webcrypto as unknown as Crypto;
 
 /** A WebCrypto key pair (the global CryptoKeyPair type is DOM-only). */
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
+/** WebCrypto provider and key types from Node's own typings (the global names are DOM-only). */
+export type Crypto = webcrypto.Crypto;
+export type CryptoKey = webcrypto.CryptoKey;
 
 type KeyAlgorithmParams = webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams;
 type ImportParams = webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;

@@ -1,6 +1,6 @@
 import * as x509 from './x509.js';
 import type { KeyType, SignatureHash } from './families.js';
-import { pkiCrypto, signingAlgorithm } from './keys.js';
+import { pkiCrypto, signingAlgorithm, type Crypto, type CryptoKey } from './keys.js';
 import { randomSerialHex, type CertificateProfile } from './profiles.js';
 
 /**
