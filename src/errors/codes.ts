@@ -15,6 +15,7 @@ export const errorCodes = {
   InvalidParameterCombination: { status: 400, solve: 'Remove one of the conflicting parameters.' },
   MissingParameter: { status: 400, solve: 'Add the named required parameter.' },
   InvalidAction: { status: 400, solve: 'Check the action name; docs list the supported actions.' },
+  MissingAction: { status: 400, solve: 'Send an Action parameter (the SDKs and the AWS CLI always do).' },
   StorageQuotaExceeded: { status: 400, solve: 'Free ports or delete instances before creating more.' },
   // Authentication (SigV4)
   MissingAuthenticationToken: { status: 403, solve: 'Sign the request with SigV4 (use the SDK or `tlsql` CLI).' },

@@ -1,0 +1,28 @@
+import { writeDbInstance } from '../shapes.js';
+import { defineAction, readTags } from './action.js';
+
+/**
+ * CreateDBInstance. Required: DBInstanceIdentifier and Engine. RDS also requires DBInstanceClass;
+ * tlsql does not, because the class is informational here and the control plane has a default
+ * (the `tlsql` CLI relies on this; the AWS CLI still insists on it client-side).
+ * Parameters with no tlsql equivalent (VPC, storage type, Multi-AZ, ...) are accepted and ignored.
+ */
+export const createDbInstanceAction = defineAction('CreateDBInstance', async ({ control, params }) => {
+  const db = await control.createDbInstance({
+    dbInstanceIdentifier: params.requiredString('DBInstanceIdentifier'),
+    dbInstanceClass: params.string('DBInstanceClass'),
+    engine: params.requiredString('Engine'),
+    engineVersion: params.string('EngineVersion'),
+    masterUsername: params.string('MasterUsername'),
+    masterUserPassword: params.string('MasterUserPassword'),
+    caCertificateIdentifier: params.string('CACertificateIdentifier'),
+    port: params.integer('Port'),
+    dbName: params.string('DBName'),
+    dbParameterGroupName: params.string('DBParameterGroupName'),
+    allocatedStorage: params.integer('AllocatedStorage'),
+    enableIAMDatabaseAuthentication: params.boolean('EnableIAMDatabaseAuthentication'),
+    preferredMaintenanceWindow: params.string('PreferredMaintenanceWindow'),
+    tags: readTags(params),
+  });
+  return (w) => writeDbInstance(w, db);
+});

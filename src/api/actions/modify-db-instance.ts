@@ -1,0 +1,20 @@
+import { writeDbInstance } from '../shapes.js';
+import { defineAction } from './action.js';
+
+/**
+ * ModifyDBInstance: the modifications tlsql supports (password, CA, parameter group, IAM auth,
+ * maintenance window) with ApplyImmediately and CertificateRotationRestart. Others are ignored.
+ */
+export const modifyDbInstanceAction = defineAction('ModifyDBInstance', async ({ control, params }) => {
+  const db = await control.modifyDbInstance({
+    dbInstanceIdentifier: params.requiredString('DBInstanceIdentifier'),
+    masterUserPassword: params.string('MasterUserPassword'),
+    caCertificateIdentifier: params.string('CACertificateIdentifier'),
+    applyImmediately: params.boolean('ApplyImmediately'),
+    dbParameterGroupName: params.string('DBParameterGroupName'),
+    enableIAMDatabaseAuthentication: params.boolean('EnableIAMDatabaseAuthentication'),
+    preferredMaintenanceWindow: params.string('PreferredMaintenanceWindow'),
+    certificateRotationRestart: params.boolean('CertificateRotationRestart'),
+  });
+  return (w) => writeDbInstance(w, db);
+});

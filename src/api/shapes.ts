@@ -1,0 +1,142 @@
+/**
+ * Domain (camelCase) -> RDS wire (PascalCase XML) for the structures several actions return.
+ * Member and list-member element names follow the Smithy model shipped in
+ * `@aws-sdk/client-rds` (e.g. `DBInstanceList` members are `<DBInstance>`, `TagList` members
+ * `<Tag>`, `DBParameterGroupStatusList` members `<DBParameterGroup>`, plain string lists
+ * such as `SupportedCACertificateIdentifiers` use the protocol default `<member>`).
+ *
+ * Fields tlsql has no concept of are written with the values a single-AZ, unencrypted,
+ * private gp2 RDS for MariaDB instance reports, so SDK shapes are complete.
+ */
+import type { CaCertificate, DbEvent, DbInstance, DbParameterGroup, EngineVersion, Parameter, Tag } from '../control/types.js';
+import type { XmlWriter } from './xml.js';
+
+/** `<TagList><Tag><Key/><Value/></Tag>...</TagList>`. */
+export function writeTagList(w: XmlWriter, tags: readonly Tag[]): void {
+  w.list('TagList', 'Tag', tags, (t, tag) => t.leaf('Key', tag.key).leaf('Value', tag.value));
+}
+
+/** The members of a `DBInstance` structure (the caller writes the enclosing element). */
+export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
+  w.leaf('DBInstanceIdentifier', db.id)
+    .leaf('DBInstanceClass', db.instanceClass)
+    .leaf('Engine', db.engine)
+    .leaf('DBInstanceStatus', db.status)
+    .leaf('MasterUsername', db.masterUsername)
+    .leaf('DBName', db.dbName);
+  if (db.endpoint) {
+    w.element('Endpoint', (e) => e.leaf('Address', db.endpoint.address).leaf('Port', db.endpoint.port).leaf('HostedZoneId', db.endpoint.hostedZoneId));
+  }
+  w.leaf('AllocatedStorage', db.allocatedStorageGiB)
+    .leaf('InstanceCreateTime', db.createdAt)
+    .leaf('PreferredBackupWindow', db.preferredBackupWindow)
+    .leaf('BackupRetentionPeriod', db.backupRetentionPeriod)
+    .list('DBSecurityGroups', 'DBSecurityGroup', [], () => {})
+    .list('VpcSecurityGroups', 'VpcSecurityGroupMembership', [], () => {})
+    .list('DBParameterGroups', 'DBParameterGroup', [db.parameterGroup], (g, pg) =>
+      g.leaf('DBParameterGroupName', pg.name).leaf('ParameterApplyStatus', pg.applyStatus),
+    )
+    .leaf('PreferredMaintenanceWindow', db.preferredMaintenanceWindow);
+
+  const pending = db.pendingModifiedValues;
+  w.element('PendingModifiedValues', (p) => {
+    p.leaf('CACertificateIdentifier', pending.caCertificateIdentifier);
+    // RDS never reveals a pending password, only that one is pending.
+    if (pending.masterUserPassword) p.leaf('MasterUserPassword', '****');
+    // The model's PendingModifiedValues has no parameter-group member: RDS shows a pending group
+    // change through DBParameterGroups[].ParameterApplyStatus, which the domain already carries.
+  });
+
+  w.leaf('MultiAZ', false)
+    .leaf('EngineVersion', db.engineVersion)
+    .leaf('AutoMinorVersionUpgrade', true)
+    .scalarList('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', [])
+    .scalarList('ReadReplicaDBClusterIdentifiers', 'ReadReplicaDBClusterIdentifier', [])
+    .leaf('LicenseModel', 'general-public-license')
+    .leaf('PubliclyAccessible', false)
+    .leaf('StorageType', 'gp2')
+    .leaf('DbInstancePort', 0)
+    .leaf('StorageEncrypted', false)
+    .leaf('DbiResourceId', db.resourceId)
+    .leaf('CACertificateIdentifier', db.caCertificateIdentifier)
+    .list('DomainMemberships', 'DomainMembership', [], () => {})
+    .leaf('CopyTagsToSnapshot', false)
+    .leaf('MonitoringInterval', 0)
+    .leaf('DBInstanceArn', db.arn)
+    .leaf('IAMDatabaseAuthenticationEnabled', db.iamDatabaseAuthenticationEnabled)
+    .leaf('PerformanceInsightsEnabled', false)
+    .leaf('DeletionProtection', false)
+    .list('AssociatedRoles', 'DBInstanceRole', [], () => {});
+  writeTagList(w, db.tags);
+  w.leaf('CustomerOwnedIpEnabled', false).leaf('NetworkType', 'IPV4').leaf('BackupTarget', 'region');
+  if (db.certificate) {
+    const cert = db.certificate;
+    w.element('CertificateDetails', (c) => c.leaf('CAIdentifier', cert.caIdentifier).leaf('ValidTill', cert.validTill));
+  }
+  w.leaf('DedicatedLogVolume', false);
+}
+
+/** `<DBInstance>...</DBInstance>` as a single result member (Create/Modify/Delete/...). */
+export function writeDbInstance(w: XmlWriter, db: DbInstance): void {
+  w.element('DBInstance', (x) => writeDbInstanceMembers(x, db));
+}
+
+/** The members of a `Certificate` structure. */
+export function writeCertificateMembers(w: XmlWriter, c: CaCertificate): void {
+  w.leaf('CertificateIdentifier', c.certificateIdentifier)
+    .leaf('CertificateType', c.certificateType)
+    .leaf('Thumbprint', c.thumbprint)
+    .leaf('ValidFrom', c.validFrom)
+    .leaf('ValidTill', c.validTill)
+    .leaf('CertificateArn', c.certificateArn)
+    .leaf('CustomerOverride', c.customerOverride)
+    .leaf('CustomerOverrideValidTill', c.customerOverrideValidTill);
+}
+
+/** The members of a `DBParameterGroup` structure. */
+export function writeDbParameterGroupMembers(w: XmlWriter, g: DbParameterGroup): void {
+  w.leaf('DBParameterGroupName', g.name).leaf('DBParameterGroupFamily', g.family).leaf('Description', g.description).leaf('DBParameterGroupArn', g.arn);
+}
+
+/** The members of a `Parameter` structure. A null value omits `ParameterValue`, as RDS does. */
+export function writeParameterMembers(w: XmlWriter, p: Parameter): void {
+  w.leaf('ParameterName', p.name)
+    .leaf('ParameterValue', p.value)
+    .leaf('Description', p.description)
+    .leaf('Source', p.source)
+    .leaf('ApplyType', p.applyType)
+    .leaf('DataType', p.dataType)
+    .leaf('AllowedValues', p.allowedValues === '' ? undefined : p.allowedValues)
+    .leaf('IsModifiable', p.isModifiable)
+    .leaf('MinimumEngineVersion', p.minimumEngineVersion)
+    .leaf('ApplyMethod', p.applyMethod);
+}
+
+/** `10.11.9` -> `10.11`: MariaDB major versions are the first two components. */
+function majorVersion(version: string): string {
+  return version.split('.').slice(0, 2).join('.');
+}
+
+/** The members of a `DBEngineVersion` structure. */
+export function writeEngineVersionMembers(w: XmlWriter, v: EngineVersion): void {
+  w.leaf('Engine', v.engine)
+    .leaf('MajorEngineVersion', majorVersion(v.engineVersion))
+    .leaf('EngineVersion', v.engineVersion)
+    .leaf('DBParameterGroupFamily', v.dbParameterGroupFamily)
+    .leaf('DBEngineDescription', v.dbEngineDescription)
+    .leaf('DBEngineVersionDescription', v.dbEngineVersionDescription)
+    .leaf('Status', 'available')
+    .leaf('SupportsReadReplica', false)
+    .leaf('SupportsCertificateRotationWithoutRestart', v.supportsCertificateRotationWithoutRestart)
+    .scalarList('SupportedCACertificateIdentifiers', 'member', v.supportedCACertificateIdentifiers);
+}
+
+/** The members of an `Event` structure. */
+export function writeEventMembers(w: XmlWriter, e: DbEvent): void {
+  w.leaf('SourceIdentifier', e.sourceIdentifier)
+    .leaf('SourceType', e.sourceType)
+    .leaf('Message', e.message)
+    .scalarList('EventCategories', 'EventCategory', e.eventCategories)
+    .leaf('Date', e.date)
+    .leaf('SourceArn', e.sourceArn);
+}
