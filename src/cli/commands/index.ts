@@ -1,0 +1,26 @@
+import type { CommandDef, CommandRegistry } from '../registry.js';
+import { certificateCommands } from './certificates.js';
+import { credentialsCommand } from './credentials.js';
+import { dbInstanceCommands } from './db-instances.js';
+import { downloadBundle } from './download-bundle.js';
+import { engineVersionCommands } from './engine-versions.js';
+import { eventCommands } from './events.js';
+import { parameterGroupCommands } from './parameter-groups.js';
+
+/** Every command this module set provides: the `aws rds` mirror, download-bundle, credentials. */
+export const builtinCommands: readonly CommandDef[] = [
+  ...dbInstanceCommands,
+  ...certificateCommands,
+  ...engineVersionCommands,
+  ...parameterGroupCommands,
+  ...eventCommands,
+  downloadBundle,
+  credentialsCommand,
+];
+
+/** Adds the built-in commands to `registry` (idempotent). */
+export function registerBuiltinCommands(registry: CommandRegistry): void {
+  for (const c of builtinCommands) registry.register(c);
+  const waits = dbInstanceCommands.filter((c) => c.name.startsWith('wait ')).map((c) => c.name.slice(5));
+  registry.describeGroup('wait', `Waits until DB instances reach a state: ${waits.join(', ')}.`);
+}
