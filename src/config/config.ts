@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.js';
+
+/** Default port of the RDS-compatible API (HTTP, loopback). */
+export const DEFAULT_API_PORT = 9336;
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like us-east-1');
+
+/**
+ * The one configuration schema. Every key has a default; unknown keys are rejected; all problems
+ * are reported at once. Load order: defaults < <dataDir>/config.json < TLSQL_* env < flags.
+ */
+export const configSchema = z
+  .object({
+    /** Where everything lives: metadata DB, pki/, instances/, templates/. */
+    dataDir: z.string().min(1),
+    /** The region this service acts as; instances and the API live here. Default us-east-1. */
+    region: region.default('us-east-1'),
+    /** Regions to create CA hierarchies for (bundles cover them all). Always includes `region`. */
+    regions: z.array(region).default([]),
+    /** Endpoint domain: `<id>.<12 chars>.<region>.<domain>`. Default resolves to loopback via libnss-myhostname. */
+    domain: z
+      .string()
+      .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a lower-case DNS name')
+      .default('tlsql.localhost'),
+    /** Addresses every instance endpoint listens on. Default loopback v4 and v6 (what `*.localhost` resolves to). */
+    listenAddresses: z.array(z.string().min(1)).min(1).default(['127.0.0.1', '::1']),
+    /** First port handed out; the first instance gets it when free. Default 3306. */
+    firstPort: z.number().int().min(1).max(65535).default(3306),
+    /** Last port handed out automatically. Default 3405 (100 instances). */
+    lastPort: z.number().int().min(1).max(65535).default(3405),
+    api: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(DEFAULT_API_PORT),
+        /** Requests larger than this are refused with 413 before being read whole. Default 1 MiB. */
+        maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024 }),
+    frontDoor: z
+      .object({
+        /** Whole connection phase (greeting to auth OK) must finish within this. Default 10 s. */
+        handshakeTimeoutMs: z.number().int().min(100).default(10_000),
+        /** Connecting to the engine socket and reading its greeting. Default 5 s. */
+        engineConnectTimeoutMs: z.number().int().min(100).default(5_000),
+        /** Largest packet accepted before authentication. Default 64 KiB. */
+        maxHandshakePacketBytes: z.number().int().min(1024).default(64 * 1024),
+      })
+      .strict()
+      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024 }),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Default data dir: /var/lib/tlsql as root, else ~/.local/share/tlsql; TLSQL_DATA_DIR overrides. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TLSQL_DATA_DIR) return env.TLSQL_DATA_DIR;
+  return process.getuid?.() === 0 ? '/var/lib/tlsql' : join(homedir(), '.local', 'share', 'tlsql');
+}
+
+/** Config keys that can come from the environment, and how to parse them. */
+const envKeys: Record<string, (v: string, c: Record<string, unknown>) => void> = {
+  TLSQL_REGION: (v, c) => (c.region = v),
+  TLSQL_REGIONS: (v, c) => (c.regions = v.split(',').map((s) => s.trim()).filter(Boolean)),
+  TLSQL_DOMAIN: (v, c) => (c.domain = v),
+  TLSQL_LOG_LEVEL: (v, c) => (c.logLevel = v),
+  TLSQL_API_PORT: (v, c) => (c.api = { ...(c.api as object), port: Number(v) }),
+  TLSQL_API_HOST: (v, c) => (c.api = { ...(c.api as object), host: v }),
+  TLSQL_FIRST_PORT: (v, c) => (c.firstPort = Number(v)),
+  TLSQL_LAST_PORT: (v, c) => (c.lastPort = Number(v)),
+};
+
+/**
+ * Loads and validates the configuration. `overrides` are command-line flags (highest precedence).
+ * Throws AppError ConfigInvalid listing every problem.
+ */
+export function loadConfig(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): Config {
+  const env = opts.env ?? process.env;
+  const dataDir = opts.dataDir ?? defaultDataDir(env);
+  let file: Record<string, unknown> = {};
+  try {
+    file = JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new AppError('ConfigInvalid', `cannot read ${join(dataDir, 'config.json')}: ${(e as Error).message}`);
+    }
+  }
+  const merged: Record<string, unknown> = { ...file };
+  for (const [k, apply] of Object.entries(envKeys)) {
+    const v = env[k];
+    if (v !== undefined && v !== '') apply(v, merged);
+  }
+  Object.assign(merged, opts.overrides ?? {}, { dataDir });
+  return parseConfig(merged);
+}
+
+export function parseConfig(raw: unknown): Config {
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new AppError('ConfigInvalid', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+  }
+  const c = r.data;
+  if (!c.regions.includes(c.region)) c.regions = [c.region, ...c.regions];
+  if (c.lastPort < c.firstPort) throw new AppError('ConfigInvalid', 'invalid configuration: lastPort must be >= firstPort');
+  return deepFreeze(c);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

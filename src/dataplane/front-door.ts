@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../lib/logger.js';
+import { EngineLink } from './engine-link.js';
+import { runSession } from './session.js';
+import type { TlsPolicy } from './tls-policy.js';
+
+/** One live client session, as shown by describe-db-connections. */
+export interface SessionInfo {
+  id: string;
+  clientAddress: string;
+  clientPort: number;
+  startedAt: Date;
+  phase: 'handshake' | 'authenticated' | 'closed';
+  user: string | null;
+  tls: { version: string; cipher: string } | null;
+  engineThreadId: number | null;
+  /** Live byte counters, read from the sockets on demand (nothing counted on the hot path). */
+  bytes(): { fromClient: number; toClient: number };
+  /** Ends the session (both sockets). */
+  close(reason: string): void;
+}
+
+export interface FrontDoorCounters {
+  accepted: number;
+  tlsSessions: number;
+  plaintextSessions: number;
+  authenticatedSessions: number;
+  handshakeFailures: number;
+  tlsHandshakeFailures: number;
+  refusedInsecureTransport: number;
+  engineUnavailable: number;
+}
+
+export interface FrontDoorOptions {
+  instanceId: string;
+  /** Addresses to listen on, e.g. ['127.0.0.1', '::1']. */
+  addresses: string[];
+  port: number;
+  /** The engine's unix socket. */
+  engineSocketPath: string;
+  /** Server certificate chain (leaf + subordinate) and its key, PEM. */
+  certificateChainPem: string;
+  privateKeyPem: string;
+  policy: TlsPolicy;
+  link: { caPem: string; servername: string; keyType: 'rsa' | 'ecdsa' };
+  /** Dynamic: read on every login. */
+  requireSecureTransport: () => boolean;
+  handshakeTimeoutMs: number;
+  engineConnectTimeoutMs: number;
+  maxHandshakePacketBytes: number;
+  logger: Logger;
+}
+
+/**
+ * The instance endpoint: TLS termination with the instance certificate, policy enforcement, PROXY v2
+ * to the engine, TLS mirrored on the engine link, then a byte pipe. See DESIGN.md "Front door session".
+ */
+export class FrontDoor {
+  private readonly servers: net.Server[] = [];
+  private secureContext: tls.SecureContext;
+  private policy: TlsPolicy;
+  private readonly link: EngineLink;
+  readonly sessions = new Map<string, SessionInfo>();
+  readonly counters: FrontDoorCounters = {
+    accepted: 0,
+    tlsSessions: 0,
+    plaintextSessions: 0,
+    authenticatedSessions: 0,
+    handshakeFailures: 0,
+    tlsHandshakeFailures: 0,
+    refusedInsecureTransport: 0,
+    engineUnavailable: 0,
+  };
+
+  constructor(readonly opts: FrontDoorOptions) {
+    this.policy = opts.policy;
+    this.secureContext = FrontDoor.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);
+    this.link = new EngineLink(opts.link.caPem, opts.link.servername, opts.link.keyType);
+  }
+
+  /** Builds a server context; throws (and changes nothing) if the key does not match the certificate. */
+  static buildContext(chainPem: string, keyPem: string, policy: TlsPolicy): tls.SecureContext {
+    return tls.createSecureContext({
+      cert: chainPem,
+      key: keyPem,
+      minVersion: policy.minVersion,
+      maxVersion: policy.maxVersion,
+      ciphers: policy.ciphers,
+      honorCipherOrder: true,
+    });
+  }
+
+  get instanceId(): string {
+    return this.opts.instanceId;
+  }
+
+  get port(): number {
+    return this.opts.port;
+  }
+
+  /** The context used for the next handshake; swapped atomically by rotation. */
+  currentContext(): tls.SecureContext {
+    return this.secureContext;
+  }
+
+  currentPolicy(): TlsPolicy {
+    return this.policy;
+  }
+
+  engineLink(): EngineLink {
+    return this.link;
+  }
+
+  /**
+   * Swaps the certificate (and optionally the policy) for new connections. Existing sessions keep
+   * theirs. Throws before swapping if the new material is unusable.
+   */
+  setCertificate(chainPem: string, keyPem: string, policy: TlsPolicy = this.policy): void {
+    const ctx = FrontDoor.buildContext(chainPem, keyPem, policy);
+    this.secureContext = ctx;
+    this.policy = policy;
+  }
+
+  /** Listens on every address; rejects with EADDRINUSE etc. after closing any that did open. */
+  async listen(): Promise<void> {
+    try {
+      for (const address of this.opts.addresses) {
+        const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+        server.on('error', (e) => this.opts.logger.error('front door listener error', { instance: this.opts.instanceId, err: e }));
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host: address, port: this.opts.port, ipv6Only: true }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        this.servers.push(server);
+      }
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  private accept(socket: net.Socket): void {
+    this.counters.accepted++;
+    const id = randomUUID();
+    runSession(this, socket, id).catch((e) => {
+      // runSession handles its own failures; reaching here is a bug, not a client error.
+      this.opts.logger.error('front door session crashed', { instance: this.opts.instanceId, session: id, err: e });
+      socket.destroy();
+    });
+  }
+
+  /** Stops accepting; with `dropSessions`, also ends every live session. */
+  async close(dropSessions = true): Promise<void> {
+    const servers = this.servers.splice(0);
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    if (dropSessions) for (const s of this.sessions.values()) s.close('endpoint closed');
+  }
+}

@@ -1,0 +1,278 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { errPacketFor, type MysqlErrorName } from './mysql-errors.js';
+import { PacketChannel, PeerClosedError } from './packet-channel.js';
+import { CLIENT_SSL } from './packets/capabilities.js';
+import { encodePacket } from './packets/framing.js';
+import { encodeHandshakeResponse, parseHandshakeResponse } from './packets/handshake-response.js';
+import { encodeHandshakeV10, parseHandshakeV10 } from './packets/handshake-v10.js';
+import { encodeProxyV2 } from './packets/proxy-v2.js';
+import { isSslRequest } from './packets/ssl-request.js';
+import type { FrontDoor, SessionInfo } from './front-door.js';
+
+/** Accounts only tlsql itself may use; refused at the door whatever the engine would say. */
+const RESERVED_USERS = new Set(['tlsql_admin']);
+
+/** A failure that ends the session with a MySQL error packet (when the protocol allows one). */
+class SessionError extends Error {
+  constructor(
+    readonly mysql: MysqlErrorName,
+    readonly args: string[],
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * One client connection through the front door (DESIGN.md "Front door session, step by step").
+ * Never throws: every failure ends this session only, with the reason in the log.
+ */
+export async function runSession(door: FrontDoor, client: net.Socket, id: string): Promise<void> {
+  const o = door.opts;
+  const log = o.logger;
+  const clientAddress = normaliseAddress(client.remoteAddress ?? '');
+  const clientPort = client.remotePort ?? 0;
+  let engine: net.Socket | null = null;
+  let clientSide: Duplex = client;
+  let engineSide: Duplex | null = null;
+  let clientSeq = 0; // sequence id of the last packet exchanged with the client
+  let done = false;
+
+  const info: SessionInfo = {
+    id,
+    clientAddress,
+    clientPort,
+    startedAt: new Date(),
+    phase: 'handshake',
+    user: null,
+    tls: null,
+    engineThreadId: null,
+    bytes: () => ({ fromClient: client.bytesRead, toClient: client.bytesWritten }),
+    close: (reason) => finish(reason),
+  };
+  door.sessions.set(id, info);
+
+  function finish(reason: string | null): void {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    info.phase = 'closed';
+    door.sessions.delete(id);
+    if (reason) log.debug('session closed', { instance: o.instanceId, session: id, client: clientAddress, reason });
+    clientSide.destroy();
+    client.destroy();
+    engineSide?.destroy();
+    engine?.destroy();
+  }
+
+  /** Ends the handshake with an error packet to the client, then closes. */
+  function refuse(err: SessionError): void {
+    if (done) return;
+    door.counters.handshakeFailures++;
+    log.info('connection refused', { instance: o.instanceId, session: id, client: clientAddress, user: info.user, reason: err.reason, error: err.mysql });
+    try {
+      if (clientSide.writable) clientSide.end(encodePacket((clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args)));
+    } catch {
+      // The client is already gone; nothing more can be said to it.
+    }
+    // Give the error packet a moment to flush; the socket is destroyed either way.
+    setTimeout(() => finish(null), 50).unref();
+    engineSide?.destroy();
+    engine?.destroy();
+  }
+
+  const timer = setTimeout(() => {
+    refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], `handshake not finished within ${o.handshakeTimeoutMs} ms`));
+  }, o.handshakeTimeoutMs);
+  timer.unref();
+
+  client.on('error', () => finish('client socket error'));
+  client.on('close', () => finish('client closed'));
+
+  try {
+    // 1-2. Engine socket; PROXY v2 with the real client address so USER() and host matching see it.
+    engine = await connectEngine(o.engineSocketPath, o.engineConnectTimeoutMs);
+    engineSide = engine;
+    // Until the pipe starts, engine failures surface through the packet channel (so the client
+    // gets an error packet); afterwards they end the session.
+    engine.on('error', () => {
+      if (info.phase === 'authenticated') finish('engine socket error');
+    });
+    engine.write(
+      encodeProxyV2({
+        sourceAddress: clientAddress,
+        sourcePort: clientPort,
+        destAddress: normaliseAddress(client.localAddress ?? '127.0.0.1'),
+        destPort: client.localPort ?? o.port,
+      }),
+    );
+
+    // 2-3. The engine's greeting, relayed with CLIENT_SSL (thread id and scramble unchanged).
+    const engineCh = new PacketChannel(engine, 1 << 20);
+    const greetingPacket = await engineCh.read().catch((e: Error) => {
+      throw new EngineUnavailableError(`no greeting from the engine: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+    });
+    if (greetingPacket.payload[0] === 0xff) {
+      // The engine refused us before the handshake (e.g. too many connections): relay as is.
+      client.end(encodePacket(0, greetingPacket.payload));
+      finish('engine refused the connection');
+      return;
+    }
+    const greeting = parseHandshakeV10(greetingPacket.payload);
+    info.engineThreadId = greeting.connectionId;
+    greeting.capabilityFlags = (greeting.capabilityFlags | CLIENT_SSL) >>> 0;
+    client.write(encodePacket(0, encodeHandshakeV10(greeting)));
+
+    // 4. SSLRequest or a plaintext HandshakeResponse.
+    let clientCh = new PacketChannel(client, o.maxHandshakePacketBytes);
+    let first = await readClient(clientCh);
+    clientSeq = first.seq;
+    let linkReady: Promise<tls.TLSSocket> | null = null;
+
+    if (isSslRequest(first.payload)) {
+      const sslRequest = first.payload;
+      const leftover = clientCh.release();
+      if (leftover.length) client.unshift(leftover);
+      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs);
+      clientSide = secure;
+      secure.on('error', () => finish('client TLS error'));
+      secure.on('close', () => finish('client closed'));
+      const version = secure.getProtocol() ?? 'unknown';
+      const cipher = secure.getCipher().name;
+      info.tls = { version, cipher };
+      door.counters.tlsSessions++;
+      // Start the engine link now, in parallel with the client's HandshakeResponse.
+      const plainEngine = engine;
+      plainEngine.write(encodePacket(first.seq, sslRequest));
+      engineCh.release();
+      linkReady = door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
+      linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
+      clientCh = new PacketChannel(secure, o.maxHandshakePacketBytes);
+      first = await readClient(clientCh);
+      clientSeq = first.seq;
+    } else {
+      door.counters.plaintextSessions++;
+    }
+
+    // 4-5. The HandshakeResponse.
+    let response;
+    try {
+      response = parseHandshakeResponse(first.payload);
+    } catch {
+      throw new SessionError('ER_HANDSHAKE_ERROR', [], 'malformed HandshakeResponse');
+    }
+    info.user = response.username;
+    const usingPassword = response.authResponse.length > 0 ? 'YES' : 'NO';
+    if (!info.tls && o.requireSecureTransport()) {
+      door.counters.refusedInsecureTransport++;
+      throw new SessionError('ER_SECURE_TRANSPORT_REQUIRED', [], 'plaintext login while require_secure_transport=ON');
+    }
+    if (RESERVED_USERS.has(response.username)) {
+      throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], 'login as a reserved internal account');
+    }
+
+    if (linkReady) {
+      try {
+        engineSide = await linkReady;
+      } catch (e) {
+        door.counters.engineUnavailable++;
+        log.error('engine link TLS failed', { instance: o.instanceId, session: id, err: e as Error });
+        throw new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId}: internal TLS link to the engine failed; see the tlsql log`], 'engine link TLS failed');
+      }
+      engineSide.on('error', () => finish('engine link error'));
+    } else {
+      // Plaintext link: the HandshakeResponse must not claim TLS.
+      response.capabilityFlags = (response.capabilityFlags & ~CLIENT_SSL) >>> 0;
+    }
+    const leftover = clientCh.release();
+    engineSide!.write(encodePacket(first.seq, linkReady ? first.payload : encodeHandshakeResponse(response)));
+    if (leftover.length) engineSide!.write(leftover);
+
+    // 6. Byte pipe with backpressure; the auth exchange (switch, more-data, OK/ERR) rides on it.
+    clearTimeout(timer);
+    info.phase = 'authenticated';
+    door.counters.authenticatedSessions++;
+    const a = clientSide;
+    const b = engineSide!;
+    b.on('close', () => finish('engine closed'));
+    a.pipe(b);
+    b.pipe(a);
+    a.resume();
+    b.resume();
+  } catch (e) {
+    if (e instanceof SessionError) return refuse(e);
+    if (e instanceof PeerClosedError) return finish('client closed during handshake');
+    if (e instanceof EngineUnavailableError) {
+      door.counters.engineUnavailable++;
+      log.warn('engine unavailable', { instance: o.instanceId, session: id, reason: e.message });
+      return refuse(new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId} is not available right now (engine not reachable); retry shortly`], e.message));
+    }
+    if (e instanceof ClientTlsError) {
+      door.counters.tlsHandshakeFailures++;
+      log.info('client TLS handshake failed', { instance: o.instanceId, session: id, client: clientAddress, reason: e.message });
+      return finish(null);
+    }
+    if ((e as { name?: string }).name === 'PacketError') {
+      const reason = (e as { reason?: string }).reason ?? (e as Error).message;
+      return refuse(
+        reason === 'oversized'
+          ? new SessionError('ER_NET_PACKET_TOO_LARGE', [], 'oversized packet during handshake')
+          : new SessionError('ER_HANDSHAKE_ERROR', [], `malformed packet: ${reason}`),
+      );
+    }
+    log.error('session failed', { instance: o.instanceId, session: id, err: e as Error });
+    finish('internal error');
+  }
+
+  async function readClient(ch: PacketChannel) {
+    return ch.read();
+  }
+}
+
+class EngineUnavailableError extends Error {}
+class ClientTlsError extends Error {}
+
+function connectEngine(path: string, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ path });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new EngineUnavailableError(`engine socket connect timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new EngineUnavailableError(`engine socket: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    });
+  });
+}
+
+function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = new tls.TLSSocket(socket, { isServer: true, secureContext, requestCert: false });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new ClientTlsError(`TLS handshake not finished within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.once('secure', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new ClientTlsError((e as NodeJS.ErrnoException).code ?? e.message));
+    });
+  });
+}
+
+/** `::ffff:127.0.0.1` -> `127.0.0.1`, so accounts like 'u'@'127.0.0.1' match as on a native server. */
+export function normaliseAddress(a: string): string {
+  return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
+}

@@ -1,0 +1,93 @@
+import type { Connection } from 'mysql2/promise';
+
+/**
+ * The database engine behind one DB instance, as the control plane and the front door see it.
+ * The default implementation runs a private mariadbd per instance (`local-mariadb.ts`); the
+ * interface leaves room for a remote engine (an existing server reached over TLS) later.
+ */
+
+/** TLS material the engine serves on its link with the front door. All PEM text. */
+export interface EngineTls {
+  /** Leaf certificate, optionally followed by its chain. */
+  certPem: string;
+  /** The leaf's private key, PKCS#8. */
+  keyPem: string;
+  /** CA that signed client (link) certificates; for now the internal CA. */
+  caPem: string;
+}
+
+export interface EngineInstanceSpec {
+  /** Instance identifier, e.g. `mydb`: letters, digits, `-` and `_`, starting with a letter or digit. */
+  id: string;
+  /**
+   * `<dataDir>/instances/<id>`. The engine owns `data/`, `run/` (socket dir, 0700), `tls/`, `log/`,
+   * `files/` (secure_file_priv), `my.cnf`, `engine.json` and `admin.secret.sealed` inside it.
+   */
+  dir: string;
+  tls: EngineTls;
+  masterUsername: string;
+  masterUserPassword: string;
+  /** MariaDB `tls_version` tokens. Default `['TLSv1.2', 'TLSv1.3']`. */
+  tlsVersions?: string[];
+  /** OpenSSL cipher list for TLS 1.2 (`ssl_cipher`). Default: the engine's own. */
+  sslCipher?: string;
+}
+
+/**
+ * `stopped`: not running and not wanted. `starting`: spawned, not ready yet. `running`: answers
+ * admin queries. `crashed`: exited without `stop()`; a restart is scheduled. `restarting`: the
+ * supervisor's restart is under way.
+ */
+export type EngineState = 'stopped' | 'starting' | 'running' | 'crashed' | 'restarting';
+
+export interface EngineStateEvent {
+  id: string;
+  state: EngineState;
+  /** Why the state changed, for logs and events (never contains secrets). */
+  reason?: string;
+  /** Set with `crashed`: the exit code, or null when a signal ended the process. */
+  exitCode?: number | null;
+  /** Set with `crashed`: the signal that ended the process, e.g. `SIGKILL`. */
+  signal?: string | null;
+}
+
+export interface Engine {
+  /** Engine version, e.g. `10.11.19`. */
+  readonly version: string;
+  /**
+   * Creates the instance from the engine's template: config and TLS files, first start, internal
+   * admin password, master user `'<name>'@'%'` with ALL PRIVILEGES WITH GRANT OPTION.
+   * Leaves it running. Re-running it on a half-provisioned instance starts over.
+   */
+  provision(spec: EngineInstanceSpec): Promise<void>;
+  /**
+   * Starts a provisioned instance from its config on disk. Idempotent when running; adopts a
+   * healthy mariadbd left by a previous tlsql process, or kills and restarts an unhealthy one.
+   */
+  start(id: string): Promise<void>;
+  /** Clean shutdown (SIGTERM, wait, then SIGKILL); the supervisor will not restart it. */
+  stop(id: string): Promise<void>;
+  /** `stop()` then removes the instance directory. */
+  destroy(id: string): Promise<void>;
+  /** The unix socket the front door connects to. */
+  socketPath(id: string): string;
+  state(id: string): EngineState;
+  /** PID of the engine process, or null when none is running. */
+  pid(id: string): number | null;
+  /**
+   * Runs `fn` on a short-lived connection over the socket as the internal admin account; the
+   * connection is closed afterwards. Its session has NO_BACKSLASH_ESCAPES cleared, so strings
+   * escaped with backslashes (mysql2 placeholders, `quoteString`) are safe whatever the server's sql_mode.
+   */
+  admin<T>(id: string, fn: (conn: Connection) => Promise<T>): Promise<T>;
+  /** Sets the master user's password; recreates the user and its grants if they were removed (as RDS does). */
+  setMasterPassword(id: string, username: string, password: string): Promise<void>;
+  /**
+   * Replaces the TLS files and reloads them with FLUSH SSL (new connections get the new
+   * certificate, existing ones keep theirs). Throws, restoring the old files, if FLUSH SSL fails.
+   */
+  replaceTls(id: string, tls: EngineTls): Promise<void>;
+  on(event: 'state', listener: (e: EngineStateEvent) => void): void;
+  /** Stops every instance this engine runs, leaving data intact; for service shutdown. */
+  shutdownAll(): Promise<void>;
+}

@@ -1,0 +1,636 @@
+import { execFile } from 'node:child_process';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { AppError, wrap } from '../errors/app-error.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { silentLogger, type Logger } from '../lib/logger.js';
+import { readSealedFile, writePrivateFile, writeSealedFile } from '../pki/key-store.js';
+import type { Engine, EngineInstanceSpec, EngineState, EngineStateEvent, EngineTls } from './engine.js';
+import { MAX_SOCKET_PATH_BYTES, instanceLayout, renderMyCnf, type InstanceLayout } from './mariadb-config.js';
+import {
+  adoptProcess,
+  connectSocket,
+  findMariadbd,
+  killNow,
+  spawnMariadbd,
+  tailFile,
+  terminate,
+  waitForReady,
+  type EngineProcess,
+  type ProcessExit,
+  type SocketLogin,
+} from './mariadb-process.js';
+import { ADMIN_HOST, ADMIN_PROXY_HEADER, ADMIN_USER } from './admin-account.js';
+import { ensureTemplate } from './mariadb-template.js';
+import { chownToRunAs, ensureSearchable, resolveRunAs, type RunAs } from './run-as.js';
+import { identifiedByPassword, quoteAccount, resetSqlModeStatement } from './sql-quote.js';
+
+const execFileP = promisify(execFile);
+
+export interface LocalMariadbEngineOptions {
+  /** tlsql's data dir. Instances live in `<dataDir>/instances/<id>`, templates in `<dataDir>/templates/mariadb-<version>`. */
+  dataDir: string;
+  /** 32-byte service master key; seals each instance's internal admin password. */
+  masterKey: Buffer;
+  /** From `LocalMariadbEngine.detect()`. */
+  version: string;
+  mariadbd: string;
+  installDb: string;
+  /** Default: the system clock. Used for uptime (backoff reset) and timestamps. */
+  clock?: Clock;
+  logger?: Logger;
+  /** OS account mariadbd runs as. Default `mysql` when tlsql runs as root, else the current user. */
+  runAsUser?: string;
+  /** First delay before restarting a crashed mariadbd; doubles per consecutive crash. Default 500 ms. */
+  restartBackoffMs?: number;
+  /** Longest restart delay. Default 30 000 ms. */
+  maxRestartBackoffMs?: number;
+  /** Uptime after which the restart delay goes back to `restartBackoffMs`. Default 60 000 ms. */
+  stableAfterMs?: number;
+  /** Deadline for mariadbd to answer after it is spawned. Default 30 000 ms. */
+  readyTimeoutMs?: number;
+  /** Wait for a clean shutdown after SIGTERM before SIGKILL. Default 60 000 ms. */
+  stopTimeoutMs?: number;
+}
+
+/** What `detect()` found. */
+export interface DetectedMariadb {
+  /** e.g. `10.11.19`. */
+  version: string;
+  mariadbd: string;
+  installDb: string;
+}
+
+const INSTALL_HINT = 'apt-get install -y mariadb-server mariadb-client';
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** Account names tlsql needs for itself (or MariaDB reserves); a master user cannot take them. */
+const RESERVED_USERS = new Set([ADMIN_USER, 'mariadb.sys', 'public']);
+
+interface Instance {
+  id: string;
+  layout: InstanceLayout;
+  state: EngineState;
+  proc: EngineProcess | null;
+  /** The desired state: running, unless stop()/destroy() was called. The supervisor only restarts wanted instances. */
+  wanted: boolean;
+  /** Delay before the next restart after a crash. */
+  backoffMs: number;
+  /** Clock time (ms) at which it last became ready; for the backoff reset. */
+  runningSinceMs: number;
+  restartTimer: NodeJS.Timeout | null;
+  /** Serialises provision/start/stop/restart/replaceTls on one instance. */
+  queue: Promise<unknown>;
+  adminPassword: string | null;
+}
+
+/** Written last by provision; also records what the datadir was made with. */
+interface InstanceMeta {
+  engine: 'mariadb';
+  engineVersion: string;
+  provisionedAt: string;
+}
+
+/**
+ * One private mariadbd per DB instance on this host: unix socket only (0700 dir), PROXY protocol
+ * accepted from the socket, TLS files of the instance, small memory settings. Supervises each
+ * process: an exit without `stop()` is a crash, followed by a restart with exponential backoff.
+ */
+export class LocalMariadbEngine implements Engine {
+  readonly version: string;
+  private readonly dataDir: string;
+  private readonly instancesDir: string;
+  private readonly templatesDir: string;
+  private readonly masterKey: Buffer;
+  private readonly mariadbd: string;
+  private readonly installDb: string;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly runAsUser: string | undefined;
+  private readonly restartBackoffMs: number;
+  private readonly maxRestartBackoffMs: number;
+  private readonly stableAfterMs: number;
+  private readonly readyTimeoutMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly events = new EventEmitter();
+  private readonly instances = new Map<string, Instance>();
+  private runAsPromise: Promise<RunAs> | null = null;
+  private templatePromise: Promise<string> | null = null;
+
+  /**
+   * Finds mariadbd and mariadb-install-db and the server version. Default paths
+   * `/usr/sbin/mariadbd` and `/usr/bin/mariadb-install-db`.
+   * @throws AppError `EngineNotInstalled` naming the apt command to run.
+   */
+  static async detect(opts: { mariadbd?: string; installDb?: string } = {}): Promise<DetectedMariadb> {
+    const mariadbd = opts.mariadbd ?? '/usr/sbin/mariadbd';
+    const installDb = opts.installDb ?? '/usr/bin/mariadb-install-db';
+    for (const p of [mariadbd, installDb]) {
+      try {
+        await access(p, fsConstants.X_OK);
+      } catch (cause) {
+        throw new AppError('EngineNotInstalled', `MariaDB is not installed (${p} not found or not executable); install it with: ${INSTALL_HINT}`, { cause });
+      }
+    }
+    let out: string;
+    try {
+      out = (await execFileP(mariadbd, ['--version'])).stdout;
+    } catch (cause) {
+      throw new AppError('EngineNotInstalled', `${mariadbd} --version failed; reinstall MariaDB with: ${INSTALL_HINT}`, { cause });
+    }
+    const m = /Ver\s+(\d+\.\d+\.\d+)-MariaDB/.exec(out);
+    if (!m?.[1]) throw new AppError('EngineNotInstalled', `${mariadbd} is not a MariaDB server (${out.trim()}); install it with: ${INSTALL_HINT}`);
+    return { version: m[1], mariadbd, installDb };
+  }
+
+  constructor(opts: LocalMariadbEngineOptions) {
+    this.version = opts.version;
+    this.dataDir = resolve(opts.dataDir);
+    this.instancesDir = join(this.dataDir, 'instances');
+    this.templatesDir = join(this.dataDir, 'templates');
+    this.masterKey = opts.masterKey;
+    this.mariadbd = opts.mariadbd;
+    this.installDb = opts.installDb;
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({ component: 'engine', engineVersion: opts.version });
+    this.runAsUser = opts.runAsUser;
+    this.restartBackoffMs = opts.restartBackoffMs ?? 500;
+    this.maxRestartBackoffMs = opts.maxRestartBackoffMs ?? 30_000;
+    this.stableAfterMs = opts.stableAfterMs ?? 60_000;
+    this.readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 60_000;
+  }
+
+  on(event: 'state', listener: (e: EngineStateEvent) => void): void {
+    this.events.on(event, listener);
+  }
+
+  /** `<dataDir>/instances/<id>`: the only directory `provision` accepts as `spec.dir`. */
+  instanceDir(id: string): string {
+    assertId(id);
+    return join(this.instancesDir, id);
+  }
+
+  socketPath(id: string): string {
+    return instanceLayout(this.instanceDir(id)).socketPath;
+  }
+
+  state(id: string): EngineState {
+    return this.instances.get(id)?.state ?? 'stopped';
+  }
+
+  pid(id: string): number | null {
+    return this.instances.get(id)?.proc?.pid ?? null;
+  }
+
+  async provision(spec: EngineInstanceSpec): Promise<void> {
+    const dir = this.instanceDir(spec.id);
+    if (resolve(spec.dir) !== dir) {
+      throw new AppError('InternalFailure', `instance dir must be ${dir} (start() finds it by id), got ${spec.dir}`, { expose: false });
+    }
+    if (spec.masterUsername.length === 0 || spec.masterUsername.length > 80 || RESERVED_USERS.has(spec.masterUsername.toLowerCase())) {
+      throw new AppError('InvalidParameterValue', `MasterUsername ${spec.masterUsername} is reserved or not 1 to 80 characters`);
+    }
+    const layout = instanceLayout(dir);
+    if (Buffer.byteLength(layout.socketPath) > MAX_SOCKET_PATH_BYTES) {
+      throw new AppError('ConfigInvalid', `socket path ${layout.socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter data dir`);
+    }
+    const myCnf = renderMyCnf(layout, { tlsVersions: spec.tlsVersions, sslCipher: spec.sslCipher });
+    checkTls(spec.tls);
+    const inst = this.instance(spec.id);
+    await this.exclusive(inst, async () => {
+      if (await exists(layout.metaFile)) {
+        throw new AppError('DBInstanceAlreadyExists', `engine instance ${spec.id} is already provisioned`);
+      }
+      inst.wanted = true;
+      try {
+        const runAs = await this.runAs();
+        const template = await this.template();
+        await this.clearHalfProvisioned(inst);
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await ensureSearchable([this.dataDir, this.instancesDir, dir], runAs);
+
+        const copyStarted = performance.now();
+        await copyTree(template, layout.dataDir);
+        if ((await stat(template)).uid !== runAs.uid && runAs.dropPrivileges) {
+          await execFileP('chown', ['-R', `${runAs.uid}:${runAs.gid}`, layout.dataDir]);
+        }
+        const copyMs = performance.now() - copyStarted;
+
+        for (const [d, mode] of [[layout.runDir, 0o700], [layout.tlsDir, 0o700], [layout.logDir, 0o750], [layout.filesDir, 0o700]] as const) {
+          await mkdir(d, { mode });
+          await chownToRunAs(d, runAs);
+        }
+        await mkdir(layout.pluginDir, { mode: 0o755 }); // stays root's: mariadbd must not write plugins
+        await this.writeTlsFiles(layout, spec.tls, runAs);
+        await writeFile(layout.myCnf, myCnf, { mode: 0o644 });
+
+        const adminPassword = randomBytes(32).toString('base64');
+        await writeSealedFile(layout.adminSecret, this.masterKey, adminSecretLabel(spec.id), adminPassword);
+        inst.adminPassword = adminPassword;
+        await writePrivateFile(layout.initFile, firstStartSql(adminPassword, spec.masterUsername, spec.masterUserPassword));
+        await chownToRunAs(layout.initFile, runAs);
+
+        const startMs = await this.spawnUntilReady(inst, 'starting', layout.initFile);
+        await rm(layout.initFile, { force: true });
+        await this.checkMasterUser(inst, spec.masterUsername);
+        const meta: InstanceMeta = { engine: 'mariadb', engineVersion: this.version, provisionedAt: this.clock.now().toISOString() };
+        await writeFile(layout.metaFile, JSON.stringify(meta, null, 2) + '\n', { mode: 0o644 });
+        this.log.info('engine instance provisioned', { id: spec.id, copyMs: Math.round(copyMs), startToReadyMs: startMs });
+      } catch (e) {
+        inst.wanted = false;
+        await rm(layout.initFile, { force: true });
+        await this.killAny(inst);
+        this.setState(inst, 'stopped', 'provisioning failed');
+        throw wrap(e, `provisioning engine instance ${spec.id}`);
+      }
+    });
+  }
+
+  async start(id: string): Promise<void> {
+    const inst = this.instance(id);
+    inst.wanted = true;
+    this.cancelRestart(inst);
+    await this.exclusive(inst, async () => {
+      if (inst.proc !== null && inst.state === 'running') return;
+      const layout = inst.layout;
+      if (!(await exists(layout.metaFile))) {
+        throw new AppError('InternalFailure', `engine instance ${id} is not provisioned (no ${layout.metaFile})`, { expose: false });
+      }
+      // A crash during provisioning may have left the secret-bearing init file behind.
+      await rm(layout.initFile, { force: true });
+      try {
+        if (inst.proc === null && (await this.adopt(inst))) return;
+        await this.spawnUntilReady(inst, 'starting');
+      } catch (e) {
+        // The caller (the reconciler) decides whether to try again; the supervisor does not.
+        inst.wanted = false;
+        this.setState(inst, 'stopped', 'start failed');
+        throw wrap(e, `starting engine instance ${id}`);
+      }
+    });
+  }
+
+  async stop(id: string): Promise<void> {
+    const inst = this.instance(id);
+    inst.wanted = false;
+    this.cancelRestart(inst);
+    await this.exclusive(inst, async () => {
+      // Detached first, so the supervisor never takes this exit for a crash (even if start() is
+      // already queued behind us). Without a process of ours, a mariadbd left by a previous tlsql
+      // process is stopped instead.
+      const proc = inst.proc ?? (await this.findOrphan(inst));
+      inst.proc = null;
+      if (proc !== null) {
+        const { killed } = await terminate(proc, this.stopTimeoutMs);
+        if (killed) this.log.warn('engine did not shut down in time; killed', { id, pid: proc.pid, stopTimeoutMs: this.stopTimeoutMs });
+      }
+      this.setState(inst, 'stopped', 'stop requested');
+    });
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.stop(id);
+    const inst = this.instance(id);
+    await this.exclusive(inst, () => rm(inst.layout.dir, { recursive: true, force: true }));
+    this.instances.delete(id);
+  }
+
+  async admin<T>(id: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    const inst = this.instance(id);
+    let conn: Connection;
+    try {
+      conn = await connectSocket(await this.adminLogin(inst));
+    } catch (e) {
+      throw wrap(e, `admin connection to engine instance ${id}`);
+    }
+    try {
+      await conn.query(resetSqlModeStatement);
+      return await fn(conn);
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+  }
+
+  async setMasterPassword(id: string, username: string, password: string): Promise<void> {
+    const account = quoteAccount(username, '%');
+    const auth = identifiedByPassword(password);
+    try {
+      await this.admin(id, async (conn) => {
+        // As on RDS, resetting the master password also restores the master user and its privileges.
+        await conn.query(`CREATE USER IF NOT EXISTS ${account} ${auth}`);
+        await conn.query(`ALTER USER ${account} ${auth}`);
+        await conn.query(`GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION`);
+      });
+    } catch (e) {
+      throw wrap(e, `setting the master password on engine instance ${id}`);
+    }
+  }
+
+  async replaceTls(id: string, tls: EngineTls): Promise<void> {
+    checkTls(tls);
+    const inst = this.instance(id);
+    await this.exclusive(inst, async () => {
+      const layout = inst.layout;
+      const runAs = await this.runAs();
+      let old: string[];
+      try {
+        old = await Promise.all([layout.certFile, layout.keyFile, layout.caFile].map((p) => readFile(p, 'utf8')));
+      } catch (e) {
+        throw wrap(e, `reading the TLS files of engine instance ${id} (is it provisioned?)`);
+      }
+      await this.writeTlsFiles(layout, tls, runAs);
+      if (inst.proc === null) return; // read at the next start
+      try {
+        await this.admin(id, (conn) => conn.query('FLUSH SSL'));
+      } catch (e) {
+        // The server keeps its old certificate in memory; put the matching files back so a restart serves it too.
+        const [certPem, keyPem, caPem] = old as [string, string, string];
+        await this.writeTlsFiles(layout, { certPem, keyPem, caPem }, runAs);
+        throw new AppError('InternalFailure', `FLUSH SSL failed on engine instance ${id}; it still serves the previous certificate: ${(e as Error).message}`, {
+          cause: e,
+          expose: false,
+        });
+      }
+      this.log.info('engine TLS files replaced', { id });
+    });
+  }
+
+  async shutdownAll(): Promise<void> {
+    await Promise.all([...this.instances.keys()].map((id) => this.stop(id)));
+  }
+
+  // ---- internals ----
+
+  private instance(id: string): Instance {
+    let inst = this.instances.get(id);
+    if (inst === undefined) {
+      inst = {
+        id,
+        layout: instanceLayout(this.instanceDir(id)),
+        state: 'stopped',
+        proc: null,
+        wanted: false,
+        backoffMs: this.restartBackoffMs,
+        runningSinceMs: 0,
+        restartTimer: null,
+        queue: Promise.resolve(),
+        adminPassword: null,
+      };
+      this.instances.set(id, inst);
+    }
+    return inst;
+  }
+
+  private exclusive<T>(inst: Instance, fn: () => Promise<T>): Promise<T> {
+    const run = inst.queue.then(fn, fn);
+    // The queue only orders operations; each caller gets its own operation's error from `run`.
+    inst.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private runAs(): Promise<RunAs> {
+    this.runAsPromise ??= resolveRunAs(this.runAsUser);
+    return this.runAsPromise;
+  }
+
+  private template(): Promise<string> {
+    this.templatePromise ??= (async () => {
+      const runAs = await this.runAs();
+      await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+      await mkdir(this.templatesDir, { recursive: true, mode: 0o700 });
+      await ensureSearchable([this.dataDir, this.templatesDir], runAs);
+      return ensureTemplate({
+        templatesDir: this.templatesDir,
+        version: this.version,
+        mariadbd: this.mariadbd,
+        installDb: this.installDb,
+        runAs,
+        logger: this.log,
+        readyTimeoutMs: this.readyTimeoutMs,
+      });
+    })();
+    // A failed build may succeed later (disk space freed, say): do not cache the failure.
+    this.templatePromise.catch(() => {
+      this.templatePromise = null;
+    });
+    return this.templatePromise;
+  }
+
+  private async adminLogin(inst: Instance): Promise<SocketLogin> {
+    inst.adminPassword ??= (await readSealedFile(inst.layout.adminSecret, this.masterKey, adminSecretLabel(inst.id))).toString('utf8');
+    return { socketPath: inst.layout.socketPath, user: ADMIN_USER, password: inst.adminPassword, proxyHeader: ADMIN_PROXY_HEADER };
+  }
+
+  private setState(inst: Instance, state: EngineState, reason?: string, exit?: ProcessExit): void {
+    if (inst.state === state) return;
+    inst.state = state;
+    const event: EngineStateEvent = { id: inst.id, state, ...(reason !== undefined ? { reason } : {}), ...(exit ?? {}) };
+    this.log.info('engine state', { ...event });
+    try {
+      this.events.emit('state', event);
+    } catch (e) {
+      this.log.error('engine state listener threw', { id: inst.id, state, error: e });
+    }
+  }
+
+  /** Spawns mariadbd and waits until the admin account can query it. Returns start-to-ready ms. */
+  private async spawnUntilReady(inst: Instance, state: 'starting' | 'restarting', initFile?: string): Promise<number> {
+    const layout = inst.layout;
+    const runAs = await this.runAs();
+    const login = await this.adminLogin(inst);
+    this.setState(inst, state);
+    const started = performance.now();
+    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile });
+    inst.proc = proc;
+    try {
+      await waitForReady({
+        ...login,
+        proc,
+        timeoutMs: this.readyTimeoutMs,
+        explain: () => this.explainFailure(inst),
+      });
+    } catch (e) {
+      // Detach first, so the supervisor does not also take this exit for a crash.
+      inst.proc = null;
+      await killNow(proc);
+      throw e;
+    }
+    const readyMs = Math.round(performance.now() - started);
+    inst.runningSinceMs = this.clock.now().getTime();
+    this.supervise(inst, proc);
+    this.setState(inst, 'running', state === 'restarting' ? 'restarted after a crash' : undefined);
+    this.log.debug('engine ready', { id: inst.id, pid: proc.pid, startToReadyMs: readyMs });
+    return readyMs;
+  }
+
+  /** A mariadbd for this instance that this engine object did not start (left by a previous tlsql process). */
+  private async findOrphan(inst: Instance): Promise<EngineProcess | null> {
+    const pid = await findMariadbd(inst.layout.pidFile, inst.layout.myCnf);
+    return pid === null ? null : adoptProcess(pid).catch(() => null); // gone in between: nothing to adopt
+  }
+
+  /** Adopts a healthy mariadbd left by a previous tlsql process; kills an unhealthy one. */
+  private async adopt(inst: Instance): Promise<boolean> {
+    const proc = await this.findOrphan(inst);
+    if (proc === null) return false;
+    const pid = proc.pid;
+    try {
+      await waitForReady({
+        ...(await this.adminLogin(inst)),
+        proc,
+        timeoutMs: Math.min(this.readyTimeoutMs, 5_000),
+        explain: () => this.explainFailure(inst),
+      });
+    } catch (e) {
+      this.log.warn('orphaned engine process does not answer; killing it', { id: inst.id, pid, error: e });
+      await killNow(proc);
+      return false;
+    }
+    inst.proc = proc;
+    inst.runningSinceMs = this.clock.now().getTime();
+    this.supervise(inst, proc);
+    this.log.info('adopted running engine process', { id: inst.id, pid });
+    this.setState(inst, 'running', 'adopted a running process');
+    return true;
+  }
+
+  private supervise(inst: Instance, proc: EngineProcess): void {
+    void proc.exited.then((exit) => {
+      // stop() and failed starts detach the process (or clear `wanted`) before it exits.
+      if (inst.proc !== proc || !inst.wanted) return;
+      inst.proc = null;
+      if (this.clock.now().getTime() - inst.runningSinceMs >= this.stableAfterMs) inst.backoffMs = this.restartBackoffMs;
+      const how = exit.signal !== null ? `signal ${exit.signal}` : exit.exitCode !== null ? `exit code ${exit.exitCode}` : 'process vanished';
+      this.log.error('engine process exited unexpectedly', { id: inst.id, pid: proc.pid, ...exit });
+      this.setState(inst, 'crashed', `mariadbd ended (${how})`, exit);
+      this.scheduleRestart(inst);
+    });
+  }
+
+  private scheduleRestart(inst: Instance): void {
+    const delay = inst.backoffMs;
+    inst.backoffMs = Math.min(delay * 2, this.maxRestartBackoffMs);
+    this.log.info('engine restart scheduled', { id: inst.id, delayMs: delay });
+    inst.restartTimer = setTimeout(() => {
+      inst.restartTimer = null;
+      void this.exclusive(inst, async () => {
+        if (!inst.wanted || inst.proc !== null) return;
+        try {
+          await this.spawnUntilReady(inst, 'restarting');
+        } catch (e) {
+          this.log.error('engine restart failed', { id: inst.id, error: e });
+          if (!inst.wanted) return;
+          this.setState(inst, 'crashed', `restart failed: ${(e as Error).message.split('\n')[0]}`);
+          this.scheduleRestart(inst);
+        }
+      });
+    }, delay);
+  }
+
+  private cancelRestart(inst: Instance): void {
+    if (inst.restartTimer !== null) clearTimeout(inst.restartTimer);
+    inst.restartTimer = null;
+  }
+
+  /** Detaches and kills this instance's process, if any (one of ours or an orphan). */
+  private async killAny(inst: Instance): Promise<void> {
+    const proc = inst.proc ?? (await this.findOrphan(inst));
+    inst.proc = null;
+    if (proc !== null) await killNow(proc);
+  }
+
+  /** Removes what a failed provision left (including a running mariadbd), keeping the instance dir itself. */
+  private async clearHalfProvisioned(inst: Instance): Promise<void> {
+    const l = inst.layout;
+    await this.killAny(inst);
+    for (const p of [l.dataDir, l.runDir, l.tlsDir, l.logDir, l.filesDir, l.pluginDir, l.myCnf, l.adminSecret]) {
+      await rm(p, { recursive: true, force: true });
+    }
+  }
+
+  private async writeTlsFiles(layout: InstanceLayout, tls: EngineTls, runAs: RunAs): Promise<void> {
+    const files = [[layout.certFile, tls.certPem], [layout.keyFile, tls.keyPem], [layout.caFile, tls.caPem]] as const;
+    // All three written aside first, then renamed: mariadbd (FLUSH SSL, next start) never reads a
+    // half-written file, and a crash in between leaves at most a moment of mismatch, not a torn file.
+    for (const [path, pem] of files) {
+      await writePrivateFile(`${path}.new`, pem);
+      await chownToRunAs(`${path}.new`, runAs);
+    }
+    for (const [path] of files) await rename(`${path}.new`, path);
+  }
+
+  private async checkMasterUser(inst: Instance, username: string): Promise<void> {
+    const found = await this.admin(inst.id, async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM mysql.global_priv WHERE User = ? AND Host = '%'", [username]);
+      return Number(rows[0]?.n ?? 0);
+    });
+    if (found !== 1) {
+      throw new AppError('InternalFailure', `master user was not created on first start:\n${await this.explainFailure(inst)}`, { expose: false });
+    }
+  }
+
+  private async explainFailure(inst: Instance): Promise<string> {
+    const secrets = inst.adminPassword !== null ? [inst.adminPassword] : [];
+    const [errorLog, stderr] = await Promise.all([tailFile(inst.layout.errorLog, 20, secrets), tailFile(inst.layout.stderrLog, 5, secrets)]);
+    const parts = [`--- ${inst.layout.errorLog} (tail) ---\n${errorLog}`];
+    // mariadbd's stderr repeats the error log once that is open; it matters when it is not.
+    if (stderr.trim() !== '' && !errorLog.includes(stderr.trim().split('\n').pop() ?? '')) parts.push(`--- ${inst.layout.stderrLog} (tail) ---\n${stderr}`);
+    return parts.join('\n');
+  }
+}
+
+function assertId(id: string): void {
+  if (!ID_PATTERN.test(id)) throw new AppError('InvalidParameterValue', `engine instance id ${JSON.stringify(id)} must be 1-63 letters, digits, '-' or '_'`);
+}
+
+function adminSecretLabel(id: string): string {
+  return `instances/${id}/admin.secret`;
+}
+
+/**
+ * SQL for the first start (`--init-file`, one statement per line): unlocks the internal admin
+ * account with this instance's password and creates the master user. Passwords appear only as
+ * mysql_native_password hashes.
+ */
+export function firstStartSql(adminPassword: string, masterUsername: string, masterPassword: string): string {
+  const master = quoteAccount(masterUsername, '%');
+  return [
+    resetSqlModeStatement,
+    `ALTER USER ${quoteAccount(ADMIN_USER, ADMIN_HOST)} ${identifiedByPassword(adminPassword)} ACCOUNT UNLOCK`,
+    `CREATE USER ${master} ${identifiedByPassword(masterPassword)}`,
+    `GRANT ALL PRIVILEGES ON *.* TO ${master} WITH GRANT OPTION`,
+    '',
+  ].join(';\n');
+}
+
+function checkTls(tls: EngineTls): void {
+  try {
+    const cert = new X509Certificate(tls.certPem);
+    const key = createPrivateKey(tls.keyPem);
+    new X509Certificate(tls.caPem);
+    if (!cert.checkPrivateKey(key)) throw new Error('the private key does not match the certificate');
+  } catch (e) {
+    throw new AppError('InvalidParameterValue', `engine TLS material is not usable: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** `cp -a`: one process, keeps owners and modes (Node's fs.cp does not keep owners); sparse, as the redo log and ibdata1 are mostly zeros (25 MB -> 7 MB on disk). */
+async function copyTree(from: string, to: string): Promise<void> {
+  await execFileP('cp', ['-a', '--sparse=always', '--', from, to]);
+}
+

@@ -1,0 +1,14 @@
+/** Process entry of the `tlsql` executable: the only module with process-wide side effects. */
+import { registerCommand } from './cli/registry.js';
+import { runCli } from './cli/run.js';
+import { serviceCommands } from './cli/commands/service.js';
+
+for (const c of serviceCommands) registerCommand(c);
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  isTTY: process.stdout.isTTY === true,
+});

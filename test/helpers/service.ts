@@ -1,0 +1,64 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RDSClient, waitUntilDBInstanceAvailable } from '@aws-sdk/client-rds';
+import { parseConfig, type Config } from '../../src/config/config.js';
+import { readCredentials } from '../../src/config/credentials.js';
+import { dataPaths } from '../../src/config/paths.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
+import { startService, type Service } from '../../src/service/service.js';
+
+export interface TestService {
+  service: Service;
+  config: Config;
+  dataDir: string;
+  rds: RDSClient;
+  /** Path of the published global bundle (roots only). */
+  bundlePath: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+let portBlock = 0;
+
+/**
+ * A real tlsql service on a temp data dir: real CA, real mariadbd engines, real front doors,
+ * the real API on an ephemeral port. Each call gets its own block of endpoint ports.
+ */
+export async function startTestService(overrides: Record<string, unknown> = {}): Promise<TestService> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tlsql-test-'));
+  const base = 21000 + ((process.pid % 40) * 200) + (portBlock++ % 10) * 20;
+  const config = parseConfig({ dataDir, firstPort: base, lastPort: base + 19, api: { port: 0 }, ...overrides });
+  const logs: string[] = [];
+  const logger: Logger = createLogger({ level: 'debug', write: (l) => logs.push(l) });
+  const service = await startService(config, { logger });
+  const creds = await readCredentials(dataPaths(dataDir).credentials);
+  const rds = new RDSClient({ endpoint: service.apiUrl, region: config.region, credentials: creds, maxAttempts: 1 });
+  const bundlePath = join(dataDir, 'global-bundle.pem');
+  await writeFile(bundlePath, service.ca.bundlePem());
+  return {
+    service,
+    config,
+    dataDir,
+    rds,
+    bundlePath,
+    logs,
+    async close() {
+      rds.destroy();
+      await service.close();
+      if (!process.env.TLSQL_KEEP_TEST_DIRS) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates an instance through the real API and waits for `available`. */
+export async function createInstance(t: TestService, id: string, extra: Record<string, unknown> = {}) {
+  const { CreateDBInstanceCommand, DescribeDBInstancesCommand } = await import('@aws-sdk/client-rds');
+  await t.rds.send(
+    new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', DBInstanceClass: 'db.t3.micro', ...extra }),
+  );
+  await waitUntilDBInstanceAvailable({ client: t.rds, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: id });
+  const out = await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+  const inst = out.DBInstances![0]!;
+  return { instance: inst, host: inst.Endpoint!.Address!, port: inst.Endpoint!.Port!, user: 'admin', password: 'Sup3r-secret!' };
+}
