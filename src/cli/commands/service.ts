@@ -13,7 +13,6 @@ import { dataPaths } from '../../config/paths.js';
 import { isAppError } from '../../errors/app-error.js';
 import { createLogger } from '../../lib/logger.js';
 import { writePrivateFile } from '../../pki/key-store.js';
-import { initialise, startService } from '../../service/service.js';
 import { ApiCallError, CliError, ExitCode } from '../errors.js';
 import { defineCommand, type CommandContext, type CommandDef } from '../registry.js';
 import { waitForDbInstances, waiters } from '../waiter.js';
@@ -46,6 +45,13 @@ async function persistConfig(config: Config, a: Record<string, unknown>): Promis
   await writeFile(path, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
 }
 
+/** Creates keys, CA and credentials (idempotent). Loaded lazily: the PKI is heavy to import. */
+async function initialiseDataDir(ctx: CommandContext, config: Config): Promise<void> {
+  const { initialise } = await import('../../service/service.js');
+  const r = await initialise(config, { logger: createLogger({ level: 'warn', write: (l) => ctx.io.stderr.write(l + '\n') }), env: ctx.io.env });
+  r.store.close();
+}
+
 function wrapAppError(e: unknown): never {
   if (isAppError(e)) throw new CliError(`tlsql: ${e.message}`, e.code === 'ConfigInvalid' ? ExitCode.config : ExitCode.failure, { cause: e });
   throw e;
@@ -69,6 +75,7 @@ export const serverCommand = defineCommand({
     const logger = createLogger({ level: (args.logLevel as 'info' | undefined) ?? config.logLevel, write: (l) => ctx.io.stderr.write(l + '\n') });
     let service;
     try {
+      const { startService } = await import('../../service/service.js');
       service = await startService(config, { logger, env: ctx.io.env });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -96,7 +103,7 @@ export const initCommand = defineCommand({
   async run(ctx, args) {
     try {
       const config = configFrom(ctx, args);
-      await initialise(config, { logger: createLogger({ level: 'warn', write: (l) => ctx.io.stderr.write(l + '\n') }), env: ctx.io.env }).then((r) => r.store.close());
+      await initialiseDataDir(ctx, config);
       await persistConfig(config, args);
       const p = dataPaths(config.dataDir);
       ctx.io.stdout.write(`Initialised ${config.dataDir}\n  CA bundle:   ${join(p.pki, 'bundles', 'global-bundle.pem')}\n  credentials: ${p.credentials} (0600; print with \`tlsql credentials\`)\n`);
@@ -132,7 +139,7 @@ export const setupCommand = defineCommand({
     let config: Config;
     try {
       config = configFrom(ctx, args);
-      await initialise(config, { logger: createLogger({ level: 'warn', write: (l) => ctx.io.stderr.write(l + '\n') }), env: ctx.io.env }).then((r) => r.store.close());
+      await initialiseDataDir(ctx, config);
       await persistConfig(config, args);
     } catch (e) {
       wrapAppError(e);
