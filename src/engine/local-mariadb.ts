@@ -221,7 +221,7 @@ export class LocalMariadbEngine implements Engine {
         }
         const copyMs = performance.now() - copyStarted;
 
-        for (const [d, mode] of [[layout.runDir, 0o700], [layout.tlsDir, 0o700], [layout.logDir, 0o750], [layout.filesDir, 0o700]] as const) {
+        for (const [d, mode] of [[layout.runDir, 0o700], [layout.tlsDir, 0o700], [layout.logDir, 0o750], [layout.filesDir, 0o700], [layout.tmpDir, 0o700]] as const) {
           await mkdir(d, { mode });
           await chownToRunAs(d, runAs);
         }
@@ -548,7 +548,7 @@ export class LocalMariadbEngine implements Engine {
   private async clearHalfProvisioned(inst: Instance): Promise<void> {
     const l = inst.layout;
     await this.killAny(inst);
-    for (const p of [l.dataDir, l.runDir, l.tlsDir, l.logDir, l.filesDir, l.pluginDir, l.myCnf, l.adminSecret]) {
+    for (const p of [l.dataDir, l.runDir, l.tlsDir, l.logDir, l.filesDir, l.tmpDir, l.pluginDir, l.myCnf, l.adminSecret]) {
       await rm(p, { recursive: true, force: true });
     }
   }

@@ -20,6 +20,11 @@ export interface InstanceLayout {
   stderrLog: string;
   /** secure_file_priv: LOAD DATA INFILE, SELECT INTO OUTFILE and LOAD_FILE stay in here. */
   filesDir: string;
+  /**
+   * tmpdir, private to the instance: mariadbd deletes every `#sql*` file in its tmpdir when it
+   * starts, so a shared /tmp would let one instance's start destroy another's temporary tables.
+   */
+  tmpDir: string;
   /** plugin_dir: empty and not writable by mariadbd, so INSTALL PLUGIN/SONAME finds nothing to load. */
   pluginDir: string;
   myCnf: string;
@@ -48,6 +53,7 @@ export function instanceLayout(dir: string): InstanceLayout {
     stderrLog: join(logDir, 'mariadbd.stderr.log'),
     filesDir: join(dir, 'files'),
     pluginDir: join(dir, 'plugins'),
+    tmpDir: join(dir, 'tmp'),
     myCnf: join(dir, 'my.cnf'),
     metaFile: join(dir, 'engine.json'),
     adminSecret: join(dir, 'admin.secret.sealed'),
@@ -91,6 +97,7 @@ export function renderMyCnf(layout: InstanceLayout, opts: MyCnfOptions = {}): st
     `pid-file = ${layout.pidFile}`,
     `log-error = ${layout.errorLog}`,
     `secure-file-priv = ${layout.filesDir}`,
+    `tmpdir = ${layout.tmpDir}`,
     // The front door is the only way in: unix socket only, PROXY header carries the client address.
     'skip-networking',
     'skip-name-resolve',

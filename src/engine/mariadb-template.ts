@@ -52,8 +52,13 @@ export async function ensureTemplate(o: TemplateOptions): Promise<string> {
   try {
     await chownToRunAs(work, o.runAs);
     const data = join(work, 'data');
-    await installDb(o, data, work);
-    await harden(o, work, data);
+    // Its own tmpdir: a mariadbd starting elsewhere deletes #sql* files in a shared /tmp,
+    // which made concurrent bootstraps fail ("Error on delete of '/tmp/#sql-temptable-...'").
+    const tmp = join(work, 'tmp');
+    await mkdir(tmp, { mode: 0o700 });
+    await chownToRunAs(tmp, o.runAs);
+    await installDb(o, data, tmp);
+    await harden(o, work, data, tmp);
     try {
       await rename(data, target);
     } catch (e) {
@@ -95,10 +100,11 @@ async function removeStaleBuilds(templatesDir: string, logger: Logger): Promise<
   }
 }
 
-async function installDb(o: TemplateOptions, data: string, work: string): Promise<void> {
+async function installDb(o: TemplateOptions, data: string, tmp: string): Promise<void> {
   const args = [
     '--no-defaults',
     `--datadir=${data}`,
+    `--tmpdir=${tmp}`, // passed through to mariadbd --bootstrap
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     // The default 96 MiB redo log makes each copy 113 MB; 8 MiB makes it 26 MB.
@@ -106,7 +112,7 @@ async function installDb(o: TemplateOptions, data: string, work: string): Promis
   ];
   if (o.runAs.dropPrivileges) args.push(`--user=${o.runAs.user}`);
   try {
-    await execFileP(o.installDb, args, { cwd: work, maxBuffer: 4 * 1024 * 1024 });
+    await execFileP(o.installDb, args, { cwd: tmp, maxBuffer: 4 * 1024 * 1024 });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     const out = `${err.stdout ?? ''}\n${err.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
@@ -115,7 +121,7 @@ async function installDb(o: TemplateOptions, data: string, work: string): Promis
 }
 
 /** Runs the new datadir once on a private socket to replace the default accounts. */
-async function harden(o: TemplateOptions, work: string, data: string): Promise<void> {
+async function harden(o: TemplateOptions, work: string, data: string, tmp: string): Promise<void> {
   const run = join(work, 'run');
   await mkdir(run, { mode: 0o700 });
   await chownToRunAs(run, o.runAs);
@@ -130,6 +136,7 @@ async function harden(o: TemplateOptions, work: string, data: string): Promise<v
       `socket = ${socketPath}`,
       `pid-file = ${join(run, 'mysqld.pid')}`,
       `log-error = ${errorLog}`,
+      `tmpdir = ${tmp}`,
       'skip-networking',
       'skip-log-bin',
       'innodb-log-file-size = 8M',

@@ -81,6 +81,23 @@ describe('LocalMariadbEngine provisioning edge cases', () => {
     expect(user).toBe('admin@%');
   });
 
+  it("keeps each instance's temporary tables private: starting another instance leaves them alone", async () => {
+    // mariadbd deletes every #sql* file in its tmpdir at startup; a shared /tmp would let one
+    // instance's start destroy another's on-disk temporary tables.
+    const socketPath = fx.engine.socketPath('twina');
+    await withClient({ socketPath, user: 'admin', password: 'Secret-pw-1' }, async (c) => {
+      await c.query('CREATE DATABASE IF NOT EXISTS app');
+      await c.query('CREATE TEMPORARY TABLE app.scratch (id INT PRIMARY KEY, v VARCHAR(50)) ENGINE=Aria');
+      await c.query("INSERT INTO app.scratch VALUES (1, 'kept')");
+      await fx.engine.stop('faildb');
+      await fx.engine.start('faildb');
+      const [rows] = await c.query('SELECT v FROM app.scratch');
+      expect(rows).toEqual([{ v: 'kept' }]);
+      // With a shared tmpdir the files are already unlinked: the drop fails with "Error on delete".
+      await c.query('DROP TEMPORARY TABLE app.scratch');
+    });
+  });
+
   it('rejects ids that are not safe as a directory name', async () => {
     await expect(fx.engine.provision({ ...fx.spec('okid'), id: '../evil' })).rejects.toMatchObject({ code: 'InvalidParameterValue' });
     expect(() => fx.engine.socketPath('a/b')).toThrow(AppError);
