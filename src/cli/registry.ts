@@ -64,13 +64,44 @@ export interface CommandDef<O extends readonly OptionSpec[] = readonly OptionSpe
   /** Longer help text (paragraphs), shown by `tlsql <command> help`. */
   readonly description?: string;
   readonly options: O;
+  /**
+   * The command parses its own arguments (MySQL-style `-h host`/`-pSECRET`, positional names):
+   * `run` gets a `RawArgs` instead of parsed options, and tlsql's global options are taken only
+   * from before the command name. Define such commands with `defineRawCommand`. Default false.
+   */
+  readonly rawArgs?: boolean;
   /** Returns the exit code (default 0) or throws (CliError and friends carry their own). */
   run(ctx: CommandContext, args: ArgsOf<O>): Promise<number | void>;
+}
+
+/** What a `rawArgs` command gets: the tokens around its name, unparsed. */
+export interface RawArgs {
+  /** Every token after the command name, as given. */
+  readonly argv: readonly string[];
+  /** Tokens before the command name (tlsql global options), already parsed into `ctx.globals`. */
+  readonly leading: readonly string[];
 }
 
 /** Infers a command's argument types from its `options`; returns `def` unchanged. */
 export function defineCommand<const O extends readonly OptionSpec[]>(def: CommandDef<O>): CommandDef<O> {
   return def;
+}
+
+/** Defines a command that parses its own arguments (see `CommandDef.rawArgs`). */
+export function defineRawCommand(def: {
+  readonly name: string;
+  readonly summary: string;
+  readonly description?: string;
+  run(ctx: CommandContext, args: RawArgs): Promise<number | void>;
+}): CommandDef<readonly []> {
+  return {
+    name: def.name,
+    summary: def.summary,
+    ...(def.description !== undefined ? { description: def.description } : {}),
+    options: [],
+    rawArgs: true,
+    run: (ctx, args) => def.run(ctx, args as unknown as RawArgs),
+  };
 }
 
 /** A set of commands by name. Multi-word names form groups (`wait` -> `wait db-instance-available`). */

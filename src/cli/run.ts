@@ -44,7 +44,7 @@ export async function runCli(argv: string[], io: CliIo, options: RunOptions = {}
   try {
     registerBuiltinCommands(registry);
     const cwd = options.cwd ?? process.cwd();
-    const { words, rest } = splitCommand(argv, registry);
+    const { words, rest, end } = splitCommand(argv, registry);
 
     if (words.length === 0 || words[0] === 'help') {
       const topic = words[0] === 'help' ? rest.filter((t) => !t.startsWith('-')) : [];
@@ -70,6 +70,19 @@ export async function runCli(argv: string[], io: CliIo, options: RunOptions = {}
       throw new UsageError(unknownCommandMessage(name, registry));
     }
 
+    const columns = (io.stdout as { columns?: unknown }).columns;
+    const terminalWidth = io.isTTY && typeof columns === 'number' && columns > 0 ? columns : 80;
+    if (cmd.rawArgs === true) {
+      // The command reads everything after its name itself (`tlsql mysql -h host -pSECRET`);
+      // tlsql's global options are only those before the name.
+      const after = argv.slice(end);
+      const leading = rest.slice(0, rest.length - after.length);
+      const globalsParsed = parseOptions(leading, globalOptions, { command: cmd.name });
+      const ctx = new CliCommandContext(io, toGlobals(globalsParsed.values, io.env), cmd.name, options.clock ?? systemClock, cwd, terminalWidth);
+      const code = await cmd.run(ctx, { argv: after, leading } as never);
+      return typeof code === 'number' ? code : ExitCode.ok;
+    }
+
     const parsed = parseOptions(rest, [...cmd.options, ...globalOptions], {
       command: cmd.name,
       loadFile: (p) => readFileSync(resolve(cwd, p), 'utf8'),
@@ -84,8 +97,6 @@ export async function runCli(argv: string[], io: CliIo, options: RunOptions = {}
       const k = camelCase(o.name);
       if (k in parsed.values) args[k] = parsed.values[k];
     }
-    const columns = (io.stdout as { columns?: unknown }).columns;
-    const terminalWidth = io.isTTY && typeof columns === 'number' && columns > 0 ? columns : 80;
     const ctx = new CliCommandContext(io, globals, cmd.name, options.clock ?? systemClock, cwd, terminalWidth);
     const code = await cmd.run(ctx, args as never);
     return typeof code === 'number' ? code : ExitCode.ok;
@@ -94,11 +105,15 @@ export async function runCli(argv: string[], io: CliIo, options: RunOptions = {}
   }
 }
 
-/** Separates the command words (`wait db-instance-available`) from options, wherever globals appear. */
-function splitCommand(argv: readonly string[], registry: CommandRegistry): { words: string[]; rest: string[] } {
+/**
+ * Separates the command words (`wait db-instance-available`) from options, wherever globals appear.
+ * `end` is the index in `argv` just after the last command word.
+ */
+function splitCommand(argv: readonly string[], registry: CommandRegistry): { words: string[]; rest: string[]; end: number } {
   const words: string[] = [];
   const rest: string[] = [];
   let complete = false;
+  let end = argv.length;
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i] as string;
     if (complete) {
@@ -119,9 +134,12 @@ function splitCommand(argv: readonly string[], registry: CommandRegistry): { wor
     }
     words.push(t);
     const name = words.join(' ');
-    if (t === 'help' || registry.get(name) !== undefined || !registry.isGroup(name)) complete = true;
+    if (t === 'help' || registry.get(name) !== undefined || !registry.isGroup(name)) {
+      complete = true;
+      end = i + 1;
+    }
   }
-  return { words, rest };
+  return { words, rest, end };
 }
 
 function printTopicHelp(topic: string, registry: CommandRegistry, io: CliIo): number {

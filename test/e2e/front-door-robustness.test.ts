@@ -1,0 +1,99 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePacket } from '../../src/dataplane/packets/framing.js';
+import { encodeSslRequest } from '../../src/dataplane/packets/ssl-request.js';
+import { CLIENT_PROTOCOL_41, CLIENT_SSL } from '../../src/dataplane/packets/capabilities.js';
+import { mysql2Tls } from '../helpers/clients.js';
+import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+
+let t: TestService;
+let db: Awaited<ReturnType<typeof createInstance>>;
+let survivor: mysql.Connection;
+
+beforeAll(async () => {
+  t = await startTestService({ frontDoor: { handshakeTimeoutMs: 700, engineConnectTimeoutMs: 2000, maxHandshakePacketBytes: 64 * 1024 } });
+  db = await createInstance(t, 'tough');
+  survivor = await mysql2Tls({ ...db, ca: t.bundlePath });
+});
+
+afterAll(async () => {
+  await survivor?.end();
+  await t?.close();
+});
+
+/** Opens a raw TCP connection, waits for the greeting, runs `act`, and collects what comes back until close. */
+async function raw(act: (s: net.Socket) => void): Promise<Buffer> {
+  const s = net.connect({ host: '127.0.0.1', port: db.port });
+  const chunks: Buffer[] = [];
+  let greeted = false;
+  return new Promise((resolve) => {
+    s.on('data', (d) => {
+      if (!greeted) {
+        greeted = true;
+        act(s);
+        return;
+      }
+      chunks.push(d);
+    });
+    s.on('error', () => {});
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function errCode(reply: Buffer): number | null {
+  // header (4) + 0xff + code LE16
+  return reply.length >= 7 && reply[4] === 0xff ? reply.readUInt16LE(5) : null;
+}
+
+describe('front door under bad input', () => {
+  it('answers an oversized handshake packet with error 1153 at once', async () => {
+    const reply = await raw((s) => s.write(Buffer.from([0x00, 0x00, 0x10, 0x01])));
+    expect(errCode(reply)).toBe(1153);
+  });
+
+  it('answers a truncated packet with error 1159 when the handshake timeout passes', async () => {
+    const reply = await raw((s) => s.write(Buffer.concat([Buffer.from([100, 0, 0, 1]), Buffer.alloc(10, 7)])));
+    expect(errCode(reply)).toBe(1159);
+  });
+
+  it('answers an unparseable HandshakeResponse with 1043 Bad handshake', async () => {
+    const reply = await raw((s) => s.write(encodePacket(1, Buffer.from([1, 2, 3]))));
+    expect(errCode(reply)).toBe(1043);
+  });
+
+  it('closes a session whose client sends SSLRequest and then no TLS, and one that sends garbage instead of a ClientHello', async () => {
+    const ssl = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
+    const before = t.service.control.runtime.doors.get('tough')!.counters.tlsHandshakeFailures;
+    await raw((s) => s.write(encodePacket(1, ssl)));
+    await raw((s) => s.write(Buffer.concat([encodePacket(1, ssl), Buffer.from('this is not a TLS record at all\r\n')])));
+    expect(t.service.control.runtime.doors.get('tough')!.counters.tlsHandshakeFailures).toBe(before + 2);
+  });
+
+  it('fails the TLS handshake for a client that only accepts TLS 1.0, without affecting the listener', async () => {
+    const ssl = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
+    const err = await new Promise<Error>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port: db.port });
+      s.once('data', () => {
+        s.write(encodePacket(1, ssl));
+        const tlsSock = tls.connect({ socket: s, servername: db.host, ca: readFileSync(t.bundlePath), minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' });
+        tlsSock.once('error', resolve);
+        tlsSock.once('secureConnect', () => resolve(new Error('unexpectedly connected')));
+      });
+    });
+    expect(err.message).toMatch(/protocol version|unsupported protocol|alert/i);
+  });
+
+  it('keeps the established session and new sessions working after all of that, and never logs the password', async () => {
+    const [rows] = await survivor.query<mysql.RowDataPacket[]>('SELECT 1 AS ok');
+    expect(rows[0]!.ok).toBe(1);
+    const c = await mysql2Tls({ ...db, ca: t.bundlePath });
+    await c.end();
+    const logs = t.logs.join('\n');
+    expect(logs).not.toContain(db.password);
+    expect(logs).toMatch(/oversized packet during handshake/);
+    expect(logs).toMatch(/handshake not finished within 700 ms/);
+  });
+});
