@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { RDSClient } from '@aws-sdk/client-rds';
+
+export const root = resolve(import.meta.dirname, '../..');
+
+/** Percentile of a sorted array (nearest rank). */
+export function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function median(xs: number[]): number {
+  return pct([...xs].sort((a, b) => a - b), 50);
+}
+
+export function machine(): string {
+  return `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
+}
+
+export interface BenchServer {
+  dataDir: string;
+  child: ChildProcess;
+  rds: RDSClient;
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Runs `tlsql server` in its own process so clients measured here never share its event loop. */
+export async function startServer(apiPort: number, firstPort: number): Promise<BenchServer> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-'));
+  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: 'warn' }));
+  const child = spawn(process.execPath, [join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1' },
+  });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  for (let i = 0; ; i++) {
+    if (await fetch(`${apiUrl}/health`).then((r) => r.ok, () => false)) break;
+    if (i > 600) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8'));
+  const rds = new RDSClient({ endpoint: apiUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  return {
+    dataDir,
+    child,
+    rds,
+    apiUrl,
+    async stop() {
+      rds.destroy();
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
