@@ -33,7 +33,7 @@ export async function startServer(apiPort: number, firstPort: number): Promise<B
   await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: 'warn' }));
   const child = spawn(process.execPath, [join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1' },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   for (let i = 0; ; i++) {

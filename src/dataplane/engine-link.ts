@@ -11,6 +11,8 @@ import tls from 'node:tls';
  */
 export class EngineLink {
   private readonly contexts = new Map<string, { ctx: tls.SecureContext; session: Buffer | undefined }>();
+  /** Link handshakes, and how many of them resumed a previous session (no certificate exchange). */
+  readonly stats = { handshakes: 0, resumed: 0 };
 
   /**
    * @param caPem the internal CA that signed the engine's link certificate (never published)
@@ -65,6 +67,8 @@ export class EngineLink {
       });
       s.once('secureConnect', () => {
         clearTimeout(timer);
+        this.stats.handshakes++;
+        if (s.isSessionReused()) this.stats.resumed++;
         resolve(s);
       });
       s.once('error', (err) => {

@@ -11,7 +11,7 @@ export function tlsql(dataDir: string, args: string[], opts: { input?: string; e
   return run(process.execPath, [TLSQL_BIN, '--data-dir', dataDir, ...args], {
     input: opts.input,
     timeoutMs: 120_000,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1', ...opts.env },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
   });
 }
 
@@ -27,7 +27,7 @@ export interface ServerProcess {
 export async function startServerProcess(opts: { apiPort: number; firstPort: number }): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tlsql-cli-'));
   await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: opts.apiPort }, firstPort: opts.firstPort, lastPort: opts.firstPort + 19 }));
-  const child = spawn(process.execPath, [TLSQL_BIN, '--data-dir', dataDir, 'server'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1' } });
+  const child = spawn(process.execPath, [TLSQL_BIN, '--data-dir', dataDir, 'server'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const deadline = Date.now() + 60_000;

@@ -174,12 +174,12 @@ export const setupCommand = defineCommand({
     } catch (e) {
       if (!(e instanceof ApiCallError && e.code === 'DBInstanceNotFound')) throw e;
     }
-    let passwordNote = `password in ${pwFile}`;
+    let passwordNote = `password saved in ${pwFile}`;
     if (!inst) {
       const password = demoPassword();
       await writePrivateFile(pwFile, password + '\n');
       await ctx.send('CreateDBInstance', new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: password, DBInstanceClass: 'db.t3.micro' }));
-      passwordNote = `password ${password} (saved in ${pwFile}, mode 0600)`;
+      passwordNote = `password ${password}, saved in ${pwFile} (mode 0600)`;
     }
     inst = (await waitForDbInstances(ctx, waiters.available, { DBInstanceIdentifier: id }, { timeoutMs: 120_000, maxDelayMs: 250 }))[0]!;
     const host = inst.Endpoint!.Address!;
@@ -190,7 +190,7 @@ export const setupCommand = defineCommand({
         `DB instance ${id} is available.`,
         `  endpoint:    ${host}`,
         `  port:        ${port}`,
-        `  master user: ${inst.MasterUsername} (${passwordNote})`,
+        `  master user: ${inst.MasterUsername}; ${passwordNote}`,
         `  CA bundle:   ${bundle}`,
         ``,
         `Connect with full verification (CA chain and host name):`,
