@@ -7,6 +7,8 @@ import { serviceCommands } from './cli/commands/service.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 for (const c of serviceCommands) registerCommand(c);
+registerCommand((await import('./cli/commands/mysql.js')).mysqlCommand);
+registerCommand((await import('./cli/commands/doctor.js')).doctorCommand);
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

@@ -1,6 +1,7 @@
 /**
- * The RDS-compatible HTTP API: the awsQuery protocol on `POST /` (SigV4-signed), plus two
- * unauthenticated conveniences: `GET /bundles/<file>` (public CA bundles) and `GET /health`.
+ * The RDS-compatible HTTP API: the awsQuery protocol on `POST /` (SigV4-signed), plus
+ * unauthenticated conveniences: `GET /bundles/<file>` (public CA bundles), `GET /health` and
+ * `GET /metrics` (Prometheus; the API listens on loopback by default).
  *
  * Request flow for the API: size check -> SigV4 -> Action/Version -> action -> XML. Every
  * response carries `x-amzn-RequestId`, and a `Date` header from the injected clock, which the
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Public CA bundles served at `/bundles/<name>`; `pem` returns null for unknown names. Default: none (404). */
   bundles?: { pem(name: string): string | null };
+  /** Prometheus text exposition served at `GET /metrics`. Default: none (404). */
+  metrics?: () => string;
 }
 
 const bundleName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -82,6 +85,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
 
     if (url.pathname === '/health' && readOnly) {
       sendText(req, res, 200, 'ok');
+      return;
+    }
+    if (url.pathname === '/metrics' && readOnly && opts.metrics) {
+      sendBody(req, res, 200, 'text/plain; version=0.0.4; charset=utf-8', opts.metrics());
       return;
     }
     if (url.pathname.startsWith('/bundles/') && readOnly) {

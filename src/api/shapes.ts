@@ -31,7 +31,7 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     .leaf('InstanceCreateTime', db.createdAt)
     .leaf('PreferredBackupWindow', db.preferredBackupWindow)
     .leaf('BackupRetentionPeriod', db.backupRetentionPeriod)
-    .list('DBSecurityGroups', 'DBSecurityGroup', [], () => {})
+    .list('DBSecurityGroups', 'DBSecurityGroup', db.dbSecurityGroups ?? [], (g, name) => g.leaf('DBSecurityGroupName', name).leaf('Status', 'active'))
     .list('VpcSecurityGroups', 'VpcSecurityGroupMembership', [], () => {})
     .list('DBParameterGroups', 'DBParameterGroup', [db.parameterGroup], (g, pg) =>
       g.leaf('DBParameterGroupName', pg.name).leaf('ParameterApplyStatus', pg.applyStatus),
@@ -57,6 +57,15 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     .leaf('StorageType', 'gp2')
     .leaf('DbInstancePort', 0)
     .leaf('StorageEncrypted', false)
+    // RDS reports read-replication health here; tlsql adds its TLS policy warning, which the
+    // SDK and AWS CLI show as is (StatusType/Normal/Status/Message).
+    .list('StatusInfos', 'DBInstanceStatusInfo', db.insecureTlsAllowed ? [null] : undefined, (i) =>
+      i
+        .leaf('StatusType', 'tls-policy')
+        .leaf('Normal', false)
+        .leaf('Status', 'insecure-tls-versions')
+        .leaf('Message', 'tls_version allows TLSv1.0/TLSv1.1 (OpenSSL security level 0) for legacy clients: insecure, upgrade the clients and remove them'),
+    )
     .leaf('DbiResourceId', db.resourceId)
     .leaf('CACertificateIdentifier', db.caCertificateIdentifier)
     .list('DomainMemberships', 'DomainMembership', [], () => {})

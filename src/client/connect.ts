@@ -121,15 +121,16 @@ async function toConnectError(e: unknown, p: ConnectParams, greeting: GreetingIn
     return err;
   }
   const x = e as NodeJS.ErrnoException & { message: string };
-  if (x.code === 'HANDSHAKE_SSL_ERROR' || /certificate|SSL|TLS|altnames|self.signed/i.test(x.message ?? '')) {
-    const hint = await hintForTlsFailure({ host: o.host, port: o.port, mode: p.tls.mode, caFiles: p.tls.caFiles, message: x.message, dataDir: p.dataDir });
-    return ClientError.ssl(x.message, { cause: e, ...(hint !== undefined ? { hint } : {}) });
-  }
   if (x.code === 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED') {
     return new ClientError(CR.AUTH_PLUGIN_CANNOT_LOAD, 'HY000', "Authentication plugin 'mysql_clear_password' cannot be loaded: plugin not enabled", {
       hint: 'this account logs in with an IAM authentication token: add --enable-cleartext-plugin and pass the token with --password=',
       cause: e,
     });
+  }
+  // mysql2 relabels every TLS failure HANDSHAKE_SSL_ERROR; Node's own codes may come through too.
+  if (x.code === 'HANDSHAKE_SSL_ERROR' || /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(x.code ?? '')) {
+    const hint = await hintForTlsFailure({ host: o.host, port: o.port, mode: p.tls.mode, caFiles: p.tls.caFiles, message: x.message, dataDir: p.dataDir });
+    return ClientError.ssl(x.message, { cause: e, ...(hint !== undefined ? { hint } : {}) });
   }
   if (x.code === 'PROTOCOL_CONNECTION_LOST' || x.code === 'ECONNRESET' || x.code === 'EPIPE') {
     return new ClientError(CR.SERVER_LOST, 'HY000', `Lost connection to MySQL server at 'reading authorization packet', system error: ${x.code === 'PROTOCOL_CONNECTION_LOST' ? 0 : x.code}`, { cause: e });

@@ -16,7 +16,9 @@ import type { SecureVersion } from 'node:tls';
 import { ClientError } from './errors.js';
 import type { SslOptions } from './options.js';
 
+/** The `--ssl-mode` values, weakest first. */
 export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
+/** One `--ssl-mode` value. */
 export type SslMode = (typeof SSL_MODES)[number];
 
 /** The mode in effect when none is given (PREFERRED; VERIFY_CA is set by the parser when --ssl-ca is). */

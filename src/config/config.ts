@@ -52,6 +52,16 @@ export const configSchema = z
       })
       .strict()
       .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024 }),
+    iam: z
+      .object({
+        /**
+         * IAM database authentication tokens dated up to this far in the future (a client clock
+         * ahead of ours) are accepted. Expiry itself is never extended. Default 60 s.
+         */
+        tokenClockSkewMs: z.number().int().min(0).max(300_000).default(60_000),
+      })
+      .strict()
+      .default({ tokenClockSkewMs: 60_000 }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();

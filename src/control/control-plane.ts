@@ -2,13 +2,17 @@ import net from 'node:net';
 import type { Config } from '../config/config.js';
 import type { Engine } from '../engine/engine.js';
 import { AppError } from '../errors/app-error.js';
+import { IamDirectory } from '../iam/iam-directory.js';
 import type { Clock } from '../lib/clock.js';
 import { newResourceId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { CA_FAMILIES, DEFAULT_CA_FAMILY, isCaFamilyId, type CaFamilyId } from '../pki/families.js';
 import type { Store } from '../store/store.js';
+import { ConnectionSecurity } from './connection-security.js';
+import { CertificateLifecycle, type MaintenanceOutcome } from './certificate-lifecycle.js';
 import { EventRecorder } from './events.js';
+import { MaintenanceActions, parseOptInType, type ResourcePendingMaintenanceActions } from './maintenance.js';
 import { InstanceRuntime } from './instance-runtime.js';
 import { DEFAULT_PARAMETER_GROUP, PARAMETER_DEFS, PARAMETER_FAMILY, describeParameters, effectiveParameters, parameterDef } from './parameters.js';
 import type {
@@ -55,7 +59,14 @@ export class TlsqlControlPlane implements ControlPlane {
   readonly region: string;
   readonly accountId: string;
   readonly runtime: InstanceRuntime;
+  /** IAM users, access keys and policies (IAM database authentication). */
+  readonly iam: IamDirectory;
   readonly events: EventRecorder;
+  /** Allow-lists (DB security groups), connection list, client certificates and trusted client CAs. */
+  readonly connectionSecurity: ConnectionSecurity;
+  /** Certificate rotation, renewal and expiry notices (issue 6). */
+  readonly certificates: CertificateLifecycle;
+  readonly maintenance: MaintenanceActions;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly log: Logger;
@@ -65,7 +76,11 @@ export class TlsqlControlPlane implements ControlPlane {
     this.accountId = d.accountId;
     this.log = d.logger;
     this.events = new EventRecorder(d.store, d.clock, d.logger);
-    this.runtime = new InstanceRuntime({ ...d, parameters: (inst) => this.effectiveParameters(inst.parameterGroup.name) });
+    this.connectionSecurity = new ConnectionSecurity({ ...d, doors: () => this.runtime.doors });
+    this.iam = new IamDirectory({ store: d.store, masterKey: d.masterKey, accountId: d.accountId, clock: d.clock });
+    this.runtime = new InstanceRuntime({ ...d, parameters: (inst) => this.effectiveParameters(inst.parameterGroup.name), security: this.connectionSecurity, iam: { identity: this.iam, accountId: d.accountId } });
+    this.certificates = new CertificateLifecycle({ ...d, runtime: this.runtime, events: this.events });
+    this.maintenance = new MaintenanceActions({ store: d.store, lifecycle: this.certificates, events: this.events, clock: d.clock });
     d.store.insertParameterGroup({ name: DEFAULT_PARAMETER_GROUP, family: PARAMETER_FAMILY, description: `Default parameter group for ${PARAMETER_FAMILY}`, createdAt: d.clock.now() });
     d.engine.on('state', (e) => this.onEngineState(e.id, e.state, e.reason));
   }
@@ -136,6 +151,7 @@ export class TlsqlControlPlane implements ControlPlane {
       throw new AppError('InvalidParameterValue', 'The parameter DBName must begin with a letter and contain only letters, digits and underscores (1 to 64 characters).');
     }
     const requestedPort = validatePort(input.port);
+    const securityGroups = this.connectionSecurity.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
     const storage = input.allocatedStorage ?? 20;
     if (!Number.isInteger(storage) || storage < 20 || storage > 65536) throw new AppError('InvalidParameterValue', 'Invalid storage size: AllocatedStorage must be an integer from 20 to 65536 (GiB).');
 
@@ -166,6 +182,7 @@ export class TlsqlControlPlane implements ControlPlane {
         backupRetentionPeriod: 1,
         tags: validateTags(input.tags ?? []),
         insecureTlsAllowed: false,
+        dbSecurityGroups: securityGroups,
       };
       inst.insecureTlsAllowed = this.runtime.policyFor(inst).insecure;
       if (!this.d.store.insertInstance(inst)) {
@@ -230,11 +247,18 @@ export class TlsqlControlPlane implements ControlPlane {
     const group = input.dbParameterGroupName;
     if (group !== undefined && !this.d.store.getParameterGroup(group)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${group}`);
     const window = input.preferredMaintenanceWindow !== undefined ? validateMaintenanceWindow(input.preferredMaintenanceWindow) : undefined;
+    const securityGroups = this.connectionSecurity.validateSecurityGroupNames(input.dbSecurityGroups);
     return this.withLock(id, async () => {
       const inst = this.mustGet(id);
       this.assertStatus(inst, ['available'], 'modify');
       if (window) inst.preferredMaintenanceWindow = window;
-      if (input.enableIAMDatabaseAuthentication !== undefined) inst.iamDatabaseAuthenticationEnabled = input.enableIAMDatabaseAuthentication;
+      if (input.enableIAMDatabaseAuthentication !== undefined) {
+        inst.iamDatabaseAuthenticationEnabled = input.enableIAMDatabaseAuthentication;
+        // Live at once, as in RDS: the next login and the next account statement see it.
+        this.runtime.doors.get(inst.id)?.opts.iam?.setEnabled(inst.iamDatabaseAuthenticationEnabled);
+      }
+      // The allow-list applies at once (no reboot), as security group changes do in RDS.
+      if (securityGroups !== undefined) inst.dbSecurityGroups = securityGroups;
       if (group !== undefined && group !== inst.parameterGroup.name) {
         // A new group applies at the next reboot, as in RDS.
         inst.pendingModifiedValues.dbParameterGroupName = group;
@@ -244,27 +268,57 @@ export class TlsqlControlPlane implements ControlPlane {
         await this.d.engine.setMasterPassword(inst.id, inst.masterUsername, password);
         this.instanceEvent(inst, 'Reset master credentials', ['configuration change']);
       }
-      if (ca !== undefined && ca !== inst.caCertificateIdentifier) {
+      // With ApplyImmediately, a CA change pending from an earlier request is applied too, as in RDS.
+      const pendingCa = inst.pendingModifiedValues.caCertificateIdentifier;
+      const targetCa = ca ?? (input.applyImmediately && pendingCa !== undefined && isCaFamilyId(pendingCa) ? pendingCa : undefined);
+      if (targetCa !== undefined && targetCa !== inst.caCertificateIdentifier) {
         if (input.applyImmediately) {
-          await this.rotateCa(inst, ca);
-        } else {
-          inst.pendingModifiedValues.caCertificateIdentifier = ca;
+          await this.rotateCa(inst, targetCa);
+        } else if (targetCa !== pendingCa) {
+          inst.pendingModifiedValues.caCertificateIdentifier = targetCa;
+          this.maintenance.scheduled(inst, targetCa);
         }
+      } else if (targetCa !== undefined && pendingCa !== undefined) {
+        // Asking for the CA in use withdraws a pending rotation.
+        delete inst.pendingModifiedValues.caCertificateIdentifier;
+        this.maintenance.cancelled(inst, pendingCa);
       }
       this.d.store.updateInstance(inst);
+      if (securityGroups !== undefined) this.connectionSecurity.invalidateAllowLists();
       return inst;
     });
   }
 
-  /** Issues a certificate from another CA family and swaps the endpoint to it; sessions continue. */
+  /**
+   * Swaps the endpoint to a new certificate from another CA family, verified by a real handshake
+   * before the old one is forgotten; sessions continue (certificate-lifecycle.ts).
+   */
   private async rotateCa(inst: DbInstance, ca: CaFamilyId): Promise<void> {
-    const cert = await this.runtime.issueServerCertificate(inst, ca);
-    const door = this.runtime.doors.get(inst.id);
-    door?.setCertificate(cert.chainPem, cert.keyPem);
-    inst.caCertificateIdentifier = ca;
-    inst.certificate = { caIdentifier: ca, validTill: cert.notAfter };
-    delete inst.pendingModifiedValues.caCertificateIdentifier;
-    this.instanceEvent(inst, `CA certificate rotated to ${ca} (serial ${cert.serialHex})`, ['security', 'maintenance']);
+    await this.certificates.rotateCa(inst, ca, 'ModifyDBInstance with ApplyImmediately');
+  }
+
+  // --- pending maintenance and certificate upkeep (issue 6) ------------------------------
+
+  async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
+    return this.maintenance.describe(this.d.store.listInstances(), q);
+  }
+
+  async applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions> {
+    if (!q.resourceIdentifier) throw new AppError('MissingParameter', 'The request must contain the parameter ResourceIdentifier');
+    if (!q.applyAction) throw new AppError('MissingParameter', 'The request must contain the parameter ApplyAction');
+    const optIn = parseOptInType(q.optInType);
+    const ref = q.resourceIdentifier;
+    const found = this.d.store.listInstances().find((i) => i.arn === ref || i.id === ref.toLowerCase());
+    if (!found) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
+    return this.withLock(found.id, async () => this.maintenance.apply(this.mustGet(found.id), q.applyAction!, optIn));
+  }
+
+  /** One scheduler pass over an instance's certificates, serialised with API operations on it. */
+  maintainCertificates(id: string): Promise<MaintenanceOutcome> {
+    return this.withLock(id, async () => {
+      const inst = this.d.store.getInstance(id);
+      return inst ? this.certificates.maintain(inst) : { instanceId: id, skipped: 'deleted', failures: [], notices: [] };
+    });
   }
 
   async deleteDbInstance(input: DeleteDbInstanceInput): Promise<DbInstance> {
@@ -288,6 +342,7 @@ export class TlsqlControlPlane implements ControlPlane {
   private async finishDelete(inst: DbInstance): Promise<void> {
     await this.runtime.destroy(inst.id);
     this.d.store.deleteInstance(inst.id);
+    this.connectionSecurity.forgetInstance(inst);
     this.instanceEvent(inst, 'DB instance deleted', ['deletion']);
   }
 

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import type { AllowList } from '../dataplane/allow-list.js';
+import type { ClientTrust } from '../dataplane/client-certs.js';
 import { FrontDoor } from '../dataplane/front-door.js';
+import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
+import { instanceIamSecret } from '../iam/engine-accounts.js';
 import { tlsPolicyFor, type TlsPolicy } from '../dataplane/tls-policy.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../lib/logger.js';
@@ -31,6 +35,15 @@ export class InstanceRuntime {
       logger: Logger;
       /** Effective parameter values of an instance's group, read on every login (dynamic). */
       parameters: (inst: DbInstance) => Map<string, string | null>;
+      /** IAM database authentication: who signs tokens, and the account id of policy ARNs. */
+      iam?: { identity: IamIdentity; accountId: string };
+      /** Client-certificate trust and network allow-lists (control/connection-security.ts). */
+      security?: {
+        engineCaPem(inst: DbInstance): Promise<string>;
+        ensureEngineTrust(inst: DbInstance): Promise<void>;
+        clientTrust(inst: DbInstance): Promise<ClientTrust>;
+        allowListFor(inst: DbInstance): AllowList | null;
+      };
     },
   ) {}
 
@@ -74,7 +87,7 @@ export class InstanceRuntime {
     await this.deps.engine.provision({
       id: inst.id,
       dir: this.instanceDir(inst.id),
-      tls: { certPem: link.certPem, keyPem: link.keyPem, caPem: this.deps.ca.internalCaPem() },
+      tls: { certPem: link.certPem, keyPem: link.keyPem, caPem: (await this.deps.security?.engineCaPem(inst)) ?? this.deps.ca.internalCaPem() },
       masterUsername: inst.masterUsername,
       masterUserPassword,
     });
@@ -84,6 +97,7 @@ export class InstanceRuntime {
   /** Brings an existing instance up: engine running, endpoint listening. Idempotent. */
   async activate(inst: DbInstance): Promise<void> {
     await this.deps.engine.start(inst.id);
+    await this.deps.security?.ensureEngineTrust(inst);
     await this.openDoor(inst);
   }
 
@@ -106,14 +120,40 @@ export class InstanceRuntime {
       policy: this.policyFor(inst),
       link: { caPem: this.deps.ca.internalCaPem(), servername: this.linkServername(inst), keyType: linkKeyType === 'rsa2048' ? 'rsa' : 'ecdsa' },
       requireSecureTransport: () => this.deps.parameters(inst).get('require_secure_transport') === '1',
+      allowList: this.deps.security ? () => this.deps.security!.allowListFor(inst) : undefined,
+      iam: this.iamGate(inst),
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
       logger: this.deps.logger.child({ instance: inst.id }),
     });
+    if (this.deps.security) door.setClientTrust(await this.deps.security.clientTrust(inst));
     await door.listen();
     this.doors.set(inst.id, door);
     return door;
+  }
+
+  /** The endpoint's IAM gate, or undefined when the service has no IAM directory (some tests). */
+  private iamGate(inst: DbInstance): IamGate | undefined {
+    const iam = this.deps.iam;
+    if (!iam) return undefined;
+    const gate = new IamGate({
+      instanceId: inst.id,
+      resourceId: inst.resourceId,
+      region: inst.region,
+      accountId: iam.accountId,
+      endpoint: { address: inst.endpoint.address, port: inst.endpoint.port },
+      enabled: inst.iamDatabaseAuthenticationEnabled,
+      secret: instanceIamSecret(this.deps.masterKey, inst.resourceId),
+      identity: iam.identity,
+      admin: (fn) => this.deps.engine.admin(inst.id, fn),
+      clock: this.deps.clock,
+      clockSkewMs: this.deps.config.iam.tokenClockSkewMs,
+      logger: this.deps.logger.child({ instance: inst.id, component: 'iam' }),
+    });
+    // Read the account list now rather than on the first login (errors are retried then).
+    if (gate.enabled) gate.refresh().catch(() => {});
+    return gate;
   }
 
   async closeDoor(id: string): Promise<void> {
@@ -140,6 +180,7 @@ export class InstanceRuntime {
   }
 }
 
-function keyLabel(instanceId: string, serial: string): string {
+/** Label binding a sealed server-certificate key to its instance and serial (AES-GCM associated data). */
+export function keyLabel(instanceId: string, serial: string): string {
   return `instances/${instanceId}/server-certificates/${serial}.key`;
 }

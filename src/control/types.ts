@@ -2,6 +2,9 @@
  * Domain types and the control-plane service contract shared by the API (api/) and the CLI.
  * camelCase here; RDS PascalCase names exist only in api/ where these are mapped to the wire.
  */
+import type { IamDirectory } from '../iam/iam-directory.js';
+import type { ConnectionSecurityControl } from './connection-security-types.js';
+import type { ResourcePendingMaintenanceActions } from './maintenance.js';
 
 export type InstanceStatus =
   | 'creating'
@@ -65,6 +68,11 @@ export interface DbInstance {
   tags: Tag[];
   /** Insecure legacy TLS (1.0/1.1) allowed by the parameter group; surfaced to operators. */
   insecureTlsAllowed: boolean;
+  /**
+   * DB security groups whose CIDR rules form the network allow-list. Absent or empty: every
+   * address that reaches the listener may connect (listeners are loopback-only by default).
+   */
+  dbSecurityGroups?: string[];
 }
 
 export interface Filter {
@@ -87,6 +95,8 @@ export interface CreateDbInstanceInput {
   enableIAMDatabaseAuthentication?: boolean;
   preferredMaintenanceWindow?: string;
   tags?: Tag[];
+  /** DB security group names (network allow-list). */
+  dbSecurityGroups?: string[];
 }
 
 export interface ModifyDbInstanceInput {
@@ -98,6 +108,8 @@ export interface ModifyDbInstanceInput {
   enableIAMDatabaseAuthentication?: boolean;
   preferredMaintenanceWindow?: string;
   certificateRotationRestart?: boolean;
+  /** Replaces the instance's DB security groups; applies at once, whatever ApplyImmediately says. */
+  dbSecurityGroups?: string[];
 }
 
 export interface DeleteDbInstanceInput {
@@ -176,6 +188,10 @@ export interface DbEvent {
 export interface ControlPlane {
   readonly region: string;
   readonly accountId: string;
+  /** Allow-lists, connections, client certificates (tlsql's own actions and DB security groups). */
+  readonly connectionSecurity?: ConnectionSecurityControl;
+  /** IAM users, access keys and policies for IAM database authentication (tlsql's own actions). */
+  readonly iam?: IamDirectory;
 
   createDbInstance(input: CreateDbInstanceInput): Promise<DbInstance>;
   describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[] }): Promise<DbInstance[]>;
@@ -202,4 +218,9 @@ export interface ControlPlane {
   describeDbParameters(q: { name: string; source?: ParameterSource }): Promise<Parameter[]>;
 
   describeEvents(q: { sourceIdentifier?: string; sourceType?: string; startTime?: Date; endTime?: Date; durationMinutes?: number; eventCategories?: string[] }): Promise<DbEvent[]>;
+
+  /** Instances with pending maintenance (tlsql: `ca-certificate-rotation`), by ARN; filters db-instance-id, db-cluster-id. */
+  describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]>;
+  /** Applies (`immediate`), schedules (`next-maintenance`) or unschedules (`undo-opt-in`) a pending action. */
+  applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions>;
 }

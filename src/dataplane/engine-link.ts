@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
+import type { LinkIdentity } from './client-certs.js';
 
 /**
  * TLS on the front door -> engine link, mirroring what the client negotiated so that the
@@ -8,6 +9,14 @@ import tls from 'node:tls';
  * `tls.connect` ignores minVersion/maxVersion/ciphers when a secureContext is passed, so there is
  * one cached context per (version, cipher); each keeps the last session the engine gave us so the
  * next link handshake resumes (no certificate exchange, no signature on either side).
+ *
+ * A client that presented a trusted certificate gets a link that presents a `LinkIdentity` (same
+ * subject, see client-certs.ts); its contexts and sessions live on that identity, so a resumed
+ * session never carries one client's certificate to another client's link.
+ *
+ * TLS 1.0/1.1 (legacy clients, an insecure opt-in) are not mirrored: their link uses TLS 1.2 with
+ * the client's cipher, so the engine keeps its secure defaults (no security level 0 there).
+ * `Ssl_version` then reads TLSv1.2 for those sessions; `Ssl_cipher` stays the client's.
  */
 export class EngineLink {
   private readonly contexts = new Map<string, { ctx: tls.SecureContext; session: Buffer | undefined }>();
@@ -22,40 +31,59 @@ export class EngineLink {
   constructor(
     private readonly caPem: string,
     private readonly servername: string,
-    private readonly linkKeyType: 'rsa' | 'ecdsa',
+    private linkKeyType: 'rsa' | 'ecdsa',
   ) {}
 
-  /** The TLS 1.2 suite the link can use for a client suite: same suite, auth part swapped if needed. */
+  /**
+   * The TLS 1.2 suites the link offers for a client suite: the same suite with the auth part of the
+   * engine's key type first, then the other auth type. The engine picks the one its certificate can
+   * serve, so new links keep working while a CA rotation changes the link certificate's key type
+   * (FLUSH SSL on the engine and `setKeyType` here cannot flip at the same instant).
+   */
   linkCipherFor(version: string, cipher: string): string {
     if (version === 'TLSv1.3') return cipher;
-    if (this.linkKeyType === 'rsa') return cipher.replace('ECDHE-ECDSA-', 'ECDHE-RSA-');
-    return cipher.replace('ECDHE-RSA-', 'ECDHE-ECDSA-');
+    const rsa = cipher.replace('ECDHE-ECDSA-', 'ECDHE-RSA-');
+    const ecdsa = cipher.replace('ECDHE-RSA-', 'ECDHE-ECDSA-');
+    if (rsa === ecdsa) return cipher;
+    return this.linkKeyType === 'rsa' ? `${rsa}:${ecdsa}` : `${ecdsa}:${rsa}`;
   }
 
-  private entry(version: string, cipher: string) {
+  /** The engine's link certificate now has this key type: prefer its TLS 1.2 suites (certificate-lifecycle.ts). */
+  setKeyType(keyType: 'rsa' | 'ecdsa'): void {
+    this.linkKeyType = keyType;
+  }
+
+  /** The TLS version of the link for a client version: the same, except TLS 1.2 for legacy clients. */
+  linkVersionFor(version: string): tls.SecureVersion {
+    return version === 'TLSv1' || version === 'TLSv1.1' ? 'TLSv1.2' : (version as tls.SecureVersion);
+  }
+
+  private entry(version: tls.SecureVersion, cipher: string, identity?: LinkIdentity) {
+    const contexts = identity?.contexts ?? this.contexts;
     const key = `${version}|${cipher}`;
-    let e = this.contexts.get(key);
+    let e = contexts.get(key);
     if (!e) {
-      const legacy = version === 'TLSv1' || version === 'TLSv1.1';
       const ctx = tls.createSecureContext({
         ca: this.caPem,
-        minVersion: version as tls.SecureVersion,
-        maxVersion: version as tls.SecureVersion,
-        ciphers: legacy ? `${cipher}:@SECLEVEL=0` : cipher,
+        minVersion: version,
+        maxVersion: version,
+        ciphers: cipher,
+        ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
       });
       e = { ctx, session: undefined };
-      this.contexts.set(key, e);
+      contexts.set(key, e);
     }
     return e;
   }
 
   /**
    * Starts TLS on an engine socket that has already been sent the SSLRequest.
-   * Resolves once the engine's certificate chain and name have been verified.
+   * Resolves once the engine's certificate chain and name have been verified. With `identity`,
+   * the link presents that client certificate to the engine.
    */
-  connect(engine: Socket, version: string, clientCipher: string, timeoutMs: number): Promise<tls.TLSSocket> {
+  connect(engine: Socket, version: string, clientCipher: string, timeoutMs: number, identity?: LinkIdentity): Promise<tls.TLSSocket> {
     const cipher = this.linkCipherFor(version, clientCipher);
-    const e = this.entry(version, cipher);
+    const e = this.entry(this.linkVersionFor(version), cipher, identity);
     return new Promise((resolve, reject) => {
       const s = tls.connect({ socket: engine, secureContext: e.ctx, servername: this.servername, session: e.session });
       const timer = setTimeout(() => {

@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../lib/logger.js';
+import type { AllowList } from './allow-list.js';
+import type { ClientCertificateInfo, ClientTrust } from './client-certs.js';
+import { ConnectionStats } from './connection-stats.js';
 import { EngineLink } from './engine-link.js';
-import { runSession } from './session.js';
+import type { IamGate } from './iam-auth.js';
+import { normaliseAddress, runSession } from './session.js';
 import type { TlsPolicy } from './tls-policy.js';
 
 /** One live client session, as shown by describe-db-connections. */
@@ -15,6 +19,8 @@ export interface SessionInfo {
   phase: 'handshake' | 'authenticated' | 'closed';
   user: string | null;
   tls: { version: string; cipher: string } | null;
+  /** The certificate the client presented in the TLS handshake, if any. */
+  clientCertificate: ClientCertificateInfo | null;
   engineThreadId: number | null;
   /** Live byte counters, read from the sockets on demand (nothing counted on the hot path). */
   bytes(): { fromClient: number; toClient: number };
@@ -31,6 +37,8 @@ export interface FrontDoorCounters {
   tlsHandshakeFailures: number;
   refusedInsecureTransport: number;
   engineUnavailable: number;
+  /** Closed at accept: the client address is outside the instance's network allow-list. */
+  refusedAllowList: number;
 }
 
 export interface FrontDoorOptions {
@@ -47,6 +55,10 @@ export interface FrontDoorOptions {
   link: { caPem: string; servername: string; keyType: 'rsa' | 'ecdsa' };
   /** Dynamic: read on every login. */
   requireSecureTransport: () => boolean;
+  /** Dynamic: read on every accept. Null (or absent) allows every address that reaches the listener. */
+  allowList?: () => AllowList | null;
+  /** IAM database authentication of this endpoint (enabled or not; see iam-auth.ts). Absent: never. */
+  iam?: IamGate;
   handshakeTimeoutMs: number;
   engineConnectTimeoutMs: number;
   maxHandshakePacketBytes: number;
@@ -61,6 +73,12 @@ export class FrontDoor {
   private readonly servers: net.Server[] = [];
   private secureContext: tls.SecureContext;
   private policy: TlsPolicy;
+  private chainPem: string;
+  private keyPem: string;
+  private trust: ClientTrust | null = null;
+  private lastAllowListLogMs = 0;
+  /** Per-connection accounting for metrics. */
+  readonly stats = new ConnectionStats();
   private readonly link: EngineLink;
   readonly sessions = new Map<string, SessionInfo>();
   readonly counters: FrontDoorCounters = {
@@ -72,16 +90,19 @@ export class FrontDoor {
     tlsHandshakeFailures: 0,
     refusedInsecureTransport: 0,
     engineUnavailable: 0,
+    refusedAllowList: 0,
   };
 
   constructor(readonly opts: FrontDoorOptions) {
     this.policy = opts.policy;
+    this.chainPem = opts.certificateChainPem;
+    this.keyPem = opts.privateKeyPem;
     this.secureContext = FrontDoor.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);
     this.link = new EngineLink(opts.link.caPem, opts.link.servername, opts.link.keyType);
   }
 
   /** Builds a server context; throws (and changes nothing) if the key does not match the certificate. */
-  static buildContext(chainPem: string, keyPem: string, policy: TlsPolicy): tls.SecureContext {
+  static buildContext(chainPem: string, keyPem: string, policy: TlsPolicy, clientCaPem?: string): tls.SecureContext {
     return tls.createSecureContext({
       cert: chainPem,
       key: keyPem,
@@ -89,6 +110,9 @@ export class FrontDoor {
       maxVersion: policy.maxVersion,
       ciphers: policy.ciphers,
       honorCipherOrder: true,
+      secureOptions: policy.secureOptions,
+      // Trust anchors for client certificates (requested, optional; see session.ts startClientTls).
+      ...(clientCaPem ? { ca: clientCaPem } : {}),
     });
   }
 
@@ -118,13 +142,35 @@ export class FrontDoor {
    * theirs. Throws before swapping if the new material is unusable.
    */
   setCertificate(chainPem: string, keyPem: string, policy: TlsPolicy = this.policy): void {
-    const ctx = FrontDoor.buildContext(chainPem, keyPem, policy);
+    const ctx = FrontDoor.buildContext(chainPem, keyPem, policy, this.trust?.caPem);
     this.secureContext = ctx;
     this.policy = policy;
+    this.chainPem = chainPem;
+    this.keyPem = keyPem;
+  }
+
+  /** The server certificate chain new handshakes use (leaf first), PEM. */
+  currentChainPem(): string {
+    return this.chainPem;
+  }
+
+  /** Trusted client CAs; null when the endpoint does not ask for client certificates. */
+  clientTrust(): ClientTrust | null {
+    return this.trust;
+  }
+
+  /** Swaps the client-certificate trust list for new connections (a new secure context). Throws before swapping if unusable. */
+  setClientTrust(trust: ClientTrust | null): void {
+    const ctx = FrontDoor.buildContext(this.chainPem, this.keyPem, this.policy, trust?.caPem);
+    this.secureContext = ctx;
+    this.trust = trust;
   }
 
   /** Listens on every address; rejects with EADDRINUSE etc. after closing any that did open. */
   async listen(): Promise<void> {
+    if (this.policy.insecure) {
+      this.opts.logger.warn('endpoint allows insecure legacy TLS versions (security level 0)', { instance: this.opts.instanceId, tlsVersions: this.policy.versions.join(',') });
+    }
     try {
       for (const address of this.opts.addresses) {
         const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -146,6 +192,20 @@ export class FrontDoor {
 
   private accept(socket: net.Socket): void {
     this.counters.accepted++;
+    const allowList = this.opts.allowList?.();
+    if (allowList && !allowList.allows(socket.remoteAddress ?? '')) {
+      // Closed before the engine is contacted or a byte is sent: the client sees a reset/EOF.
+      this.counters.refusedAllowList++;
+      this.stats.refused('allow_list');
+      const now = Date.now();
+      if (now - this.lastAllowListLogMs >= 1000) {
+        // At most one line per second per endpoint, so a scan cannot flood the log; the counter has every refusal.
+        this.lastAllowListLogMs = now;
+        this.opts.logger.info('connection refused by the network allow-list', { instance: this.opts.instanceId, client: normaliseAddress(socket.remoteAddress ?? ''), refusedSoFar: this.counters.refusedAllowList });
+      }
+      socket.destroy();
+      return;
+    }
     const id = randomUUID();
     runSession(this, socket, id).catch((e) => {
       // runSession handles its own failures; reaching here is a bug, not a client error.

@@ -3,13 +3,17 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { errPacketFor, type MysqlErrorName } from './mysql-errors.js';
 import { PacketChannel, PeerClosedError } from './packet-channel.js';
-import { CLIENT_SSL } from './packets/capabilities.js';
+import { CLIENT_COMPRESS, CLIENT_SSL, hasCap } from './packets/capabilities.js';
 import { encodePacket } from './packets/framing.js';
 import { encodeHandshakeResponse, parseHandshakeResponse } from './packets/handshake-response.js';
 import { encodeHandshakeV10, parseHandshakeV10 } from './packets/handshake-v10.js';
 import { encodeProxyV2 } from './packets/proxy-v2.js';
 import { isSslRequest } from './packets/ssl-request.js';
 import type { FrontDoor, SessionInfo } from './front-door.js';
+import { observeAuthResult } from './auth-result.js';
+import { iamAuthenticateClient, iamEngineLogin } from './iam-auth.js';
+import { QueryFilter } from './query-filter.js';
+import { policyAllowsProtocol } from './tls-policy.js';
 
 /** Accounts only tlsql itself may use; refused at the door whatever the engine would say. */
 const RESERVED_USERS = new Set(['tlsql_admin']);
@@ -39,6 +43,9 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
   let engineSide: Duplex | null = null;
   let clientSeq = 0; // sequence id of the last packet exchanged with the client
   let done = false;
+  const acceptedAt = performance.now();
+  /** Why the client's certificate was refused; answered with 1045 once the user name is known. */
+  let certRefusal: string | null = null;
 
   const info: SessionInfo = {
     id,
@@ -48,6 +55,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     phase: 'handshake',
     user: null,
     tls: null,
+    clientCertificate: null,
     engineThreadId: null,
     bytes: () => ({ fromClient: client.bytesRead, toClient: client.bytesWritten }),
     close: (reason) => finish(reason),
@@ -135,7 +143,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       const sslRequest = first.payload;
       const leftover = clientCh.release();
       if (leftover.length) client.unshift(leftover);
-      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs);
+      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, door.clientTrust() !== null);
       clientSide = secure;
       secure.on('error', () => finish('client TLS error'));
       secure.on('close', () => finish('client closed'));
@@ -143,11 +151,24 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       const cipher = secure.getCipher().name;
       info.tls = { version, cipher };
       door.counters.tlsSessions++;
+      // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
+      if (!policyAllowsProtocol(door.currentPolicy(), secure.getProtocol())) throw new ClientTlsError(`${version} is outside the TLS policy`);
+      const certCheck = door.clientTrust()?.check(secure) ?? { kind: 'none' as const };
+      if (certCheck.kind !== 'none') {
+        info.clientCertificate = certCheck.info;
+        door.stats.clientCertificates[certCheck.kind]++;
+        if (certCheck.kind === 'refused') certRefusal = certCheck.reason;
+      }
       // Start the engine link now, in parallel with the client's HandshakeResponse.
       const plainEngine = engine;
       plainEngine.write(encodePacket(first.seq, sslRequest));
       engineCh.release();
-      linkReady = door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
+      // A trusted client certificate travels to the engine as a link certificate with the same
+      // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself.
+      linkReady =
+        certCheck.kind === 'trusted'
+          ? certCheck.linkIdentity().then((identity) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, identity))
+          : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
       linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
       clientCh = new PacketChannel(secure, o.maxHandshakePacketBytes);
       first = await readClient(clientCh);
@@ -167,10 +188,30 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     const usingPassword = response.authResponse.length > 0 ? 'YES' : 'NO';
     if (!info.tls && o.requireSecureTransport()) {
       door.counters.refusedInsecureTransport++;
+      door.stats.refused('require_secure_transport');
       throw new SessionError('ER_SECURE_TRANSPORT_REQUIRED', [], 'plaintext login while require_secure_transport=ON');
     }
     if (RESERVED_USERS.has(response.username)) {
+      door.stats.refused('auth');
       throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], 'login as a reserved internal account');
+    }
+    if (certRefusal !== null) {
+      // As MariaDB itself treats a certificate it cannot verify: access denied, whatever the account requires.
+      door.stats.refused('client_certificate');
+      throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], `client certificate refused: ${certRefusal}`);
+    }
+    // IAM accounts log in with a token, checked here (iam-auth.ts); null for every other login.
+    const iamAccount = o.iam ? await o.iam.route(response.username, clientAddress) : null;
+    // Its token is asked for and checked while the engine link's TLS handshake is still running.
+    const iamClient = iamAccount
+      ? await iamAuthenticateClient({ gate: o.iam!, account: iamAccount, client: clientSide, clientCh, tls: info.tls !== null, response, responseSeq: first.seq, clientAddress, sessionId: id })
+      : null;
+    if (iamClient) {
+      clientSeq = iamClient.clientSeq;
+      if (!iamClient.ok) {
+        door.stats.refused('auth');
+        throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], `IAM authentication refused: ${iamClient.reason}`);
+      }
     }
 
     if (linkReady) {
@@ -186,18 +227,37 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       // Plaintext link: the HandshakeResponse must not claim TLS.
       response.capabilityFlags = (response.capabilityFlags & ~CLIENT_SSL) >>> 0;
     }
+    if (iamAccount && iamClient?.ok) {
+      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: clientSide, response, verified: iamClient.verified, clientSeq, engine: engineSide!, responseSeq: first.seq, scramble: greeting.authPluginData, clientAddress, sessionId: id, maxPacketBytes: o.maxHandshakePacketBytes });
+      clientSeq = r.clientSeq;
+      if (!r.ok) {
+        door.stats.refused('auth');
+        throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], `IAM authentication refused: ${r.reason}`);
+      }
+    }
     const leftover = clientCh.release();
-    engineSide!.write(encodePacket(first.seq, linkReady ? first.payload : encodeHandshakeResponse(response)));
-    if (leftover.length) engineSide!.write(leftover);
+    if (!iamAccount) engineSide!.write(encodePacket(first.seq, linkReady ? first.payload : encodeHandshakeResponse(response)));
 
     // 6. Byte pipe with backpressure; the auth exchange (switch, more-data, OK/ERR) rides on it.
     clearTimeout(timer);
     info.phase = 'authenticated';
     door.counters.authenticatedSessions++;
+    door.stats.sessionEstablished(info.tls);
+    door.stats.observeHandshake((performance.now() - acceptedAt) / 1000);
     const a = clientSide;
     const b = engineSide!;
+    if (!iamAccount) {
+      observeAuthResult(b, (r) => {
+        if (r === 'refused') door.stats.refused('auth');
+      });
+    }
     b.on('close', () => finish('engine closed'));
-    a.pipe(b);
+    // With IAM enabled, client -> engine goes through the account-statement filter (query-filter.ts).
+    const filter = o.iam?.enabled && !hasCap(response.capabilityFlags, CLIENT_COMPRESS) ? new QueryFilter(o.iam, b) : null;
+    // Bytes the client sent past its login (pipelined commands) go the same way as the rest.
+    if (leftover.length) (filter ?? b).write(leftover);
+    if (filter) a.pipe(filter).pipe(b);
+    else a.pipe(b);
     b.pipe(a);
     a.resume();
     b.resume();
@@ -211,6 +271,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     }
     if (e instanceof ClientTlsError) {
       door.counters.tlsHandshakeFailures++;
+      door.stats.refused('tls_policy');
       log.info('client TLS handshake failed', { instance: o.instanceId, session: id, client: clientAddress, reason: e.message });
       return finish(null);
     }
@@ -253,9 +314,15 @@ function connectEngine(path: string, timeoutMs: number): Promise<net.Socket> {
   });
 }
 
-function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number): Promise<tls.TLSSocket> {
+function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number, requestCert: boolean): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = new tls.TLSSocket(socket, { isServer: true, secureContext, requestCert: false });
+    // Client certificates are requested but optional: most clients have none, and MariaDB accounts
+    // decide whether one is required. Node only completes a handshake without a certificate when
+    // `rejectUnauthorized` is false; that is not verification switched off: OpenSSL still verifies
+    // any certificate presented against the instance's trusted client CAs (the context's `ca`), and
+    // ClientTrust.check() refuses the session (1045) unless `authorized` is true and the issuer is
+    // listed. No certificate means none reaches the engine, so REQUIRE X509 accounts are refused there.
+    const s = new tls.TLSSocket(socket, { isServer: true, secureContext, requestCert, rejectUnauthorized: false });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new ClientTlsError(`TLS handshake not finished within ${timeoutMs} ms`));

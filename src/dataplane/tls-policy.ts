@@ -1,3 +1,4 @@
+import { constants } from 'node:crypto';
 import { AppError } from '../errors/app-error.js';
 
 /** MariaDB's `tls_version` tokens. `TLSv1` alone is not one (mariadbd refuses it). */
@@ -39,6 +40,23 @@ export interface TlsPolicy {
   ciphers: string;
   /** True when TLS 1.0/1.1 are allowed: weaker than the engine default, flagged to operators. */
   insecure: boolean;
+  /**
+   * OpenSSL `SSL_OP_NO_TLSv1_x` flags for versions inside [minVersion, maxVersion] that the policy
+   * leaves out (e.g. `TLSv1.0,TLSv1.3`), so a gap is refused in the handshake itself. 0 without a gap.
+   */
+  secureOptions: number;
+}
+
+const NO_VERSION_FLAG: Record<TlsVersionToken, number> = {
+  'TLSv1.0': constants.SSL_OP_NO_TLSv1,
+  'TLSv1.1': constants.SSL_OP_NO_TLSv1_1,
+  'TLSv1.2': constants.SSL_OP_NO_TLSv1_2,
+  'TLSv1.3': constants.SSL_OP_NO_TLSv1_3,
+};
+
+/** True when `protocol` (Node's name, as `TLSSocket.getProtocol()` returns it) is one the policy allows. */
+export function policyAllowsProtocol(policy: TlsPolicy, protocol: string | null): boolean {
+  return policy.versions.some((v) => toNode[v] === protocol);
 }
 
 /** Engine minor version key ("10.11") of a full version ("10.11.19"). */
@@ -64,18 +82,20 @@ export function parseTlsVersionParameter(value: string): TlsVersionToken[] {
 /**
  * The TLS policy of an instance: the engine's default versions, or exactly the `tls_version`
  * parameter when set (which may narrow, or explicitly widen to legacy versions).
- * Node can only express a contiguous range, so a gap (e.g. 1.0 and 1.3) spans the range between.
+ * Node expresses a contiguous range; a gap (e.g. 1.0 and 1.3) is cut out with `secureOptions`.
  */
 export function tlsPolicyFor(engineVersion: string, tlsVersionParameter?: string | null): TlsPolicy {
   const defaults = ENGINE_DEFAULT_TLS_VERSIONS[engineMinor(engineVersion)] ?? ['TLSv1.2', 'TLSv1.3'];
   const versions = tlsVersionParameter ? parseTlsVersionParameter(tlsVersionParameter) : defaults;
   const insecure = versions.includes('TLSv1.0') || versions.includes('TLSv1.1');
   const ciphers = insecure ? `${SECURE_TLS12_CIPHERS}:${LEGACY_CIPHERS}:${TLS13_SUITES}` : `${SECURE_TLS12_CIPHERS}:${TLS13_SUITES}`;
+  const span = ORDER.slice(ORDER.indexOf(versions[0]!), ORDER.indexOf(versions[versions.length - 1]!) + 1);
   return {
     versions,
     minVersion: toNode[versions[0]!],
     maxVersion: toNode[versions[versions.length - 1]!],
     ciphers,
     insecure,
+    secureOptions: span.filter((v) => !versions.includes(v)).reduce((flags, v) => flags | NO_VERSION_FLAG[v], 0),
   };
 }

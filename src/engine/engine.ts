@@ -16,6 +16,9 @@ export interface EngineTls {
   caPem: string;
 }
 
+/** TLS material for `replaceTls`: without `caPem`, the CAs the engine trusts now are kept (see replaceTrustedCas). */
+export type EngineTlsUpdate = Omit<EngineTls, 'caPem'> & { caPem?: string };
+
 export interface EngineInstanceSpec {
   /** Instance identifier, e.g. `mydb`: letters, digits, `-` and `_`, starting with a letter or digit. */
   id: string;
@@ -86,7 +89,14 @@ export interface Engine {
    * Replaces the TLS files and reloads them with FLUSH SSL (new connections get the new
    * certificate, existing ones keep theirs). Throws, restoring the old files, if FLUSH SSL fails.
    */
-  replaceTls(id: string, tls: EngineTls): Promise<void>;
+  replaceTls(id: string, tls: EngineTlsUpdate): Promise<void>;
+  /**
+   * Replaces only the CAs the engine trusts for client certificates on the link (`ssl_ca`: the
+   * internal link CA, the region's client CA, shadows of operator CAs), then FLUSH SSL. Returns
+   * false, doing nothing, when the file already holds `caPem`. Optional: engines without client
+   * certificate support omit it.
+   */
+  replaceTrustedCas?(id: string, caPem: string): Promise<boolean>;
   on(event: 'state', listener: (e: EngineStateEvent) => void): void;
   /** Stops every instance this engine runs, leaving data intact; for service shutdown. */
   shutdownAll(): Promise<void>;

@@ -10,7 +10,7 @@ import { AppError, wrap } from '../errors/app-error.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { readSealedFile, writePrivateFile, writeSealedFile } from '../pki/key-store.js';
-import type { Engine, EngineInstanceSpec, EngineState, EngineStateEvent, EngineTls } from './engine.js';
+import type { Engine, EngineInstanceSpec, EngineState, EngineStateEvent, EngineTls, EngineTlsUpdate } from './engine.js';
 import { MAX_SOCKET_PATH_BYTES, instanceLayout, renderMyCnf, type InstanceLayout } from './mariadb-config.js';
 import {
   adoptProcess,
@@ -331,7 +331,7 @@ export class LocalMariadbEngine implements Engine {
     }
   }
 
-  async replaceTls(id: string, tls: EngineTls): Promise<void> {
+  async replaceTls(id: string, tls: EngineTlsUpdate): Promise<void> {
     checkTls(tls);
     const inst = this.instance(id);
     await this.exclusive(inst, async () => {
@@ -343,7 +343,7 @@ export class LocalMariadbEngine implements Engine {
       } catch (e) {
         throw wrap(e, `reading the TLS files of engine instance ${id} (is it provisioned?)`);
       }
-      await this.writeTlsFiles(layout, tls, runAs);
+      await this.writeTlsFiles(layout, { ...tls, caPem: tls.caPem ?? old[2]! }, runAs);
       if (inst.proc === null) return; // read at the next start
       try {
         await this.admin(id, (conn) => conn.query('FLUSH SSL'));
@@ -357,6 +357,42 @@ export class LocalMariadbEngine implements Engine {
         });
       }
       this.log.info('engine TLS files replaced', { id });
+    });
+  }
+
+  async replaceTrustedCas(id: string, caPem: string): Promise<boolean> {
+    try {
+      for (const pem of caPem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []) new X509Certificate(pem);
+      if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
+    } catch (e) {
+      throw new AppError('InvalidParameterValue', `engine trusted CAs are not usable: ${(e as Error).message}`, { cause: e });
+    }
+    const inst = this.instance(id);
+    return this.exclusive(inst, async () => {
+      const layout = inst.layout;
+      let old: string;
+      try {
+        old = await readFile(layout.caFile, 'utf8');
+      } catch (e) {
+        throw wrap(e, `reading the trusted CAs of engine instance ${id} (is it provisioned?)`);
+      }
+      if (old === caPem) return false;
+      const runAs = await this.runAs();
+      const write = async (pem: string) => {
+        await writePrivateFile(`${layout.caFile}.new`, pem);
+        await chownToRunAs(`${layout.caFile}.new`, runAs);
+        await rename(`${layout.caFile}.new`, layout.caFile);
+      };
+      await write(caPem);
+      if (inst.proc === null) return true; // read at the next start
+      try {
+        await this.admin(id, (conn) => conn.query('FLUSH SSL'));
+      } catch (e) {
+        await write(old);
+        throw new AppError('InternalFailure', `FLUSH SSL failed on engine instance ${id}; it keeps its previous trusted CAs: ${(e as Error).message}`, { cause: e, expose: false });
+      }
+      this.log.info('engine trusted CAs replaced', { id });
+      return true;
     });
   }
 
@@ -608,11 +644,11 @@ export function firstStartSql(adminPassword: string, masterUsername: string, mas
   ].join(';\n');
 }
 
-function checkTls(tls: EngineTls): void {
+function checkTls(tls: EngineTlsUpdate): void {
   try {
     const cert = new X509Certificate(tls.certPem);
     const key = createPrivateKey(tls.keyPem);
-    new X509Certificate(tls.caPem);
+    if (tls.caPem !== undefined) new X509Certificate(tls.caPem);
     if (!cert.checkPrivateKey(key)) throw new Error('the private key does not match the certificate');
   } catch (e) {
     throw new AppError('InvalidParameterValue', `engine TLS material is not usable: ${(e as Error).message}`, { cause: e });

@@ -17,6 +17,12 @@ export const errorCodes = {
   InvalidAction: { status: 400, solve: 'Check the action name; docs list the supported actions.' },
   MissingAction: { status: 400, solve: 'Send an Action parameter (the SDKs and the AWS CLI always do).' },
   StorageQuotaExceeded: { status: 400, solve: 'Free ports or delete instances before creating more.' },
+  ResourceNotFoundFault: { status: 404, solve: 'Pass the DB instance ARN (DBInstanceArn from `tlsql describe-db-instances`).' },
+  DBSecurityGroupNotFound: { status: 404, solve: 'List groups with `tlsql describe-db-security-groups`.' },
+  DBSecurityGroupAlreadyExists: { status: 400, solve: 'Choose another DB security group name.' },
+  InvalidDBSecurityGroupState: { status: 400, solve: 'Detach the DB security group from its instances first (modify-db-instance --db-security-groups).' },
+  AuthorizationAlreadyExists: { status: 400, solve: 'The CIDR rule exists already; nothing to do.' },
+  AuthorizationNotFound: { status: 404, solve: 'Check the rule with `tlsql describe-db-security-groups`.' },
   // Authentication (SigV4)
   MissingAuthenticationToken: { status: 403, solve: 'Sign the request with SigV4 (use the SDK or `tlsql` CLI).' },
   IncompleteSignature: { status: 403, solve: 'The Authorization header is malformed; let the SDK sign requests.' },
@@ -25,8 +31,16 @@ export const errorCodes = {
   RequestExpired: { status: 403, solve: 'Synchronise the client clock; signatures are valid for 5 minutes.' },
   // HTTP-level
   RequestEntityTooLarge: { status: 413, solve: 'Requests are limited in size; send fewer parameters.' },
+  // IAM (users, access keys, policies for IAM database authentication; the IAM API's wire codes)
+  NoSuchEntity: { status: 404, solve: 'Check the user name or access key id with `tlsql iam list-users` / `tlsql iam list-access-keys`.' },
+  EntityAlreadyExists: { status: 409, solve: 'Choose another name, or use the existing user.' },
+  LimitExceeded: { status: 409, solve: 'A user has at most two access keys: delete an old one first (`tlsql iam delete-access-key`).' },
+  DeleteConflict: { status: 409, solve: 'Delete the user’s access keys and policies first.' },
+  MalformedPolicyDocument: { status: 400, solve: 'Fix the policy JSON; tlsql supports Effect, Action and Resource (see docs/iam.md).' },
   // tlsql-specific
   PortInUse: { status: 400, solve: 'Choose a free --port or stop what listens on it.' },
+  ClientCertificateAuthorityNotFound: { status: 404, solve: 'List trusted CAs with `tlsql describe-client-certificate-authorities`.' },
+  ClientCertificateAuthorityAlreadyExists: { status: 400, solve: 'The CA (or one with the same subject) is trusted already.' },
   EngineNotInstalled: { status: 400, solve: 'Install MariaDB: `apt-get install mariadb-server mariadb-client` (or run scripts/setup).' },
   ServerNotRunning: { status: 503, solve: 'Start the service with `tlsql server` (or scripts/setup).' },
   ConfigInvalid: { status: 400, solve: 'Fix the named configuration key.' },

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { CA_FAMILIES, getCaFamily, type CaFamily, type CaFamilyId, type KeyType, type SignatureHash } from './families.js';
 import { MASTER_KEY_BYTES, readSealedFile, writeSealedFile } from './key-store.js';
+import type { KeySource } from './key-pool.js';
 import { exportPrivateKeyPem, generateKeyPair, type CryptoKeyPair, importSigningKey, keyTypeOfSpki, pkiCrypto, spkiOfPrivateKeyPem } from './keys.js';
 import {
   isValidDnsName,
@@ -71,6 +72,8 @@ export interface CertificateAuthorityOptions {
   clock?: Clock;
   /** Default silentLogger: pass the service logger in production. */
   logger?: Logger;
+  /** Where leaf (server and link) key pairs come from. Default: generated on demand. CA keys are always generated on demand. */
+  keySource?: KeySource;
 }
 
 /** A CA loaded from disk with its key checked against its certificate. */
@@ -125,6 +128,7 @@ export class CertificateAuthority {
   private readonly regions: readonly string[];
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly keySource: KeySource | undefined;
   private hierarchy: Hierarchy | undefined;
   private ensuring: Promise<void> | undefined;
 
@@ -141,6 +145,7 @@ export class CertificateAuthority {
     this.regions = Object.freeze(regions);
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'pki' });
+    this.keySource = opts.keySource;
   }
 
   /**
@@ -272,7 +277,7 @@ export class CertificateAuthority {
     hash: SignatureHash,
     issuer: LoadedCa,
   ): Promise<Omit<IssuedCertificate, 'familyId' | 'keyType'>> {
-    const keys = await this.generate(keyType, hash);
+    const keys = this.keySource ? await this.keySource.take(keyType, hash) : await this.generate(keyType, hash);
     const cert = await signCertificate({ profile, publicKey: keys.publicKey, signer: issuer.signer });
     const certPem = certificateToPem(cert);
     return {

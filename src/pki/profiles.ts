@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { KeyUsageFlags, type JsonName } from './x509.js';
+import { KeyUsageFlags, type JsonName, type Name } from './x509.js';
 import { SUBORDINATE_VALIDITY_YEARS, type CaFamily, type KeyType } from './families.js';
 import { isRsaKeyType } from './keys.js';
 
@@ -33,7 +33,8 @@ export interface SubjectAltName {
 
 /** Everything a certificate says except its key, serial and issuer. */
 export interface CertificateProfile {
-  subject: JsonName;
+  /** A Name (parsed DER) when the subject must be copied byte for byte from another certificate. */
+  subject: JsonName | Name;
   notBefore: Date;
   notAfter: Date;
   /** `false` for an end-entity certificate; for a CA, its pathLen constraint (undefined = none). */

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { writeFile, rm } from 'node:fs/promises';
 import { createApiServer } from '../api/server.js';
@@ -6,11 +7,17 @@ import type { CredentialStore } from '../api/credentials.js';
 import type { Config } from '../config/config.js';
 import { dataPaths } from '../config/paths.js';
 import { TlsqlControlPlane } from '../control/control-plane.js';
+import { renderMetrics, type ExpiringCertificate } from '../dataplane/metrics.js';
 import { LocalMariadbEngine } from '../engine/local-mariadb.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { CertificateAuthority } from '../pki/certificate-authority.js';
+import { isIamUserPrincipal } from '../iam/iam-directory.js';
 import { openSecret } from '../pki/key-store.js';
+import { resolveBundleFile } from '../pki/bundle-formats.js';
+import { KeyPool, leafKeyKinds } from '../pki/key-pool.js';
+import { linkCertificateExpiry, renderCertificateMetrics } from '../reconcile/certificate-metrics.js';
+import { CertificateScheduler } from '../reconcile/scheduler.js';
 import { Store } from '../store/store.js';
 import { ensureApiCredentials, ensureDataDir, ensureIdentity, ensureMasterKey } from './init.js';
 
@@ -19,9 +26,25 @@ export interface Service {
   store: Store;
   ca: CertificateAuthority;
   control: TlsqlControlPlane;
+  /** Certificate renewal and maintenance-window passes; `tick()` runs one now. */
+  scheduler: CertificateScheduler;
+  keyPool: KeyPool;
   api: Server;
   apiUrl: string;
   close(): Promise<void>;
+}
+
+/** Expiry of the service-wide CAs for `/metrics`: published roots and subordinates, client CAs. */
+function serviceCertificates(control: TlsqlControlPlane, ca: CertificateAuthority): ExpiringCertificate[] {
+  const out: ExpiringCertificate[] = ca.records().flatMap((r) => [
+    { kind: 'ca_root', labels: { ca: r.familyId, region: r.region }, notAfter: r.notAfter },
+    { kind: 'ca_subordinate', labels: { ca: r.familyId, region: r.region }, notAfter: new Date(new X509Certificate(r.subordinatePem).validTo) },
+  ]);
+  for (const region of control.connectionSecurity.regions()) {
+    const c = control.connectionSecurity.clientCa.loaded(region);
+    if (c) out.push({ kind: 'client_ca', labels: { ca: 'client', region }, notAfter: c.cert.notAfter });
+  }
+  return out;
 }
 
 /** Access keys from the metadata store; secrets are unsealed only to verify a signature. */
@@ -29,7 +52,8 @@ export function storeCredentials(store: Store, masterKey: Buffer): CredentialSto
   return {
     async lookup(accessKeyId: string) {
       const k = store.getAccessKey(accessKeyId);
-      if (!k) return null;
+      // IAM users' keys sign IAM database authentication tokens only; the API refuses them as unknown.
+      if (!k || isIamUserPrincipal(k.principal)) return null;
       return {
         secretAccessKey: openSecret(masterKey, `access-keys/${k.accessKeyId}`, k.secretSealed).toString('utf8'),
         active: k.active,
@@ -51,25 +75,35 @@ export async function initialise(config: Config, opts: { logger: Logger; clock?:
   const store = new Store(paths.metadataDb);
   try {
     const identity = ensureIdentity(store);
-    const ca = new CertificateAuthority({ dir: paths.pki, masterKey, regions: [...config.regions], clock, logger: opts.logger });
+    // Leaf keys come from a pool of spares so a CA rotation does not wait for RSA key generation.
+    const keyPool = new KeyPool({ logger: opts.logger });
+    const ca = new CertificateAuthority({ dir: paths.pki, masterKey, regions: [...config.regions], clock, logger: opts.logger, keySource: keyPool });
     await ca.ensureHierarchy();
     await ensureApiCredentials(config, store, masterKey, clock.now());
-    return { store, ca, masterKey, identity, clock };
+    return { store, ca, masterKey, identity, clock, keyPool };
   } catch (e) {
     store.close();
     throw e;
   }
 }
 
-/** Starts everything `tlsql server` runs: engines, endpoints, the API. */
-export async function startService(config: Config, opts: { logger: Logger; clock?: Clock; env?: NodeJS.ProcessEnv }): Promise<Service> {
+/**
+ * Starts everything `tlsql server` runs: engines, endpoints, the certificate scheduler, the API.
+ * `schedulerIntervalMs`: pause between certificate passes, default 60000; 0 runs passes only
+ * through `service.scheduler.tick()` (tests with a ManualClock).
+ */
+export async function startService(config: Config, opts: { logger: Logger; clock?: Clock; env?: NodeJS.ProcessEnv; schedulerIntervalMs?: number }): Promise<Service> {
   const logger = opts.logger;
-  const { store, ca, masterKey, identity, clock } = await initialise(config, opts);
+  const { store, ca, masterKey, identity, clock, keyPool } = await initialise(config, opts);
   const paths = dataPaths(config.dataDir);
   const detected = await LocalMariadbEngine.detect();
   const engine = new LocalMariadbEngine({ dataDir: config.dataDir, masterKey, version: detected.version, mariadbd: detected.mariadbd, installDb: detected.installDb, clock, logger: logger.child({ component: 'engine' }) });
   const control = new TlsqlControlPlane({ config, store, ca, engine, masterKey, clock, logger, accountId: identity.accountId, endpointSuffix: identity.endpointSuffix });
   await control.reconcile();
+  keyPool.prewarm(leafKeyKinds());
+  const scheduler = new CertificateScheduler({ control, logger, intervalMs: opts.schedulerIntervalMs, keyPool });
+  scheduler.start();
+  const lifecycleMetrics = { store, lifecycle: control.certificates };
   const api = createApiServer({
     control,
     credentials: storeCredentials(store, masterKey),
@@ -77,13 +111,10 @@ export async function startService(config: Config, opts: { logger: Logger; clock
     logger: logger.child({ component: 'api' }),
     clock,
     maxBodyBytes: config.api.maxBodyBytes,
-    bundles: {
-      pem: (file: string) => {
-        if (file === 'global-bundle.pem') return ca.bundlePem();
-        const m = /^([a-z0-9-]+)-bundle\.pem$/.exec(file);
-        return m && config.regions.includes(m[1]!) ? ca.bundlePem(m[1]) : null;
-      },
-    },
+    metrics: () =>
+      renderMetrics(control.runtime.doors, [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)]) + renderCertificateMetrics(lifecycleMetrics),
+    // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
+    bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
   });
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
@@ -104,12 +135,16 @@ export async function startService(config: Config, opts: { logger: Logger; clock
     store,
     ca,
     control,
+    scheduler,
+    keyPool,
     api,
     apiUrl,
     close: () =>
       (closing ??= (async () => {
         api.closeAllConnections?.();
         await new Promise<void>((r) => api.close(() => r()));
+        await scheduler.stop();
+        keyPool.close();
         await control.shutdown();
         store.close();
         await rm(paths.serverState, { force: true });

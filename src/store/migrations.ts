@@ -48,4 +48,72 @@ export const migrations: readonly string[] = [
      active INTEGER NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  // Connection security (issue 4): DB security groups (network allow-lists) and per-instance
+  // trusted client CAs (operator CAs with the shadow CA the engine trusts in their place).
+  `CREATE TABLE db_security_groups (
+     name TEXT PRIMARY KEY,
+     description TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE db_security_group_rules (
+     group_name TEXT NOT NULL REFERENCES db_security_groups(name) ON DELETE CASCADE,
+     cidr TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (group_name, cidr)
+   );
+   CREATE TABLE client_cas (
+     resource_id TEXT NOT NULL,
+     thumbprint TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     cert_pem TEXT NOT NULL,
+     not_after TEXT NOT NULL,
+     shadow_cert_pem TEXT NOT NULL,
+     shadow_key_sealed BLOB NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (resource_id, thumbprint)
+   );`,
+  // Certificate lifecycle (issue 6): engine link certificates, maintenance opt-ins, expiry notices.
+  // Keyed by the instance's resource id, which is never reused (an identifier can be).
+  `CREATE TABLE link_certificates (
+     serial TEXT PRIMARY KEY,
+     resource_id TEXT NOT NULL,
+     key_type TEXT NOT NULL,
+     cert_pem TEXT NOT NULL,
+     key_sealed BLOB,
+     not_before TEXT NOT NULL,
+     not_after TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('active', 'retired')),
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX link_certificates_resource ON link_certificates(resource_id, state);
+   CREATE TABLE maintenance_opt_ins (
+     resource_id TEXT NOT NULL,
+     action TEXT NOT NULL,
+     opt_in_status TEXT NOT NULL CHECK (opt_in_status IN ('next-maintenance', 'undo-opt-in')),
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (resource_id, action)
+   );
+   CREATE TABLE certificate_notices (
+     serial TEXT PRIMARY KEY,
+     resource_id TEXT NOT NULL,
+     threshold_days INTEGER NOT NULL
+   );`,
+  // IAM database authentication (issue 5): IAM users and their inline policies. Their access keys
+  // live in access_keys with principal = the user's ARN; IAM DB accounts live in the engine itself
+  // (see src/iam/engine-accounts.ts), so nothing here can drift from the engine.
+  `CREATE TABLE iam_users (
+     user_name TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL UNIQUE,
+     arn TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX iam_users_name_nocase ON iam_users(lower(user_name));
+   CREATE TABLE iam_user_policies (
+     user_name TEXT NOT NULL REFERENCES iam_users(user_name) ON DELETE CASCADE,
+     policy_name TEXT NOT NULL,
+     document TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (user_name, policy_name)
+   );
+   CREATE INDEX access_keys_principal ON access_keys(principal);`,
 ];

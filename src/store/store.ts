@@ -59,6 +59,11 @@ export class Store {
     this.db.close();
   }
 
+  /** The open database, for repositories of other modules that keep their tables in this file (migrations.ts). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Runs `fn` in one transaction. */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();

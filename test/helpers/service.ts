@@ -5,6 +5,7 @@ import { RDSClient, waitUntilDBInstanceAvailable } from '@aws-sdk/client-rds';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import { readCredentials } from '../../src/config/credentials.js';
 import { dataPaths } from '../../src/config/paths.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { startService, type Service } from '../../src/service/service.js';
 
@@ -25,15 +26,21 @@ let portBlock = 0;
  * A real tlsql service on a temp data dir: real CA, real mariadbd engines, real front doors,
  * the real API on an ephemeral port. Each call gets its own block of endpoint ports.
  */
-export async function startTestService(overrides: Record<string, unknown> = {}): Promise<TestService> {
+export async function startTestService(
+  overrides: Record<string, unknown> = {},
+  opts: { clock?: Clock; schedulerIntervalMs?: number } = {},
+): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tlsql-test-'));
   const base = 21000 + ((process.pid % 40) * 200) + (portBlock++ % 10) * 20;
   const config = parseConfig({ dataDir, firstPort: base, lastPort: base + 19, api: { port: 0 }, ...overrides });
   const logs: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logs.push(l) });
-  const service = await startService(config, { logger });
+  const service = await startService(config, { logger, clock: opts.clock, schedulerIntervalMs: opts.schedulerIntervalMs });
   const creds = await readCredentials(dataPaths(dataDir).credentials);
-  const rds = new RDSClient({ endpoint: service.apiUrl, region: config.region, credentials: creds, maxAttempts: 1 });
+  // With an injected clock the service's time differs from this process's: start from that skew, and
+  // allow the SDK's clock-skew retry (it re-reads the server's Date header) once the clock moves.
+  const skew = opts.clock ? { systemClockOffset: opts.clock.now().getTime() - Date.now(), maxAttempts: 3 } : { maxAttempts: 1 };
+  const rds = new RDSClient({ endpoint: service.apiUrl, region: config.region, credentials: creds, ...skew });
   const bundlePath = join(dataDir, 'global-bundle.pem');
   await writeFile(bundlePath, service.ca.bundlePem());
   return {

@@ -23,6 +23,7 @@ export const createDbInstanceAction = defineAction('CreateDBInstance', async ({ 
     enableIAMDatabaseAuthentication: params.boolean('EnableIAMDatabaseAuthentication'),
     preferredMaintenanceWindow: params.string('PreferredMaintenanceWindow'),
     tags: readTags(params),
+    dbSecurityGroups: params.stringList('DBSecurityGroups', 'DBSecurityGroupName'),
   });
   return (w) => writeDbInstance(w, db);
 });

@@ -20,6 +20,31 @@ import { rebootDbInstanceAction } from './reboot-db-instance.js';
 import { resetDbParameterGroupAction } from './reset-db-parameter-group.js';
 import { startDbInstanceAction } from './start-db-instance.js';
 import { stopDbInstanceAction } from './stop-db-instance.js';
+import { applyPendingMaintenanceActionAction } from './apply-pending-maintenance-action.js';
+import { describePendingMaintenanceActionsAction } from './describe-pending-maintenance-actions.js';
+import { authorizeDbSecurityGroupIngressAction } from './authorize-db-security-group-ingress.js';
+import { closeDbConnectionsAction } from './close-db-connections.js';
+import { createDbSecurityGroupAction } from './create-db-security-group.js';
+import { deleteDbSecurityGroupAction } from './delete-db-security-group.js';
+import { describeClientCertificateAuthoritiesAction } from './describe-client-certificate-authorities.js';
+import { describeDbConnectionsAction } from './describe-db-connections.js';
+import { describeDbSecurityGroupsAction } from './describe-db-security-groups.js';
+import { importClientCertificateAuthorityAction } from './import-client-certificate-authority.js';
+import { issueClientCertificateAction } from './issue-client-certificate.js';
+import { removeClientCertificateAuthorityAction } from './remove-client-certificate-authority.js';
+import { revokeDbSecurityGroupIngressAction } from './revoke-db-security-group-ingress.js';
+import { createUserAction } from './create-user.js';
+import { getUserAction } from './get-user.js';
+import { listUsersAction } from './list-users.js';
+import { deleteUserAction } from './delete-user.js';
+import { createAccessKeyAction } from './create-access-key.js';
+import { listAccessKeysAction } from './list-access-keys.js';
+import { updateAccessKeyAction } from './update-access-key.js';
+import { deleteAccessKeyAction } from './delete-access-key.js';
+import { putUserPolicyAction } from './put-user-policy.js';
+import { getUserPolicyAction } from './get-user-policy.js';
+import { listUserPoliciesAction } from './list-user-policies.js';
+import { deleteUserPolicyAction } from './delete-user-policy.js';
 
 export type { Action, ActionContext, ResultWriter } from './action.js';
 
@@ -41,6 +66,34 @@ const all: readonly Action[] = [
   resetDbParameterGroupAction,
   describeDbParametersAction,
   describeEventsAction,
+  // Certificate rotation: pending maintenance (ca-certificate-rotation).
+  describePendingMaintenanceActionsAction,
+  applyPendingMaintenanceActionAction,
+  // Connection security: DB security groups (RDS), then tlsql's own actions.
+  createDbSecurityGroupAction,
+  describeDbSecurityGroupsAction,
+  deleteDbSecurityGroupAction,
+  authorizeDbSecurityGroupIngressAction,
+  revokeDbSecurityGroupIngressAction,
+  describeDbConnectionsAction,
+  closeDbConnectionsAction,
+  issueClientCertificateAction,
+  importClientCertificateAuthorityAction,
+  removeClientCertificateAuthorityAction,
+  describeClientCertificateAuthoritiesAction,
+  // IAM database authentication: IAM users, access keys and policies (tlsql's own, IAM's names).
+  createUserAction,
+  getUserAction,
+  listUsersAction,
+  deleteUserAction,
+  createAccessKeyAction,
+  listAccessKeysAction,
+  updateAccessKeyAction,
+  deleteAccessKeyAction,
+  putUserPolicyAction,
+  getUserPolicyAction,
+  listUserPoliciesAction,
+  deleteUserPolicyAction,
 ];
 
 /** Action name -> implementation. Frozen; a Map so `Action=constructor` finds nothing. */

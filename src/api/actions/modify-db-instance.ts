@@ -15,6 +15,7 @@ export const modifyDbInstanceAction = defineAction('ModifyDBInstance', async ({ 
     enableIAMDatabaseAuthentication: params.boolean('EnableIAMDatabaseAuthentication'),
     preferredMaintenanceWindow: params.string('PreferredMaintenanceWindow'),
     certificateRotationRestart: params.boolean('CertificateRotationRestart'),
+    dbSecurityGroups: params.stringList('DBSecurityGroups', 'DBSecurityGroupName'),
   });
   return (w) => writeDbInstance(w, db);
 });

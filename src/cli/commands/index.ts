@@ -1,10 +1,14 @@
 import type { CommandDef, CommandRegistry } from '../registry.js';
 import { certificateCommands } from './certificates.js';
+import { connectionSecurityCommands } from './connection-security.js';
 import { credentialsCommand } from './credentials.js';
 import { dbInstanceCommands } from './db-instances.js';
+import { dbSecurityGroupCommands } from './db-security-groups.js';
 import { downloadBundle } from './download-bundle.js';
 import { engineVersionCommands } from './engine-versions.js';
 import { eventCommands } from './events.js';
+import { maintenanceCommands } from './maintenance.js';
+import { iamCommands } from './iam.js';
 import { parameterGroupCommands } from './parameter-groups.js';
 
 /** Every command this module set provides: the `aws rds` mirror, download-bundle, credentials. */
@@ -14,6 +18,10 @@ export const builtinCommands: readonly CommandDef[] = [
   ...engineVersionCommands,
   ...parameterGroupCommands,
   ...eventCommands,
+  ...maintenanceCommands,
+  ...dbSecurityGroupCommands,
+  ...connectionSecurityCommands,
+  ...iamCommands,
   downloadBundle,
   credentialsCommand,
 ];
@@ -23,4 +31,5 @@ export function registerBuiltinCommands(registry: CommandRegistry): void {
   for (const c of builtinCommands) registry.register(c);
   const waits = dbInstanceCommands.filter((c) => c.name.startsWith('wait ')).map((c) => c.name.slice(5));
   registry.describeGroup('wait', `Waits until DB instances reach a state: ${waits.join(', ')}.`);
+  registry.describeGroup('iam', 'IAM users, access keys and rds-db:connect policies for IAM database authentication.');
 }

@@ -1,0 +1,37 @@
+/**
+ * Wire shapes of tlsql's own IAM actions. Names and members follow the IAM API (`User`,
+ * `AccessKey`, `AccessKeyMetadata`, `member` lists), so the answers read like `aws iam`'s; they
+ * are served on the RDS endpoint (awsQuery, Version 2014-10-31, SigV4 service `rds`) by the
+ * root key only.
+ */
+import type { ControlPlane } from '../control/types.js';
+import { AppError } from '../errors/app-error.js';
+import { ROOT_PRINCIPAL, type AccessKeyMetadata, type IamDirectory, type NewAccessKey } from '../iam/iam-directory.js';
+import type { IamUserRecord } from '../store/iam-store.js';
+import type { XmlWriter } from './xml.js';
+
+/** The control plane's IAM directory, for the root key only. */
+export function iamDirectory(control: ControlPlane, principal: string, action: string): IamDirectory {
+  if (!control.iam) throw new AppError('InvalidAction', `The action ${action} is not available on this server.`);
+  if (principal !== ROOT_PRINCIPAL) throw new AppError('InvalidClientTokenId', `${action} needs the root access key of the data dir (tlsql credentials).`);
+  return control.iam;
+}
+
+export function writeUserMembers(w: XmlWriter, u: IamUserRecord): void {
+  w.leaf('Path', '/').leaf('UserName', u.userName).leaf('UserId', u.userId).leaf('Arn', u.arn).leaf('CreateDate', u.createdAt);
+}
+
+export function writeUser(w: XmlWriter, u: IamUserRecord): void {
+  w.element('User', (x) => writeUserMembers(x, u));
+}
+
+/** The one answer that carries a secret access key. */
+export function writeNewAccessKey(w: XmlWriter, k: NewAccessKey): void {
+  w.element('AccessKey', (x) =>
+    x.leaf('UserName', k.userName).leaf('AccessKeyId', k.accessKeyId).leaf('Status', k.status).leaf('SecretAccessKey', k.secretAccessKey).leaf('CreateDate', k.createDate),
+  );
+}
+
+export function writeAccessKeyMetadata(w: XmlWriter, keys: AccessKeyMetadata[]): void {
+  w.list('AccessKeyMetadata', 'member', keys, (x, k) => x.leaf('UserName', k.userName).leaf('AccessKeyId', k.accessKeyId).leaf('Status', k.status).leaf('CreateDate', k.createDate));
+}

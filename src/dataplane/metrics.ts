@@ -1,0 +1,104 @@
+import { X509Certificate } from 'node:crypto';
+import { HANDSHAKE_BUCKETS_SECONDS, REFUSAL_REASONS } from './connection-stats.js';
+import type { FrontDoor } from './front-door.js';
+import { renderIamMetrics } from './iam-metrics.js';
+
+/**
+ * Prometheus text exposition (format 0.0.4) of the front doors, served at `GET /metrics` on the
+ * API port. Counters reset when tlsql restarts; gauges are read at scrape time.
+ */
+
+/** A certificate whose expiry is exported, beside the endpoints' own server certificates. */
+export interface ExpiringCertificate {
+  /** e.g. `ca_root`, `client_ca`. */
+  kind: string;
+  /** Extra labels, e.g. `{ ca: 'tlsql-ca-rsa2048-g1', region: 'us-east-1' }`. */
+  labels: Record<string, string>;
+  notAfter: Date;
+}
+
+export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertificates: readonly ExpiringCertificate[] = []): string {
+  const out: string[] = [];
+  const family = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const sample = (name: string, labels: Record<string, string>, value: number) => out.push(`${name}${formatLabels(labels)} ${formatNumber(value)}`);
+  const sorted = [...doors.entries()].sort(([a], [b]) => a.localeCompare(b));
+
+  family('tlsql_connections', 'gauge', 'Live sessions by instance, transport, TLS version and cipher.');
+  for (const [id, door] of sorted) {
+    const live = new Map<string, number>();
+    for (const s of door.sessions.values()) {
+      const key = s.tls ? `tls|${s.tls.version}|${s.tls.cipher}` : s.user !== null ? 'plaintext||' : 'handshake||';
+      live.set(key, (live.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of live) sample('tlsql_connections', { instance: id, ...transportLabels(key) }, n);
+  }
+
+  family('tlsql_connections_total', 'counter', 'Sessions that reached login, by instance, transport, TLS version and cipher.');
+  for (const [id, door] of sorted) {
+    for (const [key, n] of door.stats.established) sample('tlsql_connections_total', { instance: id, ...transportLabels(key) }, n);
+  }
+
+  family('tlsql_connections_accepted_total', 'counter', 'TCP connections accepted by the endpoint (before any check).');
+  for (const [id, door] of sorted) sample('tlsql_connections_accepted_total', { instance: id }, door.counters.accepted);
+
+  family('tlsql_connection_refusals_total', 'counter', 'Connections refused by the front door or the engine, by reason.');
+  for (const [id, door] of sorted) {
+    for (const reason of REFUSAL_REASONS) sample('tlsql_connection_refusals_total', { instance: id, reason }, door.stats.refusals.get(reason) ?? 0);
+  }
+
+  renderIamMetrics(sorted, family, sample);
+
+  family('tlsql_client_certificates_total', 'counter', 'Client certificates presented, by verdict of the front door.');
+  for (const [id, door] of sorted) {
+    sample('tlsql_client_certificates_total', { instance: id, result: 'trusted' }, door.stats.clientCertificates.trusted);
+    sample('tlsql_client_certificates_total', { instance: id, result: 'refused' }, door.stats.clientCertificates.refused);
+  }
+
+  family('tlsql_handshake_duration_seconds', 'histogram', 'Time from TCP accept to the login being forwarded to the engine (TLS handshakes included).');
+  for (const [id, door] of sorted) {
+    let cumulative = 0;
+    HANDSHAKE_BUCKETS_SECONDS.forEach((le, i) => {
+      cumulative += door.stats.handshakeBuckets[i] ?? 0;
+      sample('tlsql_handshake_duration_seconds_bucket', { instance: id, le: String(le) }, cumulative);
+    });
+    sample('tlsql_handshake_duration_seconds_bucket', { instance: id, le: '+Inf' }, door.stats.handshakeCount);
+    sample('tlsql_handshake_duration_seconds_sum', { instance: id }, door.stats.handshakeSumSeconds);
+    sample('tlsql_handshake_duration_seconds_count', { instance: id }, door.stats.handshakeCount);
+  }
+
+  family('tlsql_tls_insecure_versions_allowed', 'gauge', '1 when the endpoint accepts TLS 1.0/1.1 (tls_version widened for legacy clients).');
+  for (const [id, door] of sorted) sample('tlsql_tls_insecure_versions_allowed', { instance: id }, door.currentPolicy().insecure ? 1 : 0);
+
+  family('tlsql_certificate_expiry_timestamp_seconds', 'gauge', 'notAfter of certificates in use, seconds since the epoch.');
+  for (const [id, door] of sorted) {
+    const leaf = firstCertificate(door.currentChainPem());
+    if (leaf) sample('tlsql_certificate_expiry_timestamp_seconds', { kind: 'server', instance: id, serial: leaf.serialNumber.toLowerCase() }, Date.parse(leaf.validTo) / 1000);
+  }
+  for (const c of extraCertificates) sample('tlsql_certificate_expiry_timestamp_seconds', { kind: c.kind, ...c.labels }, c.notAfter.getTime() / 1000);
+
+  return out.join('\n') + '\n';
+}
+
+function transportLabels(key: string): Record<string, string> {
+  const [transport, version, cipher] = key.split('|');
+  return { transport: transport!, tls_version: version ?? '', cipher: cipher ?? '' };
+}
+
+function firstCertificate(pem: string): X509Certificate | null {
+  const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+  try {
+    return m ? new X509Certificate(m[0]) : null;
+  } catch {
+    // Not a certificate we can read: export nothing rather than fail the whole scrape.
+    return null;
+  }
+}
+
+function formatLabels(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function formatNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+}

@@ -1,0 +1,131 @@
+/**
+ * Real TLS handshakes that check what a server presents, the way a verifying client does: MySQL
+ * greeting, SSLRequest, TLS with the trust anchors a client uses, chain AND host name checked.
+ * Used to verify a certificate swap before the previous certificate is forgotten, on the instance
+ * endpoint (front door, public bundle) and on the engine's unix socket (internal link CA).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { AppError } from '../errors/app-error.js';
+import { PacketChannel } from '../dataplane/packet-channel.js';
+import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL, hasCap } from '../dataplane/packets/capabilities.js';
+import { encodePacket } from '../dataplane/packets/framing.js';
+import { parseHandshakeV10 } from '../dataplane/packets/handshake-v10.js';
+import { encodeProxyV2 } from '../dataplane/packets/proxy-v2.js';
+import { encodeSslRequest } from '../dataplane/packets/ssl-request.js';
+import { parseCertificate, type CertificateInfo } from '../pki/inspect.js';
+
+/** What a verified handshake saw. */
+export interface ProbeResult {
+  /** The leaf the server presented (chain and host name already verified). */
+  leaf: CertificateInfo;
+  /** The same leaf, PEM. */
+  leafPem: string;
+  /** e.g. `TLSv1.3`. */
+  protocol: string;
+  durationMs: number;
+}
+
+export interface ProbeTarget {
+  /** Opens the transport (TCP to an endpoint, or the engine's unix socket). */
+  connect: () => net.Socket;
+  /** Sent before anything else, e.g. a PROXY v2 header for the engine socket. */
+  preamble?: Buffer;
+  /** The name the certificate must carry (SNI and host name check). */
+  servername: string;
+  /** Trust anchors: the public bundle for an endpoint, the internal link CA for the engine. */
+  caPem: string;
+  /** Whole probe, connect to verified handshake. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+const SSL_REQUEST_CAPABILITIES = (CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH | CLIENT_SSL) >>> 0;
+const UTF8MB4_GENERAL_CI = 45;
+const MAX_PACKET = 16 * 1024 * 1024;
+
+/**
+ * Connects, reads the greeting, sends an SSLRequest and runs a verifying TLS handshake; then
+ * closes without logging in. Rejects with AppError InternalFailure saying which step failed
+ * (e.g. `certificate has expired`, `Hostname/IP does not match certificate's altnames`).
+ */
+export function probeMysqlTls(t: ProbeTarget): Promise<ProbeResult> {
+  const started = performance.now();
+  const timeoutMs = t.timeoutMs ?? 5000;
+  return new Promise<ProbeResult>((resolve, reject) => {
+    let socket: net.Socket | undefined;
+    let secure: tls.TLSSocket | undefined;
+    let settled = false;
+    const done = (err: Error | null, result?: ProbeResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      secure?.destroy();
+      socket?.destroy();
+      if (err) reject(new AppError('InternalFailure', `TLS probe of ${t.servername} failed: ${err.message}`, { cause: err, expose: false }));
+      else resolve(result!);
+    };
+    const timer = setTimeout(() => done(new Error(`no verified handshake within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+
+    try {
+      socket = t.connect();
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    const s = socket;
+    s.once('error', (e) => done(e));
+    s.once('connect', () => {
+      if (t.preamble) s.write(t.preamble);
+      const ch = new PacketChannel(s, 64 * 1024);
+      ch.read().then(
+        (greeting) => {
+          if (greeting.payload[0] === 0xff) throw new Error('the server answered the connection with an error packet');
+          const g = parseHandshakeV10(greeting.payload);
+          if (!hasCap(g.capabilityFlags, CLIENT_SSL)) throw new Error('the server does not offer TLS');
+          ch.release();
+          s.removeAllListeners('error');
+          s.write(encodePacket(greeting.seq + 1, encodeSslRequest({ capabilityFlags: SSL_REQUEST_CAPABILITIES, maxPacketSize: MAX_PACKET, characterSet: UTF8MB4_GENERAL_CI })));
+          secure = tls.connect({
+            socket: s,
+            servername: t.servername,
+            ca: t.caPem,
+            rejectUnauthorized: true,
+            checkServerIdentity: (_host, cert) => tls.checkServerIdentity(t.servername, cert),
+          });
+          secure.once('error', (e) => done(e));
+          secure.once('secureConnect', () => {
+            const peer = secure!.getPeerCertificate();
+            if (!peer.raw) return done(new Error('the server sent no certificate'));
+            const pem = `-----BEGIN CERTIFICATE-----\n${peer.raw.toString('base64')}\n-----END CERTIFICATE-----\n`;
+            done(null, { leaf: parseCertificate(pem), leafPem: pem, protocol: secure!.getProtocol() ?? 'unknown', durationMs: performance.now() - started });
+          });
+        },
+        (e: Error) => done(e),
+      ).catch((e: Error) => done(e));
+    });
+  });
+}
+
+/** Probes an instance endpoint over TCP with the public bundle, as a client with VERIFY_IDENTITY would. */
+export function probeEndpoint(p: { address: string; port: number; endpoint: string; bundlePem: string; timeoutMs?: number }): Promise<ProbeResult> {
+  return probeMysqlTls({
+    connect: () => net.connect({ host: p.address, port: p.port }),
+    servername: p.endpoint,
+    caPem: p.bundlePem,
+    ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+  });
+}
+
+/** Probes an engine's link certificate on its unix socket, as the front door's EngineLink does. */
+export function probeEngineLink(p: { socketPath: string; servername: string; linkCaPem: string; timeoutMs?: number }): Promise<ProbeResult> {
+  return probeMysqlTls({
+    connect: () => net.connect({ path: p.socketPath }),
+    // The engine accepts PROXY headers from the socket and waits for one; a LOCAL-like loopback address says "tlsql itself".
+    preamble: encodeProxyV2({ sourceAddress: '127.0.0.1', sourcePort: 0, destAddress: '127.0.0.1', destPort: 0 }),
+    servername: p.servername,
+    caPem: p.linkCaPem,
+    ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+  });
+}
+

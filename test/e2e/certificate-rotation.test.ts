@@ -1,0 +1,139 @@
+/**
+ * Acceptance (issue 6): CA rotation and certificate renewal are invisible to running clients.
+ * A pool of verified-TLS mysql2 clients queries continuously while an instance rotates
+ * rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock moved past
+ * half-life, scheduler tick invoked directly): zero failed queries, zero dropped connections; after
+ * each step a new connection (openssl s_client) verifies against the bundle and sees the expected key.
+ *
+ * The clock starts 200 days in the past so that certificates issued after moving it ~190 days are
+ * still valid for the real clock the clients use.
+ */
+import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/lib/clock.js';
+import { probeEndpoint } from '../../src/reconcile/tls-probe.js';
+import { sClient, startLoad, type LoadReport } from '../helpers/rotation.js';
+import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const ID = 'rotating';
+
+let t: TestService;
+let clock: ManualClock;
+let db: Awaited<ReturnType<typeof createInstance>>;
+
+beforeAll(async () => {
+  clock = new ManualClock(Date.now() - 200 * DAY);
+  t = await startTestService({}, { clock, schedulerIntervalMs: 0 });
+  db = await createInstance(t, ID);
+  // The scheduler's first pass records the engine's link certificate.
+  await t.service.scheduler.tick();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function describeInstance() {
+  return (await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ID }))).DBInstances![0]!;
+}
+
+/** Lets the load run on the current certificate for a while (real time: clients run on real timers). */
+function settle(ms = 400): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+describe('CA rotation and renewal under load', () => {
+  let report: LoadReport;
+  const steps: { ca: string; keyType: string; issuer: RegExp }[] = [
+    { ca: 'tlsql-ca-ecc384-g1', keyType: 'ecdsa-p384', issuer: /Subordinate CA ECC384 G1/ },
+    { ca: 'tlsql-ca-rsa4096-g1', keyType: 'rsa4096', issuer: /Subordinate CA RSA4096 G1/ },
+    { ca: 'tlsql-ca-rsa2048-g1', keyType: 'rsa2048', issuer: /Subordinate CA RSA2048 G1/ },
+  ];
+  const seen: string[] = [];
+
+  it('starts on rsa2048, verified by openssl s_client against the bundle', async () => {
+    const s = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
+    expect(s.verifyLine).toBe('Verify return code: 0 (ok)');
+    expect(s.keyType).toBe('rsa2048');
+    seen.push(s.serialHex);
+  });
+
+  it('rotates rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and renews while a client pool queries without a single failure', async () => {
+    const load = await startLoad({ ...db, bundlePath: t.bundlePath });
+    try {
+      await settle();
+      for (const step of steps) {
+        const before = load.queries();
+        const out = await t.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ID, CACertificateIdentifier: step.ca, ApplyImmediately: true }));
+        expect(out.DBInstance!.CACertificateIdentifier).toBe(step.ca);
+        expect(out.DBInstance!.PendingModifiedValues?.CACertificateIdentifier).toBeUndefined();
+        const s = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
+        expect(s.verifyLine, s.output).toBe('Verify return code: 0 (ok)');
+        expect(s.keyType).toBe(step.keyType);
+        expect(s.issuerCn).toMatch(step.issuer);
+        expect(seen).not.toContain(s.serialHex);
+        seen.push(s.serialHex);
+        await settle();
+        expect(load.queries()).toBeGreaterThan(before);
+      }
+
+      // Renewal: past half-life of every certificate (all issued at the clock's start).
+      clock.advance(190 * DAY);
+      const [outcome] = await t.service.scheduler.tick();
+      expect(outcome?.failures).toEqual([]);
+      expect(outcome?.serverRenewed).toMatch(/^[0-9a-f]{32}$/);
+      expect(outcome?.linkRenewed).toMatch(/^[0-9a-f]{32}$/);
+      const s = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
+      expect(s.verifyLine).toBe('Verify return code: 0 (ok)');
+      expect(s.keyType).toBe('rsa2048');
+      expect(s.serialHex).toBe(outcome!.serverRenewed);
+      seen.push(s.serialHex);
+      await settle();
+
+      // A second pass has nothing to do.
+      const [again] = await t.service.scheduler.tick();
+      expect(again?.serverRenewed).toBeUndefined();
+      expect(again?.linkRenewed).toBeUndefined();
+    } finally {
+      report = await load.stop();
+    }
+    expect(report.failures).toEqual([]);
+    expect(report.dropped).toBe(0);
+    expect(report.poolConnectionsOpened).toBe(6);
+    expect(report.threadIdsStable).toBe(true);
+    expect(report.newConnections).toBeGreaterThan(5);
+    expect(report.queries).toBeGreaterThan(100);
+  });
+
+  it('reports CertificateDetails.ValidTill equal to the expiry of the certificate the endpoint serves', async () => {
+    const inst = await describeInstance();
+    const served = await probeEndpoint({ address: '127.0.0.1', port: db.port, endpoint: db.host, bundlePem: t.service.ca.bundlePem() });
+    expect(inst.CertificateDetails?.CAIdentifier).toBe('tlsql-ca-rsa2048-g1');
+    expect(inst.CertificateDetails?.ValidTill?.getTime()).toBe(served.leaf.notAfter.getTime());
+    expect(served.leaf.serialHex).toBe(seen[seen.length - 1]);
+  });
+
+  it('records issued, rotated and renewed events', async () => {
+    const events = (await t.rds.send(new DescribeEventsCommand({ SourceIdentifier: ID, SourceType: 'db-instance', StartTime: new Date(clock.now().getTime() - 400 * DAY), EndTime: clock.now() }))).Events ?? [];
+    const messages = events.map((e) => e.Message ?? '');
+    expect(messages.some((m) => /Server certificate issued by tlsql-ca-rsa2048-g1/.test(m))).toBe(true);
+    expect(messages.filter((m) => /^CA certificate rotated from/.test(m))).toHaveLength(3);
+    expect(messages.some((m) => m.startsWith('CA certificate rotated from tlsql-ca-rsa2048-g1 to tlsql-ca-ecc384-g1'))).toBe(true);
+    expect(messages.some((m) => /^Server certificate renewed \(half-life reached/.test(m))).toBe(true);
+    expect(messages.some((m) => /^Engine link certificate renewed \(key type follows CA tlsql-ca-ecc384-g1\).*ecdsa-p256/.test(m))).toBe(true);
+    expect(messages.some((m) => /^Engine link certificate renewed \(half-life reached/.test(m))).toBe(true);
+    expect(messages.filter((m) => /failed/.test(m))).toEqual([]);
+  });
+
+  it('exports expiry and renewal times in /metrics', async () => {
+    const text = await (await fetch(`${t.service.apiUrl}/metrics`)).text();
+    const inst = await describeInstance();
+    const validTill = inst.CertificateDetails!.ValidTill!.getTime() / 1000;
+    expect(text).toMatch(new RegExp(`tlsql_certificate_expiry_timestamp_seconds\\{kind="server",instance="${ID}",serial="${seen[seen.length - 1]}"\\} ${validTill}`));
+    expect(text).toMatch(new RegExp(`tlsql_certificate_expiry_timestamp_seconds\\{kind="engine_link",instance="${ID}",serial="[0-9a-f]{32}"\\} \\d+`));
+    expect(text).toMatch(new RegExp(`tlsql_certificate_renewal_due_timestamp_seconds\\{kind="server",instance="${ID}",serial="[0-9a-f]{32}"\\} \\d+`));
+    expect(text).toMatch(/tlsql_certificate_replacements_total\{kind="ca_rotation",result="success"\} 3/);
+    expect(text).toMatch(/tlsql_certificate_replacements_total\{kind="server_renewal",result="success"\} 1/);
+  });
+});

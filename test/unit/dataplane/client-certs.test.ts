@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientTrust, type ClientCertificateCheck } from '../../../src/dataplane/client-certs.js';
+import { ManualClock } from '../../../src/lib/clock.js';
+import { ClientCertificateAuthority, issueLinkClientCertificate, parseOnelineSubject } from '../../../src/pki/client-ca.js';
+import { opensslCa } from '../../helpers/pki-fixtures.js';
+
+let dir: string;
+let ca: ClientCertificateAuthority;
+let server: { cert: string; key: string };
+let trust: ClientTrust;
+let issued = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tlsql-client-trust-'));
+  ca = new ClientCertificateAuthority({ dir, masterKey: Buffer.alloc(32, 1), regions: ['us-east-1'] });
+  await ca.ensure();
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 's.key'), '-out', join(dir, 's.pem'), '-subj', '/CN=localhost', '-days', '1', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  server = { cert: await readFile(join(dir, 's.pem'), 'utf8'), key: await readFile(join(dir, 's.key'), 'utf8') };
+  const own = ca.ca('us-east-1');
+  trust = new ClientTrust([{ caPem: own.certPem, linkSigner: own.signer, source: 'tlsql' }], (p) => {
+    issued++;
+    return issueLinkClientCertificate({ ...p, now: new Date() });
+  });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** One TLS handshake the way the front door does it (a TLSSocket wrapped around an accepted socket). */
+async function handshake(client: { cert?: string; key?: string }, mangle?: (s: tls.TLSSocket) => void): Promise<ClientCertificateCheck> {
+  const ctx = tls.createSecureContext({ cert: server.cert, key: server.key, ca: trust.caPem });
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer((sock) => {
+      const s = new tls.TLSSocket(sock, { isServer: true, secureContext: ctx, requestCert: true, rejectUnauthorized: false });
+      s.on('error', reject);
+      s.once('secure', () => {
+        mangle?.(s);
+        resolve(trust.check(s));
+        s.destroy();
+        srv.close();
+      });
+    });
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: server.cert, ...client });
+      c.on('error', () => {});
+    });
+  });
+}
+
+describe('ClientTrust.check', () => {
+  it('passes a client without a certificate through as "none"', async () => {
+    expect((await handshake({})).kind).toBe('none');
+  });
+
+  it("trusts the region CA's certificate and issues its link identity once per certificate", async () => {
+    const c = await ca.issueClientCertificate({ region: 'us-east-1', subject: parseOnelineSubject('/O=acme/CN=app') });
+    const first = await handshake({ cert: c.certPem, key: c.keyPem });
+    expect(first).toMatchObject({ kind: 'trusted', info: { subject: '/O=acme/CN=app', issuer: '/C=US/O=tlsql/CN=tlsql us-east-1 Client CA G1', refusedReason: null } });
+    const second = await handshake({ cert: c.certPem, key: c.keyPem });
+    if (first.kind !== 'trusted' || second.kind !== 'trusted') throw new Error('not trusted');
+    const before = issued;
+    const [a, b] = await Promise.all([first.linkIdentity(), second.linkIdentity()]);
+    expect(a).toBe(b);
+    expect(issued - before).toBeLessThanOrEqual(1);
+    expect(a.certPem).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('refuses an expired certificate with OpenSSL\'s reason', async () => {
+    const past = new ClientCertificateAuthority({ dir, masterKey: Buffer.alloc(32, 1), regions: ['us-east-1'], clock: new ManualClock('2020-05-01T00:00:00Z') });
+    const c = await past.issueClientCertificate({ region: 'us-east-1', subject: parseOnelineSubject('/CN=old'), validityHours: 1 });
+    expect(await handshake({ cert: c.certPem, key: c.keyPem })).toMatchObject({ kind: 'refused', reason: 'CERT_HAS_EXPIRED' });
+  });
+
+  it('refuses a certificate from a CA not in the list', async () => {
+    const stranger = opensslCa('/CN=Stranger CA');
+    const leaf = stranger.issue('/CN=app', 'app');
+    const r = await handshake({ cert: await readFile(leaf.certPath, 'utf8'), key: await readFile(leaf.keyPath, 'utf8') });
+    expect(r).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE/) });
+  });
+
+  it('fails closed when the verification result cannot be read', async () => {
+    const c = await ca.issueClientCertificate({ region: 'us-east-1', subject: parseOnelineSubject('/CN=app') });
+    const r = await handshake({ cert: c.certPem, key: c.keyPem }, (s) => {
+      Object.defineProperty((s as unknown as { _handle: object })._handle, 'verifyError', { value: undefined });
+    });
+    expect(r).toMatchObject({ kind: 'refused', reason: 'the TLS verification result is not available' });
+  });
+});
