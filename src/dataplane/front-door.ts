@@ -113,6 +113,10 @@ export class FrontDoor {
       secureOptions: policy.secureOptions,
       // Trust anchors for client certificates (requested, optional; see session.ts startClientTls).
       ...(clientCaPem ? { ca: clientCaPem } : {}),
+      // OpenSSL refuses to resume a session (alert "internal error") on a server that requests
+      // client certificates unless a session id context is set; clients that resume (mysql2
+      // reusing its ssl options, JDBC pools) would fail every other connection without it.
+      sessionIdContext: 'tlsql-front-door',
     });
   }
 

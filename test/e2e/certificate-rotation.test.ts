@@ -12,6 +12,7 @@ import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceComm
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
 import { probeEndpoint } from '../../src/reconcile/tls-probe.js';
+import { mysql2Tls, statusVar } from '../helpers/clients.js';
 import { sClient, startLoad, type LoadReport } from '../helpers/rotation.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
@@ -74,6 +75,13 @@ describe('CA rotation and renewal under load', () => {
         expect(s.issuerCn).toMatch(step.issuer);
         expect(seen).not.toContain(s.serialHex);
         seen.push(s.serialHex);
+        // The engine link's certificate follows the family's key type, so a TLS 1.2 client's
+        // suite (ECDHE-ECDSA-* on an ECDSA endpoint) is mirrored on the link exactly.
+        const c = await mysql2Tls({ ...db, ca: t.bundlePath, tls: { maxVersion: 'TLSv1.2' } });
+        const clientCipher = (c as unknown as { connection: { stream: { getCipher(): { name: string } } } }).connection.stream.getCipher().name;
+        expect(clientCipher).toMatch(step.keyType.startsWith('ecdsa') ? /^ECDHE-ECDSA-/ : /^ECDHE-RSA-/);
+        expect(await statusVar(c, 'Ssl_cipher')).toBe(clientCipher);
+        await c.end();
         await settle();
         expect(load.queries()).toBeGreaterThan(before);
       }

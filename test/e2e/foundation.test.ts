@@ -71,6 +71,16 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
     ).rejects.toThrow(/certificate|self.signed|issuer/i);
   });
 
+  it('serves clients that resume their TLS session (one mysql2 ssl object reused, as pools do)', async () => {
+    const ssl = { ca: readFileSync(t.bundlePath, 'utf8'), verifyIdentity: true };
+    for (let i = 0; i < 4; i++) {
+      const c = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, ssl });
+      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      expect(rows[0]!.one).toBe(1);
+      await c.end();
+    }
+  });
+
   it('gives the mariadb npm connector (host name checked by default) a TLS session', async () => {
     const c = await mariadb.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, ssl: { ca: readFileSync(t.bundlePath, 'utf8') } });
     try {
