@@ -131,7 +131,7 @@ async function startLoad(ep: Endpoint, ca: string) {
 
 interface RotationSample {
   to: string;
-  /** Request sent -> first verified new connection presenting the new CA's certificate. */
+  /** Request sent -> end of the first verified new handshake presenting the new CA's certificate. */
   visibleMs: number;
   /** Request sent -> API response (the server verified the swap before answering). */
   apiMs: number;
@@ -140,33 +140,39 @@ interface RotationSample {
 }
 
 async function rotate(s: BenchServer, id: string, ep: Endpoint, ca: string, to: string, warm: boolean): Promise<RotationSample> {
-  let seenAt: number | undefined;
-  let probing = true;
+  // When the first probe presenting the new CA finished: an upper bound of when new connections
+  // see it (the handshake itself takes a few ms to tens of ms here).
+  const state: { doneAt: number | undefined; probing: boolean } = { doneAt: undefined, probing: true };
+  const saw = () => {
+    state.doneAt ??= performance.now();
+  };
   const label = ISSUER_LABEL[to]!;
-  const prober = (async () => {
-    while (probing) {
+  const prober = async (offsetMs: number) => {
+    await new Promise((r) => setTimeout(r, offsetMs));
+    while (state.probing && state.doneAt === undefined) {
       try {
         const r = await probeEndpoint({ address: '127.0.0.1', port: ep.port, endpoint: ep.host, bundlePem: ca });
-        if (r.leaf.issuer.includes(label)) {
-          seenAt ??= performance.now();
-          return;
-        }
+        if (r.leaf.issuer.includes(label)) saw();
       } catch {
         // A failed probe would be a failed client: counted by the load loops, which use the same path.
       }
+      // A short gap: back-to-back handshakes would themselves load the server being measured.
+      await new Promise((r) => setTimeout(r, 5));
     }
-  })();
-  await new Promise((r) => setTimeout(r, 20)); // prober running before the request
+  };
+  // Three staggered probers: a handshake is in flight most of the time, so the bounds are tight.
+  const probers = [0, 7, 14].map(prober);
+  await new Promise((r) => setTimeout(r, 30)); // probers running before the request
   const t0 = performance.now();
   const out = await s.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, CACertificateIdentifier: to, ApplyImmediately: true }));
   const apiMs = performance.now() - t0;
   if (out.DBInstance?.CACertificateIdentifier !== to) throw new Error(`rotation to ${to} not applied`);
   const deadline = performance.now() + 10_000;
-  while (seenAt === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
-  probing = false;
-  await prober;
-  if (seenAt === undefined) throw new Error(`new connections never saw ${to}`);
-  return { to, visibleMs: seenAt - t0, apiMs, warm };
+  while (state.doneAt === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  state.probing = false;
+  await Promise.all(probers);
+  if (state.doneAt === undefined) throw new Error(`new connections never saw ${to}`);
+  return { to, visibleMs: state.doneAt - t0, apiMs, warm };
 }
 
 async function main(): Promise<void> {
@@ -177,7 +183,13 @@ async function main(): Promise<void> {
     const ep = await createInstance(s, 'rot0');
     // Let the server's key pool prepare one spare key per CA family (RSA-4096 takes seconds).
     await new Promise((r) => setTimeout(r, 8000));
-    // Idle: nothing else on the machine's event loops.
+    // Warm-up (not counted): first use of each code path and family in the server process.
+    for (const to of FAMILIES) {
+      await rotate(s, 'rot0', ep, ca, to, true);
+      await new Promise((r) => setTimeout(r, 4000));
+    }
+    serverSteps.length = 0;
+    // Idle: no client load besides the prober.
     const idle: RotationSample[] = [];
     for (let cycle = 0; cycle < 2; cycle++) {
       for (const to of FAMILIES) {
@@ -214,20 +226,23 @@ async function main(): Promise<void> {
     const steps = serverSteps.slice(0, idle.length);
     const toSwap = steps.map((x) => x.issueMs + x.checkMs + x.swapMs).sort((a, b) => a - b);
     const stepMedian = (k: 'issueMs' | 'checkMs' | 'swapMs' | 'verifyMs') => median(steps.map((x) => x[k])).toFixed(1);
+    const loadSteps = serverSteps.slice(idle.length, idle.length + warm.length - 2);
+    const loadToSwap = loadSteps.map((x) => x.issueMs + x.checkMs + x.swapMs).sort((a, b) => a - b);
     const out = [
       `### CA rotation (${date})`,
       ``,
       `Machine: ${machine()}. One instance, ${warm.length} rotations with ApplyImmediately cycling rsa2048 -> ecc384 -> rsa4096 -> rsa2048 under load ` +
         `(8 pooled mysql2 connections on 16 query loops, 2 loops opening new connections, one at TLS 1.2; all verify chain and host name). ` +
-        `"Visible" = request sent until a new verified STARTTLS handshake presents a certificate from the new CA (back-to-back probes, ~2-6 ms each).`,
+        `Client side = until the first new verified STARTTLS handshake (three staggered probers) presenting a certificate from the new CA has completed, so it includes that handshake's own duration.`,
       ``,
       `| measure | result | target |`,
       `|---|---|---|`,
-      `| ModifyDBInstance --apply-immediately to new connections seeing the new certificate, idle, median / p90 / max (${idleVis.length} rotations) | ${fmt(median(idleVis))} / ${fmt(pct(idleVis, 90))} / ${fmt(idleVis[idleVis.length - 1]!)} ms | < 100 ms |`,
-      `| server side when idle: rotation start to new secure context live, median / max (issue ${stepMedian('issueMs')}, offline chain check ${stepMedian('checkMs')}, swap ${stepMedian('swapMs')} ms) | ${fmt(median(toSwap))} / ${fmt(toSwap[toSwap.length - 1]!)} ms | - |`,
+      `| server side, idle: rotation start to the new secure context serving new handshakes, median / max (issue ${stepMedian('issueMs')}, offline chain check ${stepMedian('checkMs')}, swap ${stepMedian('swapMs')} ms) | ${fmt(median(toSwap))} / ${fmt(toSwap[toSwap.length - 1]!)} ms | < 100 ms |`,
+      `| client side, idle: ModifyDBInstance --apply-immediately sent to the first new verified handshake presenting the new certificate completed, median / p90 / max (${idleVis.length} rotations) | ${fmt(median(idleVis))} / ${fmt(pct(idleVis, 90))} / ${fmt(idleVis[idleVis.length - 1]!)} ms | < 100 ms |`,
       `| API response when idle (after the swap: real handshake against the endpoint ${stepMedian('verifyMs')} ms, then recorded), median / max | ${fmt(median(idleApi))} / ${fmt(idleApi[idleApi.length - 1]!)} ms | - |`,
-      `| same under load, median / p90 / max (${vis.length} rotations, spare key ready) | ${fmt(median(vis))} / ${fmt(pct(vis, 90))} / ${fmt(vis[vis.length - 1]!)} ms | < 100 ms |`,
-      `| under load, per target CA (median) | ecc384 ${fmt(median(byFamily('tlsql-ca-ecc384-g1')))} ms, rsa4096 ${fmt(median(byFamily('tlsql-ca-rsa4096-g1')))} ms, rsa2048 ${fmt(median(byFamily('tlsql-ca-rsa2048-g1')))} ms | - |`,
+      `| server side under load, rotation start to new secure context, median / max | ${fmt(median(loadToSwap))} / ${fmt(loadToSwap[loadToSwap.length - 1]!)} ms | < 100 ms |`,
+      `| client side under load, median / p90 / max (${vis.length} rotations, spare key ready) | ${fmt(median(vis))} / ${fmt(pct(vis, 90))} / ${fmt(vis[vis.length - 1]!)} ms | < 100 ms |`,
+      `| under load, per target CA (median, finished) | ecc384 ${fmt(median(byFamily('tlsql-ca-ecc384-g1')))} ms, rsa4096 ${fmt(median(byFamily('tlsql-ca-rsa4096-g1')))} ms, rsa2048 ${fmt(median(byFamily('tlsql-ca-rsa2048-g1')))} ms | - |`,
       `| API response under load, median / max | ${fmt(median(api))} / ${fmt(api[api.length - 1]!)} ms | - |`,
       `| rotation to rsa4096 while its spare key is still being generated (back-to-back rotations) | ${cold.map((x) => `${fmt(x.visibleMs)} ms`).join(', ')} | report |`,
       `| failed queries during all rotations | ${stats.failed} of ${stats.queries} | 0 |`,

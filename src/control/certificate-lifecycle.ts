@@ -74,6 +74,8 @@ export interface MaintenanceOutcome {
 
 /** Why a certificate is replaced; shown in events. */
 type Reason = string;
+/** What a failure delays the next automatic attempt of. */
+type RetryKind = 'server' | 'link' | 'rotation';
 
 export class CertificateLifecycle {
   readonly repo: CertificateLifecycleStore;
@@ -150,11 +152,20 @@ export class CertificateLifecycle {
       this.syncCertificateDetails(inst);
 
       const pending = inst.pendingModifiedValues.caCertificateIdentifier;
-      if (pending !== undefined && isCaFamilyId(pending) && this.optIn(inst) === 'next-maintenance' && isInMaintenanceWindow(now, inst.preferredMaintenanceWindow)) {
+      if (
+        pending !== undefined &&
+        isCaFamilyId(pending) &&
+        this.optIn(inst) === 'next-maintenance' &&
+        isInMaintenanceWindow(now, inst.preferredMaintenanceWindow) &&
+        this.mayAttempt(inst, 'rotation', now)
+      ) {
         try {
           await this.rotateCa(inst, pending, `maintenance window ${inst.preferredMaintenanceWindow}`);
+          this.succeeded(inst, 'rotation');
           out.rotatedTo = pending;
         } catch (e) {
+          // rotateCa raised the event; retry later in the window rather than on every pass.
+          this.failed(inst, 'rotation');
           out.failures.push(`rotation: ${reasonOf(e)}`);
         }
       }
@@ -432,12 +443,12 @@ export class CertificateLifecycle {
     this.event(inst, message, threshold <= 7 ? ['security', 'notification', 'failure'] : ['security', 'notification']);
   }
 
-  private mayAttempt(inst: DbInstance, kind: 'server' | 'link', now: Date): boolean {
+  private mayAttempt(inst: DbInstance, kind: RetryKind, now: Date): boolean {
     const r = this.retry.get(`${inst.resourceId}/${kind}`);
     return !r || now.getTime() >= r.notBeforeMs;
   }
 
-  private failed(inst: DbInstance, kind: 'server' | 'link'): Date {
+  private failed(inst: DbInstance, kind: RetryKind): Date {
     const key = `${inst.resourceId}/${kind}`;
     const failures = (this.retry.get(key)?.failures ?? 0) + 1;
     const notBeforeMs = this.d.clock.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
@@ -445,7 +456,7 @@ export class CertificateLifecycle {
     return new Date(notBeforeMs);
   }
 
-  private succeeded(inst: DbInstance, kind: 'server' | 'link'): void {
+  private succeeded(inst: DbInstance, kind: RetryKind): void {
     this.retry.delete(`${inst.resourceId}/${kind}`);
   }
 

@@ -221,7 +221,10 @@ export class FrontDoor {
   /** Stops accepting; with `dropSessions`, also ends every live session. */
   async close(dropSessions = true): Promise<void> {
     const servers = this.servers.splice(0);
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    if (dropSessions) for (const s of this.sessions.values()) s.close('endpoint closed');
+    // server.close() resolves only when every accepted socket has closed, so stop listening
+    // first, then end the sessions, then wait.
+    const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    if (dropSessions) for (const s of [...this.sessions.values()]) s.close('endpoint closed');
+    await closed;
   }
 }
