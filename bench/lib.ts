@@ -28,9 +28,9 @@ export interface BenchServer {
 }
 
 /** Runs `tlsql server` in its own process so clients measured here never share its event loop. */
-export async function startServer(apiPort: number, firstPort: number): Promise<BenchServer> {
-  const dataDir = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-'));
-  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: 'warn' }));
+export async function startServer(apiPort: number, firstPort: number, existingDataDir?: string): Promise<BenchServer> {
+  const dataDir = existingDataDir ?? (await mkdtemp(join(os.tmpdir(), 'tlsql-bench-')));
+  if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: 'warn' }));
   const child = spawn(process.execPath, [join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

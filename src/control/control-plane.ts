@@ -216,11 +216,15 @@ export class TlsqlControlPlane implements ControlPlane {
   }
 
   async describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[] }): Promise<DbInstance[]> {
-    let list = this.d.store.listInstances();
+    let list: DbInstance[];
     if (q.dbInstanceIdentifier !== undefined) {
-      const id = q.dbInstanceIdentifier.toLowerCase();
-      list = list.filter((i) => i.id === id || i.arn === q.dbInstanceIdentifier);
-      if (list.length === 0) throw notFound(q.dbInstanceIdentifier);
+      // An identifier or this service's ARN of one: a keyed lookup, not a scan.
+      const arn = /^arn:aws:rds:[^:]*:[^:]*:db:(.+)$/.exec(q.dbInstanceIdentifier);
+      const inst = this.d.store.getInstance((arn ? arn[1]! : q.dbInstanceIdentifier).toLowerCase());
+      if (!inst || (arn && inst.arn !== q.dbInstanceIdentifier)) throw notFound(q.dbInstanceIdentifier);
+      list = [inst];
+    } else {
+      list = this.d.store.listInstances();
     }
     for (const f of q.filters ?? []) {
       const values = new Set(f.values);
@@ -251,6 +255,28 @@ export class TlsqlControlPlane implements ControlPlane {
     return this.withLock(id, async () => {
       const inst = this.mustGet(id);
       this.assertStatus(inst, ['available'], 'modify');
+      const changed = Object.entries({ MasterUserPassword: password, CACertificateIdentifier: ca, DBParameterGroupName: group, EnableIAMDatabaseAuthentication: input.enableIAMDatabaseAuthentication, PreferredMaintenanceWindow: window, DBSecurityGroups: securityGroups })
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k);
+      // Visible to Describe while the changes are applied, as RDS shows `modifying`.
+      this.setStatus(inst, 'modifying');
+      try {
+        await this.applyModification(inst, input, { password, ca: ca as CaFamilyId | undefined, group, window, securityGroups });
+      } finally {
+        this.setStatus(inst, 'available');
+      }
+      if (changed.length) this.instanceEvent(inst, `DB instance modified: ${changed.join(', ')}${input.applyImmediately ? ' (applied immediately)' : ''}`, ['configuration change']);
+      return inst;
+    });
+  }
+
+  private async applyModification(
+    inst: DbInstance,
+    input: ModifyDbInstanceInput,
+    v: { password: string | undefined; ca: CaFamilyId | undefined; group: string | undefined; window: string | undefined; securityGroups: ReturnType<ConnectionSecurity['validateSecurityGroupNames']> },
+  ): Promise<void> {
+    const { password, ca, group, window, securityGroups } = v;
+    {
       if (window) inst.preferredMaintenanceWindow = window;
       if (input.enableIAMDatabaseAuthentication !== undefined) {
         inst.iamDatabaseAuthenticationEnabled = input.enableIAMDatabaseAuthentication;
@@ -285,8 +311,7 @@ export class TlsqlControlPlane implements ControlPlane {
       }
       this.d.store.updateInstance(inst);
       if (securityGroups !== undefined) this.connectionSecurity.invalidateAllowLists();
-      return inst;
-    });
+    }
   }
 
   /**

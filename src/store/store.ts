@@ -230,12 +230,14 @@ export class Store {
   }
 }
 
-const dateKeys = new Set(['createdAt', 'validTill']);
-
 function serialize(i: DbInstance): string {
   return JSON.stringify(i);
 }
 
 function deserializeInstance(doc: string): DbInstance {
-  return JSON.parse(doc, (k, v) => (dateKeys.has(k) && typeof v === 'string' ? new Date(v) : v)) as DbInstance;
+  // Plain JSON.parse plus the two known date fields: a reviver runs for every key and costs ~3x.
+  const i = JSON.parse(doc) as DbInstance;
+  i.createdAt = new Date(i.createdAt);
+  if (i.certificate) i.certificate.validTill = new Date(i.certificate.validTill);
+  return i;
 }

@@ -1,6 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import {
+  CreateDBInstanceCommand,
   CreateDBParameterGroupCommand,
+  DescribeEventsCommand,
+  RDSClient,
   DeleteDBParameterGroupCommand,
   DescribeCertificatesCommand,
   DescribeDBEngineVersionsCommand,
@@ -128,6 +131,43 @@ describe('RDS API against real instances', () => {
     await expect(mysql2Tls({ ...db, ca: t.bundlePath })).rejects.toMatchObject({ errno: 1045 });
     const c = await mysql2Tls({ ...db, password: 'New-pass-22', ca: t.bundlePath });
     await c.end();
+  });
+
+  it('raises the SDK typed faults for the matching conditions, changing nothing', async () => {
+    const base = { Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', DBInstanceClass: 'db.t3.micro' };
+    await expect(t.rds.send(new CreateDBInstanceCommand({ ...base, DBInstanceIdentifier: 'API-DB' }))).rejects.toMatchObject({ name: 'DBInstanceAlreadyExistsFault', $metadata: { httpStatusCode: 400 } });
+    await expect(t.rds.send(new CreateDBInstanceCommand({ ...base, DBInstanceIdentifier: 'other', CACertificateIdentifier: 'rds-ca-2019' }))).rejects.toMatchObject({ name: 'CertificateNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await expect(t.rds.send(new CreateDBInstanceCommand({ ...base, DBInstanceIdentifier: 'other', DBParameterGroupName: 'missing' }))).rejects.toMatchObject({ name: 'DBParameterGroupNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await expect(t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'other' }))).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    const wrong = new RDSClient({ endpoint: t.service.apiUrl, region: 'us-east-1', credentials: { accessKeyId: (await t.rds.config.credentials()).accessKeyId, secretAccessKey: 'not-the-secret' }, maxAttempts: 1 });
+    await expect(wrong.send(new DescribeDBInstancesCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    wrong.destroy();
+  });
+
+  it('finds the endpoint from AWS_ENDPOINT_URL_RDS, as the SDK does for RDS', async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_RDS;
+    process.env.AWS_ENDPOINT_URL_RDS = t.service.apiUrl;
+    try {
+      const c = new RDSClient({ region: 'us-east-1', credentials: await t.rds.config.credentials(), maxAttempts: 1 });
+      const out = await c.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'api-db' }));
+      expect(out.DBInstances![0]!.DBInstanceIdentifier).toBe('api-db');
+      c.destroy();
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_RDS;
+      else process.env.AWS_ENDPOINT_URL_RDS = saved;
+    }
+  });
+
+  it('records created, modified, rebooted and certificate events', async () => {
+    const msgs = ((await t.rds.send(new DescribeEventsCommand({ SourceIdentifier: 'api-db', SourceType: 'db-instance' }))).Events ?? []).map((e) => e.Message);
+    expect(msgs).toEqual(
+      expect.arrayContaining([
+        'DB instance created',
+        expect.stringMatching(/^DB instance modified: MasterUserPassword/),
+        'DB instance restarted',
+        expect.stringMatching(/certificate|Certificate/),
+      ]),
+    );
   });
 
   it('works from the real AWS CLI', async () => {
