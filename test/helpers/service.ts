@@ -51,8 +51,9 @@ export async function startTestService(
     bundlePath,
     logs,
     async close() {
-      rds.destroy();
-      await service.close();
+      // Tests may replace `service`/`rds` (e.g. to restart the server): close what is current.
+      this.rds.destroy();
+      await this.service.close();
       if (!process.env.TLSQL_KEEP_TEST_DIRS) await rm(dataDir, { recursive: true, force: true });
     },
   };
