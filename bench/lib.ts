@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { RDSClient } from '@aws-sdk/client-rds';
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -28,13 +29,19 @@ export interface BenchServer {
 }
 
 /** Runs `tlsql server` in its own process so clients measured here never share its event loop. */
-export async function startServer(apiPort: number, firstPort: number, existingDataDir?: string): Promise<BenchServer> {
+export async function startServer(
+  apiPort: number,
+  firstPort: number,
+  existingDataDir?: string,
+  opts: { logLevel?: 'info' | 'warn'; onLogLine?: (line: string) => void } = {},
+): Promise<BenchServer> {
   const dataDir = existingDataDir ?? (await mkdtemp(join(os.tmpdir(), 'tlsql-bench-')));
-  if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: 'warn' }));
+  if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: opts.logLevel ?? 'warn' }));
   const child = spawn(process.execPath, [join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', opts.onLogLine ? 'pipe' : 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
+  if (opts.onLogLine) createInterface({ input: child.stderr! }).on('line', opts.onLogLine);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   for (let i = 0; ; i++) {
     if (await fetch(`${apiUrl}/health`).then((r) => r.ok, () => false)) break;

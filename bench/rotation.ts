@@ -9,55 +9,15 @@
  *
  *   npm run build && node dist/bench/rotation.js
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { CreateDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
 import { probeEndpoint } from '../src/reconcile/tls-probe.js';
-import { machine, median, pct, root, type BenchServer } from './lib.js';
+import { machine, median, pct, startServer, type BenchServer } from './lib.js';
 
 /** Server-side step durations of each certificate replacement, read from the server's log. */
 const serverSteps: { familyId: string; issueMs: number; checkMs: number; swapMs: number; verifyMs: number }[] = [];
-
-/** Like lib.ts startServer, with the server's info log read here for the step durations. */
-async function startServer(apiPort: number, firstPort: number): Promise<BenchServer> {
-  const dataDir = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-'));
-  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: 'info' }));
-  const child = spawn(process.execPath, [join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1' },
-  });
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    if (!line.includes('server certificate replaced')) return;
-    try {
-      serverSteps.push(JSON.parse(line));
-    } catch {
-      // Not a JSON log line: nothing to measure in it.
-    }
-  });
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${apiUrl}/health`).then((r) => r.ok, () => false)) break;
-    if (i > 600) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8'));
-  const rds = new RDSClient({ endpoint: apiUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
-  return {
-    dataDir,
-    child,
-    rds,
-    apiUrl,
-    async stop() {
-      rds.destroy();
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 const PASSWORD = 'Bench-pass-1';
 const FAMILIES = ['tlsql-ca-ecc384-g1', 'tlsql-ca-rsa4096-g1', 'tlsql-ca-rsa2048-g1'] as const;
@@ -177,7 +137,17 @@ async function rotate(s: BenchServer, id: string, ep: Endpoint, ca: string, to: 
 
 async function main(): Promise<void> {
   const date = new Date().toISOString();
-  const s = await startServer(19850, 25100);
+  const s = await startServer(19850, 25100, undefined, {
+    logLevel: 'info',
+    onLogLine: (line) => {
+      if (!line.includes('server certificate replaced')) return;
+      try {
+        serverSteps.push(JSON.parse(line));
+      } catch {
+        // Not a JSON log line: nothing to measure in it.
+      }
+    },
+  });
   try {
     const ca = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
     const ep = await createInstance(s, 'rot0');

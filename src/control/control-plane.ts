@@ -276,42 +276,40 @@ export class TlsqlControlPlane implements ControlPlane {
     v: { password: string | undefined; ca: CaFamilyId | undefined; group: string | undefined; window: string | undefined; securityGroups: ReturnType<ConnectionSecurity['validateSecurityGroupNames']> },
   ): Promise<void> {
     const { password, ca, group, window, securityGroups } = v;
-    {
-      if (window) inst.preferredMaintenanceWindow = window;
-      if (input.enableIAMDatabaseAuthentication !== undefined) {
-        inst.iamDatabaseAuthenticationEnabled = input.enableIAMDatabaseAuthentication;
-        // Live at once, as in RDS: the next login and the next account statement see it.
-        this.runtime.doors.get(inst.id)?.opts.iam?.setEnabled(inst.iamDatabaseAuthenticationEnabled);
-      }
-      // The allow-list applies at once (no reboot), as security group changes do in RDS.
-      if (securityGroups !== undefined) inst.dbSecurityGroups = securityGroups;
-      if (group !== undefined && group !== inst.parameterGroup.name) {
-        // A new group applies at the next reboot, as in RDS.
-        inst.pendingModifiedValues.dbParameterGroupName = group;
-        inst.parameterGroup = { name: group, applyStatus: 'pending-reboot' };
-      }
-      if (password !== undefined) {
-        await this.d.engine.setMasterPassword(inst.id, inst.masterUsername, password);
-        this.instanceEvent(inst, 'Reset master credentials', ['configuration change']);
-      }
-      // With ApplyImmediately, a CA change pending from an earlier request is applied too, as in RDS.
-      const pendingCa = inst.pendingModifiedValues.caCertificateIdentifier;
-      const targetCa = ca ?? (input.applyImmediately && pendingCa !== undefined && isCaFamilyId(pendingCa) ? pendingCa : undefined);
-      if (targetCa !== undefined && targetCa !== inst.caCertificateIdentifier) {
-        if (input.applyImmediately) {
-          await this.rotateCa(inst, targetCa);
-        } else if (targetCa !== pendingCa) {
-          inst.pendingModifiedValues.caCertificateIdentifier = targetCa;
-          this.maintenance.scheduled(inst, targetCa);
-        }
-      } else if (targetCa !== undefined && pendingCa !== undefined) {
-        // Asking for the CA in use withdraws a pending rotation.
-        delete inst.pendingModifiedValues.caCertificateIdentifier;
-        this.maintenance.cancelled(inst, pendingCa);
-      }
-      this.d.store.updateInstance(inst);
-      if (securityGroups !== undefined) this.connectionSecurity.invalidateAllowLists();
+    if (window) inst.preferredMaintenanceWindow = window;
+    if (input.enableIAMDatabaseAuthentication !== undefined) {
+      inst.iamDatabaseAuthenticationEnabled = input.enableIAMDatabaseAuthentication;
+      // Live at once, as in RDS: the next login and the next account statement see it.
+      this.runtime.doors.get(inst.id)?.opts.iam?.setEnabled(inst.iamDatabaseAuthenticationEnabled);
     }
+    // The allow-list applies at once (no reboot), as security group changes do in RDS.
+    if (securityGroups !== undefined) inst.dbSecurityGroups = securityGroups;
+    if (group !== undefined && group !== inst.parameterGroup.name) {
+      // A new group applies at the next reboot, as in RDS.
+      inst.pendingModifiedValues.dbParameterGroupName = group;
+      inst.parameterGroup = { name: group, applyStatus: 'pending-reboot' };
+    }
+    if (password !== undefined) {
+      await this.d.engine.setMasterPassword(inst.id, inst.masterUsername, password);
+      this.instanceEvent(inst, 'Reset master credentials', ['configuration change']);
+    }
+    // With ApplyImmediately, a CA change pending from an earlier request is applied too, as in RDS.
+    const pendingCa = inst.pendingModifiedValues.caCertificateIdentifier;
+    const targetCa = ca ?? (input.applyImmediately && pendingCa !== undefined && isCaFamilyId(pendingCa) ? pendingCa : undefined);
+    if (targetCa !== undefined && targetCa !== inst.caCertificateIdentifier) {
+      if (input.applyImmediately) {
+        await this.rotateCa(inst, targetCa);
+      } else if (targetCa !== pendingCa) {
+        inst.pendingModifiedValues.caCertificateIdentifier = targetCa;
+        this.maintenance.scheduled(inst, targetCa);
+      }
+    } else if (targetCa !== undefined && pendingCa !== undefined) {
+      // Asking for the CA in use withdraws a pending rotation.
+      delete inst.pendingModifiedValues.caCertificateIdentifier;
+      this.maintenance.cancelled(inst, pendingCa);
+    }
+    this.d.store.updateInstance(inst);
+    if (securityGroups !== undefined) this.connectionSecurity.invalidateAllowLists();
   }
 
   /**

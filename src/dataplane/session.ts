@@ -135,7 +135,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
 
     // 4. SSLRequest or a plaintext HandshakeResponse.
     let clientCh = new PacketChannel(client, o.maxHandshakePacketBytes);
-    let first = await readClient(clientCh);
+    let first = await clientCh.read();
     clientSeq = first.seq;
     let linkReady: Promise<tls.TLSSocket> | null = null;
 
@@ -171,7 +171,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
           : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
       linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
       clientCh = new PacketChannel(secure, o.maxHandshakePacketBytes);
-      first = await readClient(clientCh);
+      first = await clientCh.read();
       clientSeq = first.seq;
     } else {
       door.counters.plaintextSessions++;
@@ -287,9 +287,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     finish('internal error');
   }
 
-  async function readClient(ch: PacketChannel) {
-    return ch.read();
-  }
 }
 
 class EngineUnavailableError extends Error {}
