@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,28 @@ export function machine(): string {
   return `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * Waits until a process has used under 2% of a core for a whole second: the server pre-generates
+ * spare key pairs in the background after start-up and after each issuance (an RSA-4096 key is
+ * 0.6–3 s of CPU), which would otherwise be measured as front door cost on a 2-core machine.
+ */
+export async function waitForQuiet(pid: number, timeoutMs = 60_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const a = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (cpuMs(pid) - a < 20) return;
+  }
+  throw new Error(`process ${pid} still busy after ${timeoutMs} ms`);
+}
+
 export interface BenchServer {
   dataDir: string;
   child: ChildProcess;
@@ -37,7 +60,9 @@ export async function startServer(
 ): Promise<BenchServer> {
   const dataDir = existingDataDir ?? (await mkdtemp(join(os.tmpdir(), 'tlsql-bench-')));
   if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: opts.logLevel ?? 'warn' }));
-  const child = spawn(process.execPath, [join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server process.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
     stdio: ['ignore', 'ignore', opts.onLogLine ? 'pipe' : 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });

@@ -49,9 +49,15 @@ export const configSchema = z
         engineConnectTimeoutMs: z.number().int().min(100).default(5_000),
         /** Largest packet accepted before authentication. Default 64 KiB. */
         maxHandshakePacketBytes: z.number().int().min(1024).default(64 * 1024),
+        /**
+         * How long a pre-greeted spare engine connection is kept after a new connection, so the next
+         * one starts without waiting for the engine (dataplane/engine-connector.ts). Default 30 min;
+         * at most 59 min (the engines' connect_timeout is 1 h); 0 turns spares off.
+         */
+        engineSpareMaxAgeMs: z.number().int().min(0).max(59 * 60_000).default(30 * 60_000),
       })
       .strict()
-      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024 }),
+      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, engineSpareMaxAgeMs: 30 * 60_000 }),
     iam: z
       .object({
         /**

@@ -124,6 +124,7 @@ export class InstanceRuntime {
       iam: this.iamGate(inst),
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
+      engineSpareMaxAgeMs: cfg.frontDoor.engineSpareMaxAgeMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
       logger: this.deps.logger.child({ instance: inst.id }),
     });

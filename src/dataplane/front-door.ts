@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import type { AllowList } from './allow-list.js';
 import type { ClientCertificateInfo, ClientTrust } from './client-certs.js';
 import { ConnectionStats } from './connection-stats.js';
+import { EngineConnector } from './engine-connector.js';
 import { EngineLink } from './engine-link.js';
 import type { IamGate } from './iam-auth.js';
 import { normaliseAddress, runSession } from './session.js';
@@ -61,6 +62,8 @@ export interface FrontDoorOptions {
   iam?: IamGate;
   handshakeTimeoutMs: number;
   engineConnectTimeoutMs: number;
+  /** Lifetime of the pre-greeted spare engine connection, ms (engine-connector.ts). Default 30 min; 0: none. */
+  engineSpareMaxAgeMs?: number;
   maxHandshakePacketBytes: number;
   logger: Logger;
 }
@@ -80,6 +83,8 @@ export class FrontDoor {
   /** Per-connection accounting for metrics. */
   readonly stats = new ConnectionStats();
   private readonly link: EngineLink;
+  /** Greeted engine connections, with a spare kept ready while connections arrive. */
+  readonly engines: EngineConnector;
   readonly sessions = new Map<string, SessionInfo>();
   readonly counters: FrontDoorCounters = {
     accepted: 0,
@@ -99,6 +104,7 @@ export class FrontDoor {
     this.keyPem = opts.privateKeyPem;
     this.secureContext = FrontDoor.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);
     this.link = new EngineLink(opts.link.caPem, opts.link.servername, opts.link.keyType);
+    this.engines = new EngineConnector({ socketPath: opts.engineSocketPath, connectTimeoutMs: opts.engineConnectTimeoutMs, spareMaxAgeMs: opts.engineSpareMaxAgeMs });
   }
 
   /** Builds a server context; throws (and changes nothing) if the key does not match the certificate. */
@@ -221,6 +227,7 @@ export class FrontDoor {
   /** Stops accepting; with `dropSessions`, also ends every live session. */
   async close(dropSessions = true): Promise<void> {
     const servers = this.servers.splice(0);
+    this.engines.close();
     // server.close() resolves only when every accepted socket has closed, so stop listening
     // first, then end the sessions, then wait.
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

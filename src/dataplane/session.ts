@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { errPacketFor, type MysqlErrorName } from './mysql-errors.js';
 import { PacketChannel, PeerClosedError } from './packet-channel.js';
+import { EngineUnavailableError } from './engine-connector.js';
 import { CLIENT_COMPRESS, CLIENT_SSL, hasCap } from './packets/capabilities.js';
 import { encodePacket } from './packets/framing.js';
 import { encodeHandshakeResponse, parseHandshakeResponse } from './packets/handshake-response.js';
@@ -100,8 +101,11 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
   client.on('close', () => finish('client closed'));
 
   try {
-    // 1-2. Engine socket; PROXY v2 with the real client address so USER() and host matching see it.
-    engine = await connectEngine(o.engineSocketPath, o.engineConnectTimeoutMs);
+    // 1-2. A greeted engine connection (usually the spare, see engine-connector.ts), then PROXY v2
+    // with the real client address so USER() and host matching see it: MariaDB reads the header
+    // as the first bytes from our side, which may come after its greeting.
+    const greeted = await door.engines.open();
+    engine = greeted.socket;
     engineSide = engine;
     // Until the pipe starts, engine failures surface through the packet channel (so the client
     // gets an error packet); afterwards they end the session.
@@ -118,10 +122,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     );
 
     // 2-3. The engine's greeting, relayed with CLIENT_SSL (thread id and scramble unchanged).
-    const engineCh = new PacketChannel(engine, 1 << 20);
-    const greetingPacket = await engineCh.read().catch((e: Error) => {
-      throw new EngineUnavailableError(`no greeting from the engine: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
-    });
+    const greetingPacket = greeted.greeting;
     if (greetingPacket.payload[0] === 0xff) {
       // The engine refused us before the handshake (e.g. too many connections): relay as is.
       client.end(encodePacket(0, greetingPacket.payload));
@@ -143,7 +144,10 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       const sslRequest = first.payload;
       const leftover = clientCh.release();
       if (leftover.length) client.unshift(leftover);
-      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, door.clientTrust() !== null);
+      const plainEngine = engine;
+      plainEngine.write(encodePacket(first.seq, sslRequest));
+      const trust = door.clientTrust();
+      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, trust !== null);
       clientSide = secure;
       secure.on('error', () => finish('client TLS error'));
       secure.on('close', () => finish('client closed'));
@@ -153,18 +157,15 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       door.counters.tlsSessions++;
       // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
       if (!policyAllowsProtocol(door.currentPolicy(), secure.getProtocol())) throw new ClientTlsError(`${version} is outside the TLS policy`);
-      const certCheck = door.clientTrust()?.check(secure) ?? { kind: 'none' as const };
+      const certCheck = trust?.check(secure) ?? { kind: 'none' as const };
       if (certCheck.kind !== 'none') {
         info.clientCertificate = certCheck.info;
         door.stats.clientCertificates[certCheck.kind]++;
         if (certCheck.kind === 'refused') certRefusal = certCheck.reason;
       }
-      // Start the engine link now, in parallel with the client's HandshakeResponse.
-      const plainEngine = engine;
-      plainEngine.write(encodePacket(first.seq, sslRequest));
-      engineCh.release();
       // A trusted client certificate travels to the engine as a link certificate with the same
       // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself.
+      // Started now, the link handshake runs while the client sends its HandshakeResponse.
       linkReady =
         certCheck.kind === 'trusted'
           ? certCheck.linkIdentity().then((identity) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, identity))
@@ -289,27 +290,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
 
 }
 
-class EngineUnavailableError extends Error {}
 class ClientTlsError extends Error {}
-
-function connectEngine(path: string, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ path });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new EngineUnavailableError(`engine socket connect timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new EngineUnavailableError(`engine socket: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
-    });
-  });
-}
 
 function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number, requestCert: boolean): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {

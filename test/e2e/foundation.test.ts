@@ -110,6 +110,22 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
     }
   });
 
+  it('gives each client its own address in USER() when sessions start on pre-greeted engine connections', async () => {
+    const engines = t.service.control.runtime.doors.get('acme')!.engines;
+    const before = engines.stats.fromSpare;
+    // Alternating source addresses: a spare greeted while one client was connected must carry the next client's address.
+    for (const address of ['127.0.0.1', '::1', '127.0.0.1', '::1']) {
+      const c = await mysql2Tls({ ...db, ca: t.bundlePath, address });
+      try {
+        const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT USER() AS u');
+        expect(rows[0]!.u).toBe(`admin@${address}`);
+      } finally {
+        await c.end();
+      }
+    }
+    expect(engines.stats.fromSpare - before).toBeGreaterThanOrEqual(3);
+  });
+
   it('shows leaf then subordinate to openssl s_client -starttls mysql with Verify return code 0', async () => {
     const r = await run('openssl', ['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${db.port}`, '-servername', db.host, '-verify_hostname', db.host, '-CAfile', t.bundlePath, '-showcerts'], { input: '' });
     expect(r.stdout).toContain('Verify return code: 0 (ok)');

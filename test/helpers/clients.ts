@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -31,8 +32,13 @@ export function mariadbCli(o: { host: string; port: number; user: string; passwo
 }
 
 /** mysql2 with verified TLS (chain + host name). */
-export function mysql2Tls(o: { host: string; port: number; user: string; password: string; ca: string; database?: string; tls?: { minVersion?: string; maxVersion?: string } }) {
+/**
+ * mysql2 with verified TLS (chain and host name) by endpoint name. With `address`, the TCP
+ * connection goes to that loopback address while TLS still verifies `host`.
+ */
+export function mysql2Tls(o: { host: string; port: number; user: string; password: string; ca: string; database?: string; tls?: { minVersion?: string; maxVersion?: string }; address?: string }) {
   return mysql.createConnection({
+    ...(o.address ? { stream: net.connect({ host: o.address, port: o.port }) } : {}),
     host: o.host,
     port: o.port,
     user: o.user,
