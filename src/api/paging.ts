@@ -61,6 +61,23 @@ export interface Page<T> {
 }
 
 /**
+ * Keyset paging, for sources that read items with unique keys in code-unit order after a key:
+ * `pageAfter` is the key to read after (from the Marker), and the source is asked for
+ * `maxRecords + 1` items; `pageOf` cuts them to a page, the extra one saying whether another
+ * follows. Markers are the same as `paginate`'s.
+ */
+export function pageAfter(req: PageRequest): string | undefined {
+  return req.marker !== undefined && req.marker !== '' ? decodeMarker(req.marker).k : undefined;
+}
+
+/** See `pageAfter`. */
+export function pageOf<T>(itemsAfterMarker: T[], keyOf: (item: T) => string, req: PageRequest): Page<T> {
+  if (itemsAfterMarker.length <= req.maxRecords) return { items: itemsAfterMarker, marker: undefined };
+  const items = itemsAfterMarker.slice(0, req.maxRecords);
+  return { items, marker: encodeMarker({ k: keyOf(items[items.length - 1]!), n: 1 }) };
+}
+
+/**
  * Sorts `items` by `keyOf` (code-unit order, stable) and returns the page after `req.marker`.
  */
 export function paginate<T>(items: readonly T[], keyOf: (item: T) => string, req: PageRequest): Page<T> {

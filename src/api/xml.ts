@@ -15,8 +15,13 @@ const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
  * than producing a document the SDK refuses to parse.
  */
 export function escapeXmlText(text: string): string {
+  // Most values (identifiers, enums, dates) need nothing: one scan decides.
+  if (!textNeedsEscaping.test(text)) return text;
   return text.replace(invalidXmlChars, '\uFFFD').replace(/[&<>\r]/g, (c) => entities[c] ?? c);
 }
+
+/** Any character escapeXmlText would change: markup, CR, and everything invalidXmlChars matches (surrogates checked there). */
+const textNeedsEscaping = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 /** Escapes an attribute value; whitespace is referenced because parsers normalise it to spaces there. */
 export function escapeXmlAttribute(text: string): string {
@@ -32,19 +37,26 @@ export function formatTimestamp(d: Date): string {
 export type XmlScalar = string | number | boolean | Date | null | undefined;
 
 const validName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Names already checked: a response repeats the same few dozen names thousands of times. */
+const checkedNames = new Set<string>();
 
 function assertName(name: string): void {
+  if (checkedNames.has(name)) return;
   // Element names come from code, never from requests; a bad one is a programming error.
   if (!validName.test(name)) throw new Error(`invalid XML element name: ${name}`);
+  if (checkedNames.size < 10_000) checkedNames.add(name);
 }
 
+/** The escaped text of a scalar. */
 function scalarText(v: Exclude<XmlScalar, null | undefined>): string {
+  if (typeof v === 'string') return escapeXmlText(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Date) return formatTimestamp(v);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`cannot write non-finite number ${v} to XML`);
     return String(v);
   }
-  return String(v);
+  return escapeXmlText(String(v));
 }
 
 /**
@@ -52,7 +64,8 @@ function scalarText(v: Exclude<XmlScalar, null | undefined>): string {
  * refuses to return an unbalanced document.
  */
 export class XmlWriter {
-  private readonly parts: string[] = [];
+  // One string appended to: V8 builds it as a rope and flattens it once, faster than parts.join.
+  private out = '';
   private readonly stack: string[] = [];
 
   /** Opens `<name attr="...">`. Attribute values are escaped. */
@@ -63,7 +76,7 @@ export class XmlWriter {
       assertName(k.replace(/^xmlns:?/, 'xmlns'));
       tag += ` ${k}="${escapeXmlAttribute(v)}"`;
     }
-    this.parts.push(tag + '>');
+    this.out += tag + '>';
     this.stack.push(name);
     return this;
   }
@@ -72,7 +85,7 @@ export class XmlWriter {
   close(): this {
     const name = this.stack.pop();
     if (name === undefined) throw new Error('XmlWriter.close() with no open element');
-    this.parts.push(`</${name}>`);
+    this.out += `</${name}>`;
     return this;
   }
 
@@ -80,7 +93,7 @@ export class XmlWriter {
   leaf(name: string, value: XmlScalar): this {
     if (value === null || value === undefined) return this;
     assertName(name);
-    this.parts.push(`<${name}>${escapeXmlText(scalarText(value))}</${name}>`);
+    this.out += `<${name}>${scalarText(value)}</${name}>`;
     return this;
   }
 
@@ -117,6 +130,6 @@ export class XmlWriter {
 
   toString(): string {
     if (this.stack.length > 0) throw new Error(`unclosed XML elements: ${this.stack.join(' > ')}`);
-    return this.parts.join('');
+    return this.out;
   }
 }

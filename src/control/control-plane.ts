@@ -215,7 +215,9 @@ export class TlsqlControlPlane implements ControlPlane {
     }
   }
 
-  async describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[] }): Promise<DbInstance[]> {
+  async describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[]; afterId?: string; limit?: number }): Promise<DbInstance[]> {
+    // The common call (no identifier, no filter) reads only the page it returns.
+    if (q.dbInstanceIdentifier === undefined && !q.filters?.length) return this.d.store.listInstancesAfter(q.afterId, q.limit);
     let list: DbInstance[];
     if (q.dbInstanceIdentifier !== undefined) {
       // An identifier or this service's ARN of one: a keyed lookup, not a scan.
@@ -239,7 +241,9 @@ export class TlsqlControlPlane implements ControlPlane {
       if (!fn) throw new AppError('InvalidParameterValue', `Unrecognized filter name: ${f.name}. Supported: ${Object.keys(pick).join(', ')}.`);
       list = list.filter(fn);
     }
-    return list;
+    // listInstances() is in identifier order already.
+    if (q.afterId !== undefined) list = list.filter((i) => i.id > q.afterId!);
+    return q.limit === undefined ? list : list.slice(0, q.limit);
   }
 
   async modifyDbInstance(input: ModifyDbInstanceInput): Promise<DbInstance> {

@@ -194,7 +194,12 @@ export interface ControlPlane {
   readonly iam?: IamDirectory;
 
   createDbInstance(input: CreateDbInstanceInput): Promise<DbInstance>;
-  describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[] }): Promise<DbInstance[]>;
+  /**
+   * Instances in identifier order: one by identifier (or ARN), or those matching every filter;
+   * with `afterId` only identifiers after it, and at most `limit` of them (paging; without a
+   * filter a page is read from the store by key).
+   */
+  describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[]; afterId?: string; limit?: number }): Promise<DbInstance[]>;
   modifyDbInstance(input: ModifyDbInstanceInput): Promise<DbInstance>;
   deleteDbInstance(input: DeleteDbInstanceInput): Promise<DbInstance>;
   rebootDbInstance(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance>;

@@ -100,6 +100,16 @@ export class Store {
     return r ? deserializeInstance(r.doc) : null;
   }
 
+  /**
+   * Instances with an id after `afterId` (from the first when undefined), in id order, at most
+   * `limit` (all when undefined): a page read by key, so it costs the same with 10 or 10,000 stored.
+   */
+  listInstancesAfter(afterId: string | undefined, limit?: number): DbInstance[] {
+    // SQLite: LIMIT -1 is no limit; ids compare bytewise, the same order as JS strings for ASCII ids.
+    const rows = this.db.prepare('SELECT doc FROM instances WHERE id > ? ORDER BY id LIMIT ?').all(afterId ?? '', limit ?? -1) as InstanceRow[];
+    return rows.map((r) => deserializeInstance(r.doc));
+  }
+
   listInstances(): DbInstance[] {
     return (this.db.prepare('SELECT doc FROM instances ORDER BY id').all() as InstanceRow[]).map((r) => deserializeInstance(r.doc));
   }

@@ -15,6 +15,7 @@ import {
   RebootDBInstanceCommand,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
+  paginateDescribeDBInstances,
 } from '@aws-sdk/client-rds';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,28 @@ describe('RDS API against real instances', () => {
     expect(served.stdout).toContain('Verify return code: 0 (ok)');
     const leafPem = served.stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0];
     expect(i.CertificateDetails?.ValidTill?.getTime()).toBe(new Date(new X509Certificate(leafPem).validTo).getTime());
+  });
+
+  it('pages DescribeDBInstances from the store by identifier, every instance once and in order', async () => {
+    // 44 more instances recorded as stopped (no engines), beside the real one.
+    const real = t.service.store.getInstance('api-db')!;
+    const ids = Array.from({ length: 44 }, (_, i) => `page-${String(i).padStart(2, '0')}`);
+    ids.forEach((id, i) =>
+      t.service.store.insertInstance({ ...structuredClone(real), id, resourceId: `db-PAGE${String(i).padStart(22, 'A')}`, arn: real.arn.replace(/api-db$/, id), status: 'stopped', endpoint: { ...real.endpoint, port: 40000 + i } }),
+    );
+    try {
+      const pages: string[][] = [];
+      for await (const page of paginateDescribeDBInstances({ client: t.rds, pageSize: 20 }, {})) pages.push(page.DBInstances!.map((d) => d.DBInstanceIdentifier!));
+      expect(pages.map((p) => p.length)).toEqual([20, 20, 5]);
+      expect(pages.flat()).toEqual(['api-db', ...ids].sort());
+      // A filter goes the other way (whole list, filtered) and pages the same.
+      const filtered = await t.rds.send(new DescribeDBInstancesCommand({ MaxRecords: 20, Filters: [{ Name: 'engine', Values: ['mariadb'] }] }));
+      expect(filtered.DBInstances!.map((d) => d.DBInstanceIdentifier)).toEqual(pages[0]);
+      const next = await t.rds.send(new DescribeDBInstancesCommand({ MaxRecords: 20, Marker: filtered.Marker, Filters: [{ Name: 'engine', Values: ['mariadb'] }] }));
+      expect(next.DBInstances!.map((d) => d.DBInstanceIdentifier)).toEqual(pages[1]);
+    } finally {
+      for (const id of ids) t.service.store.deleteInstance(id);
+    }
   });
 
   it('describes certificates with the SHA-1 thumbprint and dates of each root, and switches the default for new launches', async () => {

@@ -170,9 +170,9 @@ export class FakeControlPlane implements ControlPlane {
     return structuredClone(db);
   }
 
-  async describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[] }): Promise<DbInstance[]> {
+  async describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[]; afterId?: string; limit?: number }): Promise<DbInstance[]> {
     this.record('describeDbInstances', q);
-    let list = [...this.instances.values()];
+    let list = [...this.instances.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (q.dbInstanceIdentifier !== undefined) {
       const db = this.instances.get(q.dbInstanceIdentifier.toLowerCase());
       if (!db) throw this.notFound(q.dbInstanceIdentifier);
@@ -183,6 +183,8 @@ export class FakeControlPlane implements ControlPlane {
       else if (f.name === 'engine') list = list.filter((d) => f.values.includes(d.engine));
       else throw new AppError('InvalidParameterValue', `Unrecognized filter name: ${f.name}.`);
     }
+    if (q.afterId !== undefined) list = list.filter((d) => d.id > q.afterId!);
+    if (q.limit !== undefined) list = list.slice(0, q.limit);
     return list.map((d) => structuredClone(d));
   }
 

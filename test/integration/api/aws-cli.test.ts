@@ -92,7 +92,7 @@ describe.skipIf(!existsSync(awsCli))('RDS API via the AWS CLI', () => {
     });
     // botocore prints timestamps as ISO-8601 with the UTC offset.
     expect(db?.['InstanceCreateTime']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(000)?(\+00:00|Z)$/);
-    expect(api.control.callsTo('describeDbInstances').at(-1)).toEqual({ filters: [{ name: 'engine', values: ['mariadb', 'mysql'] }] });
+    expect(api.control.callsTo('describeDbInstances').at(-1)).toEqual({ filters: [{ name: 'engine', values: ['mariadb', 'mysql'] }], limit: 101 });
   });
 
   it('reports an RDS fault with its wire code and a non-zero exit', async () => {

@@ -186,6 +186,7 @@ describe('RDS API via @aws-sdk/client-rds', () => {
         { name: 'db-instance-id', values: ['alpha', 'gamma', 'arn:aws:rds:us-east-1:123456789012:db:zeta'] },
         { name: 'engine', values: ['mariadb'] },
       ],
+      limit: 101, // a page of MaxRecords (default 100) plus one to tell whether another follows
     });
   });
 
