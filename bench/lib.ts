@@ -43,6 +43,18 @@ export async function waitForQuiet(pid: number, timeoutMs = 60_000): Promise<voi
   throw new Error(`process ${pid} still busy after ${timeoutMs} ms`);
 }
 
+/** Polls the server's /metrics until `pattern`'s first group, as a number, satisfies `ok`. */
+export async function waitForMetric(s: { apiUrl: string }, pattern: RegExp, ok: (n: number) => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const text = await (await fetch(`${s.apiUrl}/metrics`)).text();
+    const m = pattern.exec(text);
+    if (m && ok(Number(m[1]))) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`metric ${pattern} not reached within ${timeoutMs} ms`);
+}
+
 export interface BenchServer {
   dataDir: string;
   child: ChildProcess;

@@ -12,6 +12,13 @@
  *      is what clients now see; otherwise swap back;
  *   5. only then record it as active (the previous one is retired, i.e. forgotten for serving).
  * A failure at any step keeps the previous certificate serving and raises an event.
+ *
+ * Step 1 is the slow one (15–60 ms: ASN.1 encoding and the CA's signature, more with an RSA-4096
+ * CA), so for CA rotations it is done ahead of time: every available instance gets a prepared
+ * certificate for each CA family it does not use (`prepareRotations`), issued in the background
+ * after it becomes available, after each rotation and by the scheduler's passes. A rotation takes
+ * the prepared one and goes straight to step 2. Prepared certificates live in memory only, are
+ * used at most once, and are dropped when older than a day or no longer for the endpoint's name.
  */
 import type { Config } from '../config/config.js';
 import type { Engine } from '../engine/engine.js';
@@ -19,7 +26,7 @@ import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { CertificateAuthority, IssuedCertificate } from '../pki/certificate-authority.js';
-import { isCaFamilyId, type CaFamilyId } from '../pki/families.js';
+import { CA_FAMILIES, isCaFamilyId, type CaFamilyId } from '../pki/families.js';
 import { parseCertificate } from '../pki/inspect.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
 import { verifyChainOffline } from '../pki/verify-chain.js';
@@ -38,6 +45,8 @@ export const CA_ROTATION_ACTION = 'ca-certificate-rotation';
 export const EXPIRY_NOTICE_DAYS = [90, 30, 7] as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A prepared certificate older than this is issued again, so a rotation never serves a noticeably shortened validity. */
+const PREPARED_MAX_AGE_MS = DAY_MS;
 /** First retry after a failed renewal; doubles per failure up to RETRY_MAX_MS. */
 const RETRY_BASE_MS = 5 * 60 * 1000;
 const RETRY_MAX_MS = 60 * 60 * 1000;
@@ -72,6 +81,13 @@ export interface MaintenanceOutcome {
   notices: string[];
 }
 
+/** A server certificate issued ahead of a rotation to its family; never recorded until it serves. */
+interface PreparedCertificate {
+  endpoint: string;
+  cert: IssuedCertificate;
+  issuedAtMs: number;
+}
+
 /** Why a certificate is replaced; shown in events. */
 type Reason = string;
 /** What a failure delays the next automatic attempt of. */
@@ -86,6 +102,15 @@ export class CertificateLifecycle {
   };
   private readonly retry = new Map<string, { failures: number; notBeforeMs: number }>();
   private readonly log: Logger;
+  /** Prepared rotation targets by `${instanceId}|${familyId}`. */
+  private readonly prepared = new Map<string, PreparedCertificate>();
+  /** Instances whose preparation is running, so two triggers never issue twice. */
+  private readonly preparing = new Map<string, Promise<number>>();
+  /** Rotations that used a prepared certificate, and those that had to issue one. */
+  readonly preparedStats = { used: 0, missed: 0, issued: 0 };
+  /** Delayed preparations (after an instance becomes available), cleared on shutdown. */
+  private readonly prepareTimers = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly d: CertificateLifecycleDeps) {
     this.repo = new CertificateLifecycleStore(d.store);
@@ -126,6 +151,8 @@ export class CertificateLifecycle {
       `CA certificate rotated from ${from} to ${ca} (${trigger}): server certificate serial ${cert.serialHex}, ${cert.keyType}, valid until ${cert.notAfter.toISOString()}; existing connections continue unchanged`,
       ['security', 'maintenance'],
     );
+    // The family just left is the likeliest next target (a rollback); prepare it and any missing one.
+    void this.prepareRotations(inst);
     const linkKeyType = this.d.runtime.linkKeyTypeFor(ca);
     if (linkKeyType !== this.currentLinkKeyType(inst)) {
       // The link's TLS 1.2 suites follow the client's (same auth type) only when the link key matches;
@@ -250,6 +277,95 @@ export class CertificateLifecycle {
     return null;
   }
 
+  // --- prepared rotation targets -----------------------------------------------------------
+
+  /**
+   * Issues, in the background, a certificate for each CA family `inst` does not use and has none
+   * prepared for (at most `limit` issuances). Resolves to the number issued; never throws (a
+   * failure only means the next rotation issues its own certificate). Concurrent calls for one
+   * instance share the run in progress.
+   */
+  prepareRotations(inst: DbInstance, limit = Number.POSITIVE_INFINITY): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
+    const running = this.preparing.get(inst.id);
+    if (running) return running;
+    const snapshot = { id: inst.id, region: inst.region, endpoint: inst.endpoint.address, current: inst.certificate?.caIdentifier ?? inst.caCertificateIdentifier };
+    const run = (async () => {
+      let issued = 0;
+      for (const { id: family } of CA_FAMILIES) {
+        if (issued >= limit || this.stopped) break;
+        if (family === snapshot.current || this.preparedFor(snapshot.id, family, snapshot.endpoint)) continue;
+        try {
+          const cert = await this.d.ca.issueServerCertificate({ endpoint: snapshot.endpoint, familyId: family, region: snapshot.region });
+          this.prepared.set(`${snapshot.id}|${family}`, { endpoint: snapshot.endpoint, cert, issuedAtMs: this.d.clock.now().getTime() });
+          this.preparedStats.issued++;
+          issued++;
+        } catch (e) {
+          this.log.warn('could not prepare a certificate for a CA rotation; a rotation will issue its own', { instance: snapshot.id, familyId: family, err: e as Error });
+        }
+      }
+      return issued;
+    })().finally(() => this.preparing.delete(snapshot.id));
+    this.preparing.set(inst.id, run);
+    return run;
+  }
+
+  /**
+   * Prepares `instanceId`'s rotation targets after `delayMs` (default 30 s): late enough not to
+   * compete with a burst of creations, early enough that a first rotation finds them ready.
+   */
+  prepareRotationsLater(instanceId: string, delayMs = 30_000): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.prepareTimers.delete(timer);
+      const inst = this.d.store.getInstance(instanceId);
+      if (inst?.status === 'available' && !this.stopped) void this.prepareRotations(inst);
+    }, delayMs);
+    timer.unref();
+    this.prepareTimers.add(timer);
+  }
+
+  /** Stops delayed preparations and waits for running ones (service shutdown). */
+  async stopPreparing(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.prepareTimers) clearTimeout(t);
+    this.prepareTimers.clear();
+    await Promise.allSettled([...this.preparing.values()]);
+  }
+
+  /** Prepared certificates held (for metrics). */
+  preparedCount(): number {
+    return this.prepared.size;
+  }
+
+  /** Forgets prepared certificates of instances not in `ids` (deleted ones). */
+  retainPrepared(ids: ReadonlySet<string>): void {
+    for (const key of this.prepared.keys()) if (!ids.has(key.slice(0, key.indexOf('|')))) this.prepared.delete(key);
+  }
+
+  /** Whether a usable certificate is prepared for `family` (for tests and the bench). */
+  preparedFor(instanceId: string, family: CaFamilyId, endpoint: string): boolean {
+    const p = this.prepared.get(`${instanceId}|${family}`);
+    if (!p) return false;
+    if (p.endpoint !== endpoint || this.d.clock.now().getTime() - p.issuedAtMs >= PREPARED_MAX_AGE_MS) {
+      this.prepared.delete(`${instanceId}|${family}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The prepared certificate for a rotation, removed so it serves at most once. */
+  private takePrepared(instanceId: string, family: CaFamilyId, endpoint: string): IssuedCertificate | null {
+    if (!this.preparedFor(instanceId, family, endpoint)) {
+      this.preparedStats.missed++;
+      return null;
+    }
+    const p = this.prepared.get(`${instanceId}|${family}`)!;
+    this.prepared.delete(`${instanceId}|${family}`);
+    this.preparedStats.used++;
+    return p.cert;
+  }
+
   /**
    * Steps 1-5 for the server certificate. `mutate` applies instance changes committed together
    * with the new certificate. Returns the new certificate; throws with the previous one serving.
@@ -269,8 +385,10 @@ export class CertificateLifecycle {
       ms[name] = Math.round((now - mark) * 10) / 10;
       mark = now;
     };
-    const cert = await this.d.ca.issueServerCertificate({ endpoint, familyId: family, region: inst.region });
-    step('issueMs');
+    const rotating = family !== (inst.certificate?.caIdentifier ?? inst.caCertificateIdentifier);
+    const prepared = rotating ? this.takePrepared(inst.id, family, endpoint) : null;
+    const cert = prepared ?? (await this.d.ca.issueServerCertificate({ endpoint, familyId: family, region: inst.region }));
+    step('issueMs'); // ~0 with a prepared certificate
     verifyChainOffline({ chainPem: cert.chainPem, keyPem: cert.keyPem, hostname: endpoint, trustedPem: bundlePem, now: this.d.clock.now() });
     step('checkMs');
 
@@ -302,7 +420,7 @@ export class CertificateLifecycle {
       throw e;
     }
     step('recordMs');
-    this.log.info('server certificate replaced', { instance: inst.id, serialHex: cert.serialHex, previous: old.serial, familyId: family, ...ms });
+    this.log.info('server certificate replaced', { instance: inst.id, serialHex: cert.serialHex, previous: old.serial, familyId: family, prepared: prepared !== null, ...ms });
     return cert;
   }
 

@@ -126,6 +126,7 @@ export class TlsqlControlPlane implements ControlPlane {
   }
 
   async shutdown(): Promise<void> {
+    await this.certificates.stopPreparing();
     await this.idle();
     await this.runtime.shutdown();
   }
@@ -207,6 +208,7 @@ export class TlsqlControlPlane implements ControlPlane {
       if (inst.dbName) await this.d.engine.admin(inst.id, (c) => c.query(`CREATE DATABASE IF NOT EXISTS \`${inst.dbName}\``));
       this.setStatus(inst, 'available');
       this.instanceEvent(inst, 'DB instance created', ['creation']);
+      this.certificates.prepareRotationsLater(inst.id);
     } catch (e) {
       this.log.error('provisioning failed', { instance: inst.id, err: e as Error });
       await this.runtime.destroy(inst.id).catch(() => {});
@@ -338,6 +340,15 @@ export class TlsqlControlPlane implements ControlPlane {
     const found = this.d.store.listInstances().find((i) => i.arn === ref || i.id === ref.toLowerCase());
     if (!found) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
     return this.withLock(found.id, async () => this.maintenance.apply(this.mustGet(found.id), q.applyAction!, optIn));
+  }
+
+  /**
+   * Issues up to `limit` of an available instance's missing prepared rotation certificates
+   * (certificate-lifecycle.ts); 0 for other statuses. Never throws.
+   */
+  async prepareCertificateRotations(id: string, limit: number): Promise<number> {
+    const inst = this.d.store.getInstance(id);
+    return inst?.status === 'available' ? this.certificates.prepareRotations(inst, limit) : 0;
   }
 
   /** One scheduler pass over an instance's certificates, serialised with API operations on it. */

@@ -58,5 +58,15 @@ export function renderCertificateMetrics(d: { store: Store; lifecycle: Certifica
     lines.push(`tlsql_certificate_replacements_total${labelText({ kind, result: 'success' })} ${o.succeeded}`);
     lines.push(`tlsql_certificate_replacements_total${labelText({ kind, result: 'failure' })} ${o.failed}`);
   }
+  const p = d.lifecycle.preparedStats;
+  lines.push(
+    '# HELP tlsql_certificate_prepared Server certificates issued ahead of CA rotations and not used yet.',
+    '# TYPE tlsql_certificate_prepared gauge',
+    `tlsql_certificate_prepared ${d.lifecycle.preparedCount()}`,
+    '# HELP tlsql_certificate_rotations_prepared_total CA rotations by whether a prepared certificate was ready (used) or one had to be issued then (missed).',
+    '# TYPE tlsql_certificate_rotations_prepared_total counter',
+    `tlsql_certificate_rotations_prepared_total${labelText({ result: 'used' })} ${p.used}`,
+    `tlsql_certificate_rotations_prepared_total${labelText({ result: 'missed' })} ${p.missed}`,
+  );
   return lines.join('\n') + '\n';
 }

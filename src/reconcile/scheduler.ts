@@ -15,8 +15,10 @@ export interface SchedulerControl {
   describeDbInstances(q: Record<string, never>): Promise<DbInstance[]>;
   /** One instance's pass, serialised with API operations on it; never throws. */
   maintainCertificates(id: string): Promise<MaintenanceOutcome>;
-  /** Drops lifecycle rows of deleted instances. */
-  certificates: { repo: { sweepDeletedInstances(): number } };
+  /** Issues up to `limit` prepared CA-rotation certificates for an instance; never throws. */
+  prepareCertificateRotations(id: string, limit: number): Promise<number>;
+  /** Drops lifecycle rows of deleted instances, and prepared certificates of instances not listed. */
+  certificates: { repo: { sweepDeletedInstances(): number }; retainPrepared(ids: ReadonlySet<string>): void };
 }
 
 export interface SchedulerOptions {
@@ -26,6 +28,11 @@ export interface SchedulerOptions {
   intervalMs?: number;
   /** Spare keys are prepared for CAs that pending rotations will switch to. Optional. */
   keyPool?: KeyPool;
+  /**
+   * Certificates issued ahead of CA rotations per pass, at most (each 15–60 ms of CPU plus a new
+   * spare key). Default 4, so a pass stays short while a large fleet fills up over a few passes.
+   */
+  preparedPerPass?: number;
 }
 
 export class CertificateScheduler {
@@ -68,6 +75,7 @@ export class CertificateScheduler {
     try {
       instances = await this.opts.control.describeDbInstances({});
       const swept = this.opts.control.certificates.repo.sweepDeletedInstances();
+      this.opts.control.certificates.retainPrepared(new Set(instances.map((i) => i.id)));
       if (swept > 0) this.log.debug('dropped certificate records of deleted instances', { rows: swept });
     } catch (e) {
       this.log.error('scheduler pass could not list instances', { err: e as Error });
@@ -83,6 +91,12 @@ export class CertificateScheduler {
       outcomes.push(out);
       if (out.failures.length) this.log.warn('certificate maintenance had failures', { instance: inst.id, failures: out.failures });
       else if (out.rotatedTo || out.serverRenewed || out.linkRenewed) this.log.info('certificate maintenance', { ...out });
+    }
+    // Rotation targets issued ahead of time, a few per pass (renewals and rotations went first).
+    let budget = this.opts.preparedPerPass ?? 4;
+    for (const inst of instances) {
+      if (budget <= 0) break;
+      budget -= await this.opts.control.prepareCertificateRotations(inst.id, budget);
     }
     this.log.debug('scheduler pass done', { instances: instances.length, durationMs: Math.round(performance.now() - started) });
     return outcomes;
