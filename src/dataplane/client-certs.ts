@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { Signer } from '../pki/sign.js';
 import { onelineName } from '../pki/client-ca.js';
+import type { LinkContextEntry } from './engine-link.js';
 
 /**
  * Client certificates at the front door (DESIGN.md "Client certificates"): which CAs an instance
@@ -25,7 +26,7 @@ export interface TrustedClientCa {
 /** The certificate and key the front door presents on the engine link for one client certificate. */
 export class LinkIdentity {
   /** Per (TLS version, cipher): a link context with this certificate, and its last session for resumption. */
-  readonly contexts = new Map<string, { ctx: tls.SecureContext; session: Buffer | undefined }>();
+  readonly contexts = new Map<string, LinkContextEntry>();
 
   constructor(
     readonly certPem: string,

@@ -18,8 +18,23 @@ import type { LinkIdentity } from './client-certs.js';
  * the client's cipher, so the engine keeps its secure defaults (no security level 0 there).
  * `Ssl_version` then reads TLSv1.2 for those sessions; `Ssl_cipher` stays the client's.
  */
+/**
+ * How long a link session is offered for resumption before a newer one is taken. TLS 1.3 tickets
+ * are reusable (MariaDB's OpenSSL issues stateless ones, valid 2 hours), so the front door does not
+ * need the new ticket every handshake brings: taking one costs an encode and a copy per connection.
+ */
+const LINK_SESSION_REFRESH_MS = 60_000;
+
+/** A cached link context and the session its next handshake resumes. */
+export interface LinkContextEntry {
+  ctx: tls.SecureContext;
+  session: Buffer | undefined;
+  /** When `session` was taken (performance.now ms). */
+  sessionAtMs: number;
+}
+
 export class EngineLink {
-  private readonly contexts = new Map<string, { ctx: tls.SecureContext; session: Buffer | undefined }>();
+  private readonly contexts = new Map<string, LinkContextEntry>();
   /** Link handshakes, and how many of them resumed a previous session (no certificate exchange). */
   readonly stats = { handshakes: 0, resumed: 0 };
 
@@ -70,7 +85,7 @@ export class EngineLink {
         ciphers: cipher,
         ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
       });
-      e = { ctx, session: undefined };
+      e = { ctx, session: undefined, sessionAtMs: 0 };
       contexts.set(key, e);
     }
     return e;
@@ -90,9 +105,15 @@ export class EngineLink {
         s.destroy();
         reject(new Error(`engine link TLS handshake timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      s.on('session', (session: Buffer) => {
-        e.session = session;
-      });
+      // Node encodes a session for JavaScript only while a 'session' listener is attached.
+      if (!e.session || performance.now() - e.sessionAtMs >= LINK_SESSION_REFRESH_MS) {
+        const onSession = (session: Buffer) => {
+          e.session = session;
+          e.sessionAtMs = performance.now();
+          s.off('session', onSession);
+        };
+        s.on('session', onSession);
+      }
       s.once('secureConnect', () => {
         clearTimeout(timer);
         this.stats.handshakes++;
@@ -103,6 +124,7 @@ export class EngineLink {
         clearTimeout(timer);
         // A stale session must not poison the next attempt.
         e.session = undefined;
+        e.sessionAtMs = 0;
         reject(err);
       });
     });

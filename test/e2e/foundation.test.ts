@@ -126,6 +126,18 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
     expect(engines.stats.fromSpare - before).toBeGreaterThanOrEqual(3);
   });
 
+  it('resumes one engine-link TLS session across new connections instead of full link handshakes', async () => {
+    const link = t.service.control.runtime.doors.get('acme')!.engineLink();
+    const before = { ...link.stats };
+    for (let i = 0; i < 10; i++) {
+      const c = await mysql2Tls({ ...db, ca: t.bundlePath });
+      expect(await statusVar(c, 'Ssl_version')).toMatch(/^TLSv1\.[23]$/);
+      await c.end();
+    }
+    expect(link.stats.handshakes - before.handshakes).toBe(10);
+    expect(link.stats.resumed - before.resumed).toBeGreaterThanOrEqual(9);
+  });
+
   it('shows leaf then subordinate to openssl s_client -starttls mysql with Verify return code 0', async () => {
     const r = await run('openssl', ['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${db.port}`, '-servername', db.host, '-verify_hostname', db.host, '-CAfile', t.bundlePath, '-showcerts'], { input: '' });
     expect(r.stdout).toContain('Verify return code: 0 (ok)');
