@@ -8,12 +8,13 @@
  *   npm run build && node dist/bench/foundation.js
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
-import { machine, median, pct, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
+import { cpuMs, machine, median, pct, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
 
@@ -79,7 +80,7 @@ async function stream(t: Target): Promise<{ mb: number; mbps: number }> {
 }
 
 function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/status`]).toString());
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
 }
 
@@ -133,10 +134,19 @@ async function main(): Promise<void> {
     await connRate(direct, 300);
     await connRate(endpoint, 300);
     const rates = { direct: [] as number[], endpoint: [] as number[] };
+    // CPU per connection of each process (server = front door, engine = mariadbd, client = this process).
+    const enginePid = Number((await readFile(join(s.dataDir, 'instances/bench0/run/mysqld.pid'), 'utf8')).trim());
+    const cpuNow = () => [cpuMs(s.child.pid!), cpuMs(enginePid), cpuMs(process.pid)];
+    const cpu = { direct: [0, 0, 0], endpoint: [0, 0, 0] };
     for (let round = 0; round < 5; round++) {
-      rates.direct.push(await connRate(direct, 300));
-      rates.endpoint.push(await connRate(endpoint, 300));
+      for (const [name, target] of [['direct', direct], ['endpoint', endpoint]] as const) {
+        const c0 = cpuNow();
+        rates[name].push(await connRate(target, 300));
+        const c1 = cpuNow();
+        c1.forEach((v, i) => (cpu[name][i]! += v - c0[i]!));
+      }
     }
+    const perConn = (xs: number[]) => xs.map((x) => (x / (5 * 300)).toFixed(2));
     const lat = { direct: await latency(direct, 5000), endpoint: await latency(endpoint, 5000) };
     // Single streams vary by tens of percent on a shared 2-core VM: median of 3, interleaved.
     const streams = { direct: [] as number[], endpoint: [] as number[] };
@@ -165,6 +175,7 @@ async function main(): Promise<void> {
       `|---|---|---|---|---|`,
       `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms |`,
       `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | direct ${rD.toFixed(0)}/s | endpoint ${rE.toFixed(0)}/s | ratio ${(rE / rD).toFixed(2)} | >= 0.8 |`,
+      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct).join(' / ')} | ${perConn(cpu.endpoint).join(' / ')} | - | report |`,
       `| SELECT 1 round trip p50 / p99 (5000 queries) | ${lat.direct.p50.toFixed(0)} / ${lat.direct.p99.toFixed(0)} us | ${lat.endpoint.p50.toFixed(0)} / ${lat.endpoint.p99.toFixed(0)} us | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us |`,
       `| ~100 MB result set (mysql2 stream, median of 3) | ${big.direct.mbps.toFixed(0)} MB/s | ${big.endpoint.mbps.toFixed(0)} MB/s | ratio ${(big.endpoint.mbps / big.direct.mbps).toFixed(2)} | >= 0.9 |`,
       `| idle memory per instance | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared) | server process +${Math.round((serverAfter - serverBefore) / 5 / 1024)} MiB per instance | - | report |`,

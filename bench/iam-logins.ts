@@ -11,13 +11,12 @@
  * Targets: IAM / password >= 0.8 and IAM >= 200 logins/s (RDS throttles IAM logins at 200/s).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { Signer } from '@aws-sdk/rds-signer';
 import mysql from 'mysql2/promise';
 import { verifyDbAuthToken } from '../src/iam/db-auth-token.js';
-import { machine, median, root, startServer, waitForQuiet, type BenchServer } from './lib.js';
+import { cpuMs, machine, median, root, startServer, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
 const ROUNDS = 5;
@@ -41,12 +40,6 @@ function tlsql(s: BenchServer, args: string[]): string {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   }).toString();
-}
-
-/** CPU time (user + system) the process has used, in ms, from /proc (Linux; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Logins per second: `n` logins by `clients` clients in parallel. */
