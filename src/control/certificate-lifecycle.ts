@@ -108,6 +108,8 @@ export class CertificateLifecycle {
   private readonly preparing = new Map<string, Promise<number>>();
   /** Rotations that used a prepared certificate, and those that had to issue one. */
   readonly preparedStats = { used: 0, missed: 0, issued: 0 };
+  /** The preparation running or last queued; every new one starts after it. */
+  private prepareQueue: Promise<unknown> = Promise.resolve();
   /** Delayed preparations (after an instance becomes available), cleared on shutdown. */
   private readonly prepareTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -151,8 +153,9 @@ export class CertificateLifecycle {
       `CA certificate rotated from ${from} to ${ca} (${trigger}): server certificate serial ${cert.serialHex}, ${cert.keyType}, valid until ${cert.notAfter.toISOString()}; existing connections continue unchanged`,
       ['security', 'maintenance'],
     );
-    // The family just left is the likeliest next target (a rollback); prepare it and any missing one.
-    void this.prepareRotations(inst);
+    // The family just left is the likeliest next target (a rollback): prepare it, after any run in
+    // progress for this instance (which may have read the family in use before this rotation).
+    void (this.preparing.get(inst.id) ?? Promise.resolve()).then(() => this.prepareRotations(inst.id));
     const linkKeyType = this.d.runtime.linkKeyTypeFor(ca);
     if (linkKeyType !== this.currentLinkKeyType(inst)) {
       // The link's TLS 1.2 suites follow the client's (same auth type) only when the link key matches;
@@ -280,34 +283,41 @@ export class CertificateLifecycle {
   // --- prepared rotation targets -----------------------------------------------------------
 
   /**
-   * Issues, in the background, a certificate for each CA family `inst` does not use and has none
-   * prepared for (at most `limit` issuances). Resolves to the number issued; never throws (a
-   * failure only means the next rotation issues its own certificate). Concurrent calls for one
-   * instance share the run in progress.
+   * Issues, in the background, a certificate for each CA family the instance does not use and has
+   * none prepared for (at most `limit` issuances). Preparations run one at a time service-wide, so a
+   * burst of creations does not turn into a burst of issuances; concurrent calls for one instance
+   * share the run in progress. Resolves to the number issued; never rejects (a failure only means
+   * the next rotation issues its own certificate).
    */
-  prepareRotations(inst: DbInstance, limit = Number.POSITIVE_INFINITY): Promise<number> {
+  prepareRotations(instanceId: string, limit = Number.POSITIVE_INFINITY): Promise<number> {
     if (this.stopped) return Promise.resolve(0);
-    const running = this.preparing.get(inst.id);
+    const running = this.preparing.get(instanceId);
     if (running) return running;
-    const snapshot = { id: inst.id, region: inst.region, endpoint: inst.endpoint.address, current: inst.certificate?.caIdentifier ?? inst.caCertificateIdentifier };
-    const run = (async () => {
-      let issued = 0;
-      for (const { id: family } of CA_FAMILIES) {
-        if (issued >= limit || this.stopped) break;
-        if (family === snapshot.current || this.preparedFor(snapshot.id, family, snapshot.endpoint)) continue;
-        try {
-          const cert = await this.d.ca.issueServerCertificate({ endpoint: snapshot.endpoint, familyId: family, region: snapshot.region });
-          this.prepared.set(`${snapshot.id}|${family}`, { endpoint: snapshot.endpoint, cert, issuedAtMs: this.d.clock.now().getTime() });
-          this.preparedStats.issued++;
-          issued++;
-        } catch (e) {
-          this.log.warn('could not prepare a certificate for a CA rotation; a rotation will issue its own', { instance: snapshot.id, familyId: family, err: e as Error });
-        }
-      }
-      return issued;
-    })().finally(() => this.preparing.delete(snapshot.id));
-    this.preparing.set(inst.id, run);
+    const run = this.prepareQueue.then(() => this.prepareNow(instanceId, limit)).finally(() => this.preparing.delete(instanceId));
+    this.prepareQueue = run;
+    this.preparing.set(instanceId, run);
     return run;
+  }
+
+  private async prepareNow(instanceId: string, limit: number): Promise<number> {
+    let issued = 0;
+    for (const { id: family } of CA_FAMILIES) {
+      if (issued >= limit || this.stopped) break;
+      try {
+        // Read again before each issuance: a rotation may have changed the family in use meanwhile.
+        const inst = this.d.store.getInstance(instanceId);
+        if (!inst) break;
+        const endpoint = inst.endpoint.address;
+        if (family === (inst.certificate?.caIdentifier ?? inst.caCertificateIdentifier) || this.preparedFor(instanceId, family, endpoint)) continue;
+        const cert = await this.d.ca.issueServerCertificate({ endpoint, familyId: family, region: inst.region });
+        this.prepared.set(`${instanceId}|${family}`, { endpoint, cert, issuedAtMs: this.d.clock.now().getTime() });
+        this.preparedStats.issued++;
+        issued++;
+      } catch (e) {
+        this.log.warn('could not prepare a certificate for a CA rotation; a rotation will issue its own', { instance: instanceId, familyId: family, err: e as Error });
+      }
+    }
+    return issued;
   }
 
   /**
@@ -318,8 +328,7 @@ export class CertificateLifecycle {
     if (this.stopped) return;
     const timer = setTimeout(() => {
       this.prepareTimers.delete(timer);
-      const inst = this.d.store.getInstance(instanceId);
-      if (inst?.status === 'available' && !this.stopped) void this.prepareRotations(inst);
+      if (!this.stopped) void this.prepareRotations(instanceId);
     }, delayMs);
     timer.unref();
     this.prepareTimers.add(timer);
@@ -333,9 +342,12 @@ export class CertificateLifecycle {
     await Promise.allSettled([...this.preparing.values()]);
   }
 
-  /** Prepared certificates held (for metrics). */
+  /** Prepared certificates held and still young enough to serve (for metrics). */
   preparedCount(): number {
-    return this.prepared.size;
+    const now = this.d.clock.now().getTime();
+    let n = 0;
+    for (const p of this.prepared.values()) if (now - p.issuedAtMs < PREPARED_MAX_AGE_MS) n++;
+    return n;
   }
 
   /** Forgets prepared certificates of instances not in `ids` (deleted ones). */

@@ -347,8 +347,13 @@ export class TlsqlControlPlane implements ControlPlane {
    * (certificate-lifecycle.ts); 0 for other statuses. Never throws.
    */
   async prepareCertificateRotations(id: string, limit: number): Promise<number> {
-    const inst = this.d.store.getInstance(id);
-    return inst?.status === 'available' ? this.certificates.prepareRotations(inst, limit) : 0;
+    try {
+      const inst = this.d.store.getInstance(id);
+      return inst?.status === 'available' ? await this.certificates.prepareRotations(id, limit) : 0;
+    } catch (e) {
+      this.log.warn('could not prepare certificates for CA rotations', { instance: id, err: e as Error });
+      return 0;
+    }
   }
 
   /** One scheduler pass over an instance's certificates, serialised with API operations on it. */

@@ -103,7 +103,7 @@ export class EngineConnector {
     clearTimeout(s.timer);
     for (const ev of SPARE_EVENTS) s.engine.socket.off(ev, s.die);
     s.engine.socket.pause();
-    if (s.dead || this.now() - s.bornMs >= this.maxAgeMs || s.engine.socket.destroyed) {
+    if (s.dead || this.now() - s.bornMs >= this.maxAgeMs || s.engine.socket.destroyed || s.engine.socket.readableEnded) {
       if (!s.dead) this.stats.sparesExpired++;
       s.engine.socket.destroy();
       return null;

@@ -118,6 +118,8 @@ export class EngineLink {
         clearTimeout(timer);
         this.stats.handshakes++;
         if (s.isSessionReused()) this.stats.resumed++;
+        // The engine no longer takes the kept session (restart, FLUSH SSL): take the next one it issues.
+        else if (e.session) e.sessionAtMs = 0;
         resolve(s);
       });
       s.once('error', (err) => {

@@ -92,8 +92,11 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     engine?.destroy();
   }
 
+  // Bounds the whole login, including the part relayed on the byte pipe (auth switch, more-data,
+  // OK/ERR): the engine must never hold a connection for a client that stalls mid-login.
   const timer = setTimeout(() => {
-    refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], `handshake not finished within ${o.handshakeTimeoutMs} ms`));
+    if (info.phase === 'handshake') refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], `handshake not finished within ${o.handshakeTimeoutMs} ms`));
+    else finish(`login not finished within ${o.handshakeTimeoutMs} ms`);
   }, o.handshakeTimeoutMs);
   timer.unref();
 
@@ -105,6 +108,11 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     // with the real client address so USER() and host matching see it: MariaDB reads the header
     // as the first bytes from our side, which may come after its greeting.
     const greeted = await door.engines.open();
+    if (done) {
+      // The client left (or the endpoint closed) while the engine greeted us.
+      greeted.socket.destroy();
+      return;
+    }
     engine = greeted.socket;
     engineSide = engine;
     // Until the pipe starts, engine failures surface through the packet channel (so the client
@@ -239,8 +247,9 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     const leftover = clientCh.release();
     if (!iamAccount) engineSide!.write(encodePacket(first.seq, linkReady ? first.payload : encodeHandshakeResponse(response)));
 
-    // 6. Byte pipe with backpressure; the auth exchange (switch, more-data, OK/ERR) rides on it.
-    clearTimeout(timer);
+    // 6. Byte pipe with backpressure; the auth exchange (switch, more-data, OK/ERR) rides on it,
+    // still under the login timer (cleared once the engine's OK or ERR has been seen).
+    if (iamAccount) clearTimeout(timer); // the front door completed the engine login itself
     info.phase = 'authenticated';
     door.counters.authenticatedSessions++;
     door.stats.sessionEstablished(info.tls);
@@ -250,6 +259,8 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     if (!iamAccount) {
       observeAuthResult(b, (r) => {
         if (r === 'refused') door.stats.refused('auth');
+        // 'unknown' (more auth packets than any built-in plugin sends) keeps the timer running.
+        if (r !== 'unknown') clearTimeout(timer);
       });
     }
     b.on('close', () => finish('engine closed'));

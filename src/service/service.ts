@@ -143,6 +143,8 @@ export async function startService(config: Config, opts: { logger: Logger; clock
       (closing ??= (async () => {
         api.closeAllConnections?.();
         await new Promise<void>((r) => api.close(() => r()));
+        // Background certificate preparation first: it would otherwise generate keys on demand once the pool is closed.
+        await control.certificates.stopPreparing();
         await scheduler.stop();
         keyPool.close();
         await control.shutdown();

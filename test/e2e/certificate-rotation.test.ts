@@ -154,7 +154,7 @@ describe('certificates prepared ahead of CA rotations', () => {
     const from = t.service.store.getInstance(ID)!.certificate!.caIdentifier;
     const to = 'tlsql-ca-ecc384-g1';
     expect(from).not.toBe(to);
-    await lc.prepareRotations(t.service.store.getInstance(ID)!);
+    await lc.prepareRotations(ID);
     expect(lc.preparedFor(ID, to, db.host)).toBe(true);
     expect(lc.preparedFor(ID, from, db.host)).toBe(false); // never for the family in use
     const used = lc.preparedStats.used;
@@ -168,7 +168,7 @@ describe('certificates prepared ahead of CA rotations', () => {
     expect(t.service.store.activeServerCertificate(ID)!.serial).toBe(s.serialHex);
 
     // The rotation started preparing the family it left; joining that run waits for it.
-    await lc.prepareRotations(t.service.store.getInstance(ID)!);
+    await lc.prepareRotations(ID);
     expect(lc.preparedFor(ID, from, db.host)).toBe(true);
     expect(lc.preparedFor(ID, to, db.host)).toBe(false);
     const text = await (await fetch(`${t.service.apiUrl}/metrics`)).text();

@@ -5,7 +5,8 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePacket } from '../../src/dataplane/packets/framing.js';
 import { encodeSslRequest } from '../../src/dataplane/packets/ssl-request.js';
-import { CLIENT_PROTOCOL_41, CLIENT_SSL } from '../../src/dataplane/packets/capabilities.js';
+import { CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL } from '../../src/dataplane/packets/capabilities.js';
+import { encodeHandshakeResponse } from '../../src/dataplane/packets/handshake-response.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
@@ -70,6 +71,28 @@ describe('front door under bad input', () => {
     await raw((s) => s.write(encodePacket(1, ssl)));
     await raw((s) => s.write(Buffer.concat([encodePacket(1, ssl), Buffer.from('this is not a TLS record at all\r\n')])));
     expect(t.service.control.runtime.doors.get('tough')!.counters.tlsHandshakeFailures).toBe(before + 2);
+  });
+
+  it('ends a login that stalls after the engine asked for an auth switch, so it cannot hold an engine connection', async () => {
+    const door = t.service.control.runtime.doors.get('tough')!;
+    const sessionsBefore = door.sessions.size;
+    // A plaintext HandshakeResponse for 'admin' claiming a plugin the account does not use: MariaDB
+    // answers with an AuthSwitchRequest (0xfe) on the byte pipe, and this client never replies.
+    const response = encodeHandshakeResponse({
+      capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH) >>> 0,
+      maxPacketSize: 1 << 24,
+      characterSet: 45,
+      usernameBytes: Buffer.from('admin'),
+      authResponse: Buffer.alloc(0),
+      databaseBytes: null,
+      authPluginName: 'dialog',
+    });
+    const started = performance.now();
+    const reply = await raw((s) => s.write(encodePacket(1, response)));
+    const elapsed = performance.now() - started;
+    expect(reply[4]).toBe(0xfe); // the engine's AuthSwitchRequest reached the client
+    expect(elapsed).toBeGreaterThanOrEqual(500); // closed by the login timer (700 ms from accept), not at once
+    expect(door.sessions.size).toBe(sessionsBefore);
   });
 
   it('fails the TLS handshake for a client that only accepts TLS 1.0, without affecting the listener', async () => {
