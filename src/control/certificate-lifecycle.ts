@@ -294,7 +294,7 @@ export class CertificateLifecycle {
     const running = this.preparing.get(instanceId);
     if (running) return running;
     const run = this.prepareQueue.then(() => this.prepareNow(instanceId, limit)).finally(() => this.preparing.delete(instanceId));
-    this.prepareQueue = run;
+    this.prepareQueue = run.catch(() => 0); // never let one run's failure stop the ones queued after it
     this.preparing.set(instanceId, run);
     return run;
   }

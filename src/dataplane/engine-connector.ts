@@ -32,9 +32,8 @@ export interface EngineConnectorOptions {
 interface Spare {
   engine: GreetedEngine;
   bornMs: number;
-  dead: boolean;
   timer: NodeJS.Timeout;
-  /** Marks the spare dead; listening on the socket until it is taken. */
+  /** Drops the spare; listening on the socket until it is taken. */
   die: () => void;
 }
 
@@ -87,7 +86,7 @@ export class EngineConnector {
 
   /** Whether a live spare is waiting (for tests and metrics). */
   hasSpare(): boolean {
-    return this.spare !== null && !this.spare.dead;
+    return this.spare !== null;
   }
 
   /** Closes the spare and stops making new ones. */
@@ -103,12 +102,10 @@ export class EngineConnector {
     clearTimeout(s.timer);
     for (const ev of SPARE_EVENTS) s.engine.socket.off(ev, s.die);
     s.engine.socket.pause();
-    if (s.dead || this.now() - s.bornMs >= this.maxAgeMs || s.engine.socket.destroyed || s.engine.socket.readableEnded) {
-      if (!s.dead) this.stats.sparesExpired++;
-      s.engine.socket.destroy();
-      return null;
-    }
-    return s.engine;
+    if (this.now() - s.bornMs >= this.maxAgeMs) this.stats.sparesExpired++;
+    else if (!s.engine.socket.destroyed && !s.engine.socket.readableEnded) return s.engine;
+    s.engine.socket.destroy();
+    return null;
   }
 
   private refill(): void {
@@ -136,14 +133,12 @@ export class EngineConnector {
     const spare: Spare = {
       engine,
       bornMs: this.now(),
-      dead: false,
       timer: setTimeout(() => {
         if (this.spare !== spare) return;
         this.stats.sparesExpired++;
         this.dropSpare();
       }, this.maxAgeMs),
       die: () => {
-        spare.dead = true;
         if (this.spare === spare) this.dropSpare();
       },
     };
