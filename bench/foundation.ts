@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct).join(' / ')} | ${perConn(cpu.endpoint).join(' / ')} | - | report |`,
       `| SELECT 1 round trip p50 / p99 (median of 5 interleaved rounds of 1000 queries) | ${lat.direct.p50.toFixed(0)} / ${lat.direct.p99.toFixed(0)} us | ${lat.endpoint.p50.toFixed(0)} / ${lat.endpoint.p99.toFixed(0)} us | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us |`,
       `| ~100 MB result set (mysql2 stream, median of 3) | ${big.direct.mbps.toFixed(0)} MB/s | ${big.endpoint.mbps.toFixed(0)} MB/s | ratio ${(big.endpoint.mbps / big.direct.mbps).toFixed(2)} | >= 0.9 |`,
-      `| idle memory per instance | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared) | server process +${Math.round((serverAfter - serverBefore) / 5 / 1024)} MiB per instance | - | report |`,
+      `| idle memory per instance | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared) | server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report |`,
       ``,
     ].join('\n');
     process.stdout.write(out + '\n');
