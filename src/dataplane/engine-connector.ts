@@ -19,7 +19,7 @@ export interface EngineConnectorOptions {
   connectTimeoutMs: number;
   /**
    * How long a pre-greeted spare connection is kept, ms. Default 30 min: inside the engines'
-   * `connect_timeout` (1 h, mariadb-config.ts), after which MariaDB drops a connection that has
+   * `connect_timeout` (1 h, mariadb-process.ts), after which MariaDB drops a connection that has
    * not logged in. 0 disables spares.
    */
   spareMaxAgeMs?: number;

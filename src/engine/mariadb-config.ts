@@ -122,11 +122,8 @@ export function renderMyCnf(layout: InstanceLayout, opts: MyCnfOptions = {}): st
     'aria-pagecache-buffer-size = 8M',
     'performance-schema = OFF',
     'max-connections = 1000',
-    // Only the front door and tlsql's admin client reach the socket, and the front door bounds every
-    // client's handshake itself. The long wait lets it keep a pre-greeted spare connection for
-    // minutes (dataplane/engine-connector.ts) instead of recycling it every few seconds, each
-    // recycle being an "Aborted connection" warning in this log.
-    'connect-timeout = 3600',
+    // connect-timeout is set on mariadbd's command line (mariadb-process.ts), so it also reaches
+    // instances provisioned before it existed.
     'table-open-cache = 256',
     'table-definition-cache = 400',
     'thread-cache-size = 8',

@@ -124,6 +124,14 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
       }
     }
     expect(engines.stats.fromSpare - before).toBeGreaterThanOrEqual(3);
+    // A spare may wait up to an hour for its client without the engine dropping it.
+    const c = await mysql2Tls({ ...db, ca: t.bundlePath });
+    try {
+      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT @@global.connect_timeout AS t');
+      expect(Number(rows[0]!.t)).toBe(3600);
+    } finally {
+      await c.end();
+    }
   });
 
   it('resumes one engine-link TLS session across new connections instead of full link handshakes', async () => {
