@@ -342,6 +342,11 @@ export class CertificateLifecycle {
     await Promise.allSettled([...this.preparing.values()]);
   }
 
+  /** Whether a preparation is running or queued (the scheduler then leaves the queue alone). */
+  preparationBusy(): boolean {
+    return this.preparing.size > 0;
+  }
+
   /** Prepared certificates held and still young enough to serve (for metrics). */
   preparedCount(): number {
     const now = this.d.clock.now().getTime();

@@ -344,10 +344,14 @@ export class TlsqlControlPlane implements ControlPlane {
 
   /**
    * Issues up to `limit` of an available instance's missing prepared rotation certificates
-   * (certificate-lifecycle.ts); 0 for other statuses. Never throws.
+   * (certificate-lifecycle.ts); 0 for other statuses or while background preparations are queued.
+   * Never throws.
    */
   async prepareCertificateRotations(id: string, limit: number): Promise<number> {
     try {
+      // Background preparations (after creations and rotations) are queued: a pass never waits
+      // behind them, it tops up on a later pass instead.
+      if (this.certificates.preparationBusy()) return 0;
       const inst = this.d.store.getInstance(id);
       return inst?.status === 'available' ? await this.certificates.prepareRotations(id, limit) : 0;
     } catch (e) {

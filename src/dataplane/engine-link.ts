@@ -100,7 +100,8 @@ export class EngineLink {
     const cipher = this.linkCipherFor(version, clientCipher);
     const e = this.entry(this.linkVersionFor(version), cipher, identity);
     return new Promise((resolve, reject) => {
-      const s = tls.connect({ socket: engine, secureContext: e.ctx, servername: this.servername, session: e.session });
+      const offered = e.session;
+      const s = tls.connect({ socket: engine, secureContext: e.ctx, servername: this.servername, session: offered });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error(`engine link TLS handshake timed out after ${timeoutMs} ms`));
@@ -118,8 +119,9 @@ export class EngineLink {
         clearTimeout(timer);
         this.stats.handshakes++;
         if (s.isSessionReused()) this.stats.resumed++;
-        // The engine no longer takes the kept session (restart, FLUSH SSL): take the next one it issues.
-        else if (e.session) e.sessionAtMs = 0;
+        // The engine no longer takes the kept session (restart, FLUSH SSL): take the next one it
+        // issues. (A TLS 1.2 session taken during this handshake has already replaced `offered`.)
+        else if (offered && e.session === offered) e.sessionAtMs = 0;
         resolve(s);
       });
       s.once('error', (err) => {
