@@ -51,7 +51,7 @@ export class CliCommandContext implements CommandContext {
   }
 
   print(operation: string, response: unknown): void {
-    this.io.stdout.write(renderOutput(this.globals.output, operation, response, this.terminalWidth));
+    this.io.stdout.write(renderOutput(this.globals.output, operation, response, this.terminalWidth, this.globals.query));
   }
 
   debug(line: string): void {

@@ -104,6 +104,12 @@ export const globalOptions = [
     help: 'Output format of API results. Default: json.',
   },
   {
+    name: 'query',
+    type: 'string',
+    metavar: '<expression>',
+    help: "A JMESPath expression applied to the result before it is printed, as the AWS CLI's --query (e.g. 'DBInstances[].Endpoint.Address').",
+  },
+  {
     name: 'debug',
     type: 'boolean',
     help: 'Log resolved settings and every HTTP request (secrets redacted) to stderr; show stack traces.',
@@ -120,5 +126,7 @@ export interface GlobalArgs {
   readonly dataDir: string;
   /** Default json. */
   readonly output: OutputFormat;
+  /** From `--query`: a JMESPath expression, checked for syntax when parsed; undefined when not given. */
+  readonly query: string | undefined;
   readonly debug: boolean;
 }

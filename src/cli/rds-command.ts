@@ -103,10 +103,11 @@ export async function callRds<C extends SdkCommandClass>(
 
 /**
  * Prints a (possibly merged) response. Text output of paginated results is printed as the AWS
- * CLI prints it: only the result list, then `NEXTTOKEN <token>` when truncated.
+ * CLI prints it: only the result list, then `NEXTTOKEN <token>` when truncated (without
+ * `--query`, which selects from the whole response).
  */
 export function printRds(ctx: CommandContext, operation: string, response: Record<string, unknown>, resultKey?: string): void {
-  if (ctx.globals.output === 'text' && resultKey !== undefined && Array.isArray(response[resultKey])) {
+  if (ctx.globals.output === 'text' && ctx.globals.query === undefined && resultKey !== undefined && Array.isArray(response[resultKey])) {
     ctx.io.stdout.write(renderOutput('text', operation, { [resultKey]: response[resultKey] }));
     if (typeof response.NextToken === 'string') {
       ctx.io.stdout.write(renderOutput('text', operation, { NextToken: { NextToken: response.NextToken } }));

@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import jmespath from 'jmespath';
 import { defaultDataDir } from '../config/config.js';
 import { isAppError } from '../errors/app-error.js';
 import { CliCommandContext } from './command-context.js';
@@ -181,8 +182,21 @@ function toGlobals(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Glo
     region: values.region as string | undefined,
     dataDir: (values.dataDir as string | undefined) ?? defaultDataDir(env),
     output: (values.output as OutputFormat | undefined) ?? 'json',
+    query: checkQuery(values.query as string | undefined),
     debug: values.debug === true,
   };
+}
+
+/** A `--query` expression, refused (as the AWS CLI does, before any request) when it is not valid JMESPath. */
+function checkQuery(query: string | undefined): string | undefined {
+  if (query === undefined) return undefined;
+  try {
+    // The package's type declarations omit compile(), which parses without evaluating.
+    (jmespath as unknown as { compile(expression: string): unknown }).compile(query);
+  } catch (e) {
+    throw new UsageError(`Bad value for --query ${query}: ${(e as Error).message}`);
+  }
+  return query;
 }
 
 /** Prints `e` the way the AWS CLI would and returns the exit code. */

@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/config/paths.js';
 import { readCredentials } from '../../src/config/credentials.js';
 import { mysql2Tls, run } from '../helpers/clients.js';
+import { tlsql } from '../helpers/cli.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
 let t: TestService;
@@ -203,5 +204,25 @@ describe('RDS API against real instances', () => {
     const bad = await run('aws', ['rds', 'describe-db-instances', '--endpoint-url', t.service.apiUrl, '--db-instance-identifier', 'nope'], { env });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/An error occurred \(DBInstanceNotFound\) when calling the DescribeDBInstances operation: DBInstance nope not found/);
+  });
+
+  it('prints the same --query results as the AWS CLI, in json and text', async () => {
+    const creds = await readCredentials(dataPaths(t.dataDir).credentials);
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' };
+    // As the RDS documentation writes them. (No timestamps: this Debian awscli is v1, which prints
+    // them as sent; tlsql prints them as AWS CLI v2 does, 2026-11-24T10:00:00.123000+00:00.)
+    const queries = [
+      ['--query', '*[].[DBInstanceIdentifier,Endpoint.Address,Endpoint.Port,MasterUsername]'],
+      ['--query', 'DBInstances[].[DBInstanceIdentifier,CACertificateIdentifier,Endpoint.Port]', '--output', 'text'],
+      ['--query', 'DBInstances[?DBInstanceIdentifier==`api-db`].CACertificateIdentifier | [0]', '--output', 'text'],
+    ];
+    for (const q of queries) {
+      const aws = await run('aws', ['rds', 'describe-db-instances', '--endpoint-url', t.service.apiUrl, ...q], { env });
+      const ours = await tlsql(t.dataDir, ['describe-db-instances', '--endpoint-url', t.service.apiUrl, ...q]);
+      expect(aws.code).toBe(0);
+      expect(ours.stderr).toBe('');
+      expect(ours.stdout).toBe(aws.stdout);
+    }
+    expect((await tlsql(t.dataDir, ['describe-db-instances', '--endpoint-url', t.service.apiUrl, ...queries[2]!])).stdout).toBe('tlsql-ca-rsa2048-g1\n');
   });
 });

@@ -94,6 +94,31 @@ describe('describe-db-instances against the API', () => {
   });
 });
 
+describe('--query', () => {
+  it('selects from the whole paginated response with JMESPath, as the AWS CLI does, in json and text', async () => {
+    server = await startFakeRds(threePages);
+    const dataDir = await makeDataDir({ apiPort: server.port });
+    const ids = await cli(['describe-db-instances', '--data-dir', dataDir, '--query', 'DBInstances[].DBInstanceIdentifier']);
+    expect(ids.stderr).toBe('');
+    expect(ids.stdout).toBe('[\n    "db1",\n    "db2",\n    "db3",\n    "db4",\n    "db5",\n    "db6"\n]\n');
+    const rows = await cli(['describe-db-instances', '--data-dir', dataDir, '--output', 'text', '--query', 'DBInstances[?DBInstanceIdentifier!=`db2`].[DBInstanceIdentifier,DBInstanceStatus]']);
+    expect(rows.stdout).toBe(['db1\tavailable', 'db3\tavailable', 'db4\tavailable', 'db5\tavailable', 'db6\tavailable', ''].join('\n'));
+    // Timestamps are matched as printed.
+    const created = await cli(['describe-db-instances', '--data-dir', dataDir, '--output', 'text', '--query', 'DBInstances[0].InstanceCreateTime']);
+    expect(created.stdout).toBe('2026-11-24T10:00:00.123000+00:00\n');
+  });
+
+  it('refuses an expression that is not JMESPath with exit 252 before sending anything', async () => {
+    server = await startFakeRds(threePages);
+    const dataDir = await makeDataDir({ apiPort: server.port });
+    const r = await cli(['describe-db-instances', '--data-dir', dataDir, '--query', 'DBInstances[?']);
+    expect(r.code).toBe(252);
+    expect(r.stderr).toMatch(/^tlsql: error: Bad value for --query DBInstances\[\?: /);
+    expect(r.stdout).toBe('');
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('endpoint and credentials', () => {
   it('prefers --endpoint-url, then AWS_ENDPOINT_URL_RDS, over the config', async () => {
     server = await startFakeRds(() => xmlOk('DescribeDBInstances', '<DBInstances/>'));
