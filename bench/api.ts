@@ -55,21 +55,27 @@ function replay(req: NonNullable<typeof lastRequest>): Promise<number> {
   });
 }
 
-async function measureServer(name: string, n: number, send: () => Promise<unknown>): Promise<{ name: string; p50: number; p99: number; rps: number; bytes: number }> {
-  await send();
-  const req = lastRequest!;
-  let bytes = 0;
-  for (let i = 0; i < 50; i++) bytes = await replay(req);
+/** Times `n` sequential calls after 50 warm-up calls; `after` runs after each timed call (outside the timing). */
+async function timeCalls(n: number, fn: () => Promise<unknown>, after: () => void = () => {}): Promise<{ p50: number; p99: number; rps: number }> {
+  for (let i = 0; i < 50; i++) await fn();
   const xs: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const s = performance.now();
-    await replay(req);
+    await fn();
     xs.push(performance.now() - s);
+    after();
   }
   const total = performance.now() - t0;
   xs.sort((a, b) => a - b);
-  return { name, p50: pct(xs, 50), p99: pct(xs, 99), rps: (n / total) * 1000, bytes };
+  return { p50: pct(xs, 50), p99: pct(xs, 99), rps: (n / total) * 1000 };
+}
+
+async function measureServer(name: string, n: number, send: () => Promise<unknown>): Promise<{ name: string; p50: number; p99: number; rps: number; bytes: number }> {
+  await send();
+  const req = lastRequest!;
+  const bytes = await replay(req);
+  return { name, bytes, ...(await timeCalls(n, () => replay(req))) };
 }
 
 interface Result {
@@ -82,20 +88,10 @@ interface Result {
 }
 
 async function measure(name: string, n: number, fn: () => Promise<unknown>): Promise<Result> {
-  for (let i = 0; i < 50; i++) await fn();
-  const xs: number[] = [];
   const http: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = performance.now();
-    await fn();
-    xs.push(performance.now() - s);
-    http.push(lastHttpMs);
-  }
-  const total = performance.now() - t0;
-  xs.sort((a, b) => a - b);
+  const t = await timeCalls(n, fn, () => http.push(lastHttpMs));
   http.sort((a, b) => a - b);
-  return { name, p50: pct(xs, 50), p99: pct(xs, 99), rps: (n / total) * 1000, httpP50: pct(http, 50), httpP99: pct(http, 99) };
+  return { name, ...t, httpP50: pct(http, 50), httpP99: pct(http, 99) };
 }
 
 function fakeInstance(i: number): DbInstance {

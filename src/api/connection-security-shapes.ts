@@ -6,6 +6,7 @@
 import type { ClientCertificateAuthorityInfo, ConnectionSecurityControl, DbConnection, DbSecurityGroup, IssuedClientCertificate } from '../control/connection-security-types.js';
 import type { ControlPlane } from '../control/types.js';
 import { AppError } from '../errors/app-error.js';
+import type { QueryReader } from './query.js';
 import type { XmlWriter } from './xml.js';
 
 /** The control plane's connection-security service; InvalidAction when this deployment has none. */
@@ -78,4 +79,15 @@ export function writeClientCaMembers(w: XmlWriter, c: ClientCertificateAuthority
     .leaf('Source', c.source)
     .leaf('ValidTill', c.validTill)
     .leaf('CertificatePem', c.certificatePem);
+}
+
+/** The parameters Authorize/RevokeDBSecurityGroupIngress share (the EC2 ones are passed on to be refused). */
+export function readIngress(params: QueryReader) {
+  return {
+    name: params.requiredString('DBSecurityGroupName'),
+    cidrIp: params.string('CIDRIP'),
+    ec2SecurityGroupName: params.string('EC2SecurityGroupName'),
+    ec2SecurityGroupId: params.string('EC2SecurityGroupId'),
+    ec2SecurityGroupOwnerId: params.string('EC2SecurityGroupOwnerId'),
+  };
 }

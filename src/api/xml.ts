@@ -52,11 +52,8 @@ function scalarText(v: Exclude<XmlScalar, null | undefined>): string {
   if (typeof v === 'string') return escapeXmlText(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Date) return formatTimestamp(v);
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`cannot write non-finite number ${v} to XML`);
-    return String(v);
-  }
-  return escapeXmlText(String(v));
+  if (!Number.isFinite(v)) throw new Error(`cannot write non-finite number ${v} to XML`);
+  return String(v);
 }
 
 /**

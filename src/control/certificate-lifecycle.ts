@@ -362,22 +362,28 @@ export class CertificateLifecycle {
 
   /** Whether a usable certificate is prepared for `family` (for tests and the bench). */
   preparedFor(instanceId: string, family: CaFamilyId, endpoint: string): boolean {
-    const p = this.prepared.get(`${instanceId}|${family}`);
-    if (!p) return false;
+    return this.usablePrepared(instanceId, family, endpoint) !== null;
+  }
+
+  /** The prepared certificate if it is still for `endpoint` and young enough; a stale one is dropped. */
+  private usablePrepared(instanceId: string, family: CaFamilyId, endpoint: string): PreparedCertificate | null {
+    const key = `${instanceId}|${family}`;
+    const p = this.prepared.get(key);
+    if (!p) return null;
     if (p.endpoint !== endpoint || this.d.clock.now().getTime() - p.issuedAtMs >= PREPARED_MAX_AGE_MS) {
-      this.prepared.delete(`${instanceId}|${family}`);
-      return false;
+      this.prepared.delete(key);
+      return null;
     }
-    return true;
+    return p;
   }
 
   /** The prepared certificate for a rotation, removed so it serves at most once. */
   private takePrepared(instanceId: string, family: CaFamilyId, endpoint: string): IssuedCertificate | null {
-    if (!this.preparedFor(instanceId, family, endpoint)) {
+    const p = this.usablePrepared(instanceId, family, endpoint);
+    if (!p) {
       this.preparedStats.missed++;
       return null;
     }
-    const p = this.prepared.get(`${instanceId}|${family}`)!;
     this.prepared.delete(`${instanceId}|${family}`);
     this.preparedStats.used++;
     return p.cert;

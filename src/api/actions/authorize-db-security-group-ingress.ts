@@ -1,4 +1,4 @@
-import { connectionSecurity, writeDbSecurityGroup } from '../connection-security-shapes.js';
+import { connectionSecurity, readIngress, writeDbSecurityGroup } from '../connection-security-shapes.js';
 import { defineAction } from './action.js';
 
 /**
@@ -6,12 +6,6 @@ import { defineAction } from './action.js';
  * parameters are refused (tlsql has no EC2). Applies to new connections of every member instance at once.
  */
 export const authorizeDbSecurityGroupIngressAction = defineAction('AuthorizeDBSecurityGroupIngress', async ({ control, params }) => {
-  const g = await connectionSecurity(control, 'AuthorizeDBSecurityGroupIngress').authorizeDbSecurityGroupIngress({
-    name: params.requiredString('DBSecurityGroupName'),
-    cidrIp: params.string('CIDRIP'),
-    ec2SecurityGroupName: params.string('EC2SecurityGroupName'),
-    ec2SecurityGroupId: params.string('EC2SecurityGroupId'),
-    ec2SecurityGroupOwnerId: params.string('EC2SecurityGroupOwnerId'),
-  });
+  const g = await connectionSecurity(control, 'AuthorizeDBSecurityGroupIngress').authorizeDbSecurityGroupIngress(readIngress(params));
   return (w) => writeDbSecurityGroup(w, g);
 });
