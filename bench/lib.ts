@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,8 +74,10 @@ export async function startServer(
   if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: opts.logLevel ?? 'warn' }));
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server process.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_SERVER_STDOUT=<file> keeps the server's stdout (e.g. V8 traces from BENCH_SERVER_NODE_ARGS).
+  const stdout = process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'w') : 'ignore';
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/tlsql'), '--data-dir', dataDir, 'server'], {
-    stdio: ['ignore', 'ignore', opts.onLogLine ? 'pipe' : 'inherit'],
+    stdio: ['ignore', stdout, opts.onLogLine ? 'pipe' : 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   if (opts.onLogLine) createInterface({ input: child.stderr! }).on('line', opts.onLogLine);
