@@ -3,7 +3,7 @@
  * with an IAM token (@aws-sdk/rds-signer, mysql2 with the cleartext plugin) versus a native
  * password, both over verified TLS (chain + host name), in the same run, interleaved in rounds so
  * both see the same machine state. Each login is connect + TLS + authentication + COM_QUIT.
- * Sequential (one client) and concurrent (several clients at once) rates are measured, plus the
+ * Sequential (one client) and concurrent (several clients at once, spread over worker threads) rates are measured, plus the
  * token's own cost: signing it (client) and verifying it (front door, in process).
  *
  *   npm run build && node dist/bench/iam-logins.js
@@ -11,17 +11,21 @@
  * Targets: IAM / password >= 0.8 and IAM >= 200 logins/s (RDS throttles IAM logins at 200/s).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { Signer } from '@aws-sdk/rds-signer';
 import mysql from 'mysql2/promise';
 import { verifyDbAuthToken } from '../src/iam/db-auth-token.js';
+import { connectors, LoginWorkers, runLogins } from './login-workers.js';
 import { cpuMs, machine, median, root, startServer, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
 const ROUNDS = 5;
 const PER_ROUND = 200;
 const CONCURRENCY = 8;
+/** Worker threads the concurrent clients are spread over. */
+const THREADS = 4;
 
 async function instance(s: BenchServer, id: string): Promise<{ host: string; port: number; resourceId: string }> {
   await s.rds.send(
@@ -42,22 +46,16 @@ function tlsql(s: BenchServer, args: string[]): string {
   }).toString();
 }
 
-/** Logins per second: `n` logins by `clients` clients in parallel. */
+/** Logins per second: `n` logins by `clients` clients in this thread. */
 async function rate(connect: () => Promise<mysql.Connection>, n: number, clients: number): Promise<number> {
-  let left = n;
-  const worker = async () => {
-    while (left-- > 0) {
-      const c = await connect();
-      await c.end();
-    }
-  };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, worker));
+  await runLogins(connect, n, clients);
   return (n / (performance.now() - t0)) * 1000;
 }
 
 async function main(): Promise<void> {
   const s = await startServer(19820, 25200);
+  let workers: LoginWorkers | null = null;
   try {
     const ca = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
     const ep = await instance(s, 'iambench');
@@ -72,39 +70,48 @@ async function main(): Promise<void> {
 
     const signer = new Signer({ hostname: ep.host, port: ep.port, username: 'app_iam', region: 'us-east-1', credentials });
     const token = await signer.getAuthToken();
-    // A new options object per connection: a full TLS handshake every time. With one shared object,
-    // mysql2 keeps the session the front door gave it and resumes it (as pools that reuse their TLS
-    // options do, and JDBC by default): no certificate sent, signed or verified.
-    const ssl = () => ({ ca, verifyIdentity: true });
-    const sharedPw = { ca, verifyIdentity: true };
-    const sharedIam = { ca, verifyIdentity: true };
-    const password = () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_pw', password: PASSWORD, ssl: ssl() });
     // Applications reuse a token for its 15 minutes (RDS documents it); a fresh one per login is measured too.
-    const iam = () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_iam', password: token, enableCleartextPlugin: true, ssl: ssl() });
-    const iamFresh = async () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_iam', password: await signer.getAuthToken(), enableCleartextPlugin: true, ssl: ssl() });
-    const passwordResumed = () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_pw', password: PASSWORD, ssl: sharedPw });
-    const iamResumed = () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_iam', password: token, enableCleartextPlugin: true, ssl: sharedIam });
-    // Warm-up: JIT, link contexts and sessions, account list; then the server's background work.
-    for (const f of [password, iam, passwordResumed, iamResumed]) await rate(f, 300, 4);
+    const target = { host: ep.host, port: ep.port, ca, password: PASSWORD, token };
+    const connect = connectors(target);
+    const iamFresh = async () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_iam', password: await signer.getAuthToken(), enableCleartextPlugin: true, ssl: { ca, verifyIdentity: true } });
+    // Concurrent clients run on worker threads (login-workers.ts): one event loop would cap them.
+    workers = new LoginWorkers(target, THREADS);
+    const pool = workers;
+    // Warm-up: JIT (here and in every worker), link contexts and sessions, account list; then the server's background work.
+    for (const kind of ['password', 'iam', 'passwordResumed', 'iamResumed'] as const) {
+      await rate(connect[kind], 100, 1);
+      await pool.rate(kind, 400, CONCURRENCY);
+    }
     await waitForQuiet(s.child.pid!);
 
     const results: Record<string, number[]> = { pw1: [], iam1: [], fresh1: [], pwN: [], iamN: [], pwR: [], iamR: [] };
     const serverPid = s.child.pid!;
+    const enginePid = Number(readFileSync(join(s.dataDir, 'instances/iambench/run/mysqld.pid'), 'utf8').trim());
     const cpu = { pw: 0, iam: 0, n: 0 };
+    // CPU per concurrent login of each process: front door (server), mariadbd, clients (this process).
+    const procs = [serverPid, enginePid, process.pid];
+    const cpuN: Record<'iamN' | 'iamR', number[]> = { iamN: [0, 0, 0], iamR: [0, 0, 0] };
+    const measured = async (key: 'iamN' | 'iamR', f: () => Promise<number>) => {
+      const c0 = procs.map(cpuMs);
+      const r = await f();
+      procs.forEach((pid, i) => (cpuN[key][i]! += cpuMs(pid) - c0[i]!));
+      return r;
+    };
     for (let r = 0; r < ROUNDS; r++) {
       let c0 = cpuMs(serverPid);
-      results.pw1!.push(await rate(password, PER_ROUND, 1));
+      results.pw1!.push(await rate(connect.password, PER_ROUND, 1));
       cpu.pw += cpuMs(serverPid) - c0;
       c0 = cpuMs(serverPid);
-      results.iam1!.push(await rate(iam, PER_ROUND, 1));
+      results.iam1!.push(await rate(connect.iam, PER_ROUND, 1));
       cpu.iam += cpuMs(serverPid) - c0;
       cpu.n += PER_ROUND;
       results.fresh1!.push(await rate(iamFresh, PER_ROUND, 1));
-      results.pwN!.push(await rate(password, PER_ROUND * 2, CONCURRENCY));
-      results.iamN!.push(await rate(iam, PER_ROUND * 2, CONCURRENCY));
-      results.pwR!.push(await rate(passwordResumed, PER_ROUND * 2, CONCURRENCY));
-      results.iamR!.push(await rate(iamResumed, PER_ROUND * 2, CONCURRENCY));
+      results.pwN!.push(await pool.rate('password', PER_ROUND * 2, CONCURRENCY));
+      results.iamN!.push(await measured('iamN', () => pool.rate('iam', PER_ROUND * 2, CONCURRENCY)));
+      results.pwR!.push(await pool.rate('passwordResumed', PER_ROUND * 2, CONCURRENCY));
+      results.iamR!.push(await measured('iamR', () => pool.rate('iamResumed', PER_ROUND * 2, CONCURRENCY)));
     }
+    const perLogin = (xs: number[]) => xs.map((x) => (x / (ROUNDS * PER_ROUND * 2)).toFixed(2)).join(' / ');
     const m = {
       pw1: median(results.pw1!),
       iam1: median(results.iam1!),
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
     const f = (x: number) => x.toFixed(0);
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     console.log(`\n### IAM database authentication logins (${new Date().toISOString().slice(0, 10)})\n`);
-    console.log(`Machine: ${machine()}. One tlsql server process, clients (mysql2, verified TLS 1.3, RSA-2048 chain) in this process; median of ${ROUNDS} interleaved rounds.\n`);
+    console.log(`Machine: ${machine()}. One tlsql server process; clients (mysql2, verified TLS 1.3, RSA-2048 chain) in this process, concurrent ones on ${THREADS} worker threads; median of ${ROUNDS} interleaved rounds.\n`);
     console.log('| login | clients | password logins/s | IAM logins/s | IAM / password |');
     console.log('|---|---|---|---|---|');
     console.log(`| token reused (as apps do for 15 min) | 1 | ${f(m.pw1)} | ${f(m.iam1)} | ${ratio(m.iam1, m.pw1)} |`);
@@ -136,10 +143,12 @@ async function main(): Promise<void> {
     console.log(`| token reused | ${CONCURRENCY} | ${f(m.pwN)} | ${f(m.iamN)} | ${ratio(m.iamN, m.pwN)} |`);
     console.log(`| token reused, client resumes its TLS session | ${CONCURRENCY} | ${f(m.pwR)} | ${f(m.iamR)} | ${ratio(m.iamR, m.pwR)} |`);
     console.log(`| front door (tlsql process) CPU per login, sequential (last column: password CPU / IAM CPU) | 1 | ${(cpu.pw / cpu.n).toFixed(2)} ms | ${(cpu.iam / cpu.n).toFixed(2)} ms | ${ratio(cpu.pw, cpu.iam)} |`);
+    console.log(`| CPU per login at ${CONCURRENCY} clients, IAM: front door / mariadbd / clients (ms) | ${CONCURRENCY} | - | full handshake ${perLogin(cpuN.iamN)}; resumed ${perLogin(cpuN.iamR)} | - |`);
     console.log(`\nToken signing (@aws-sdk/rds-signer, client): ${signUs.toFixed(0)} µs; token verification (front door, SigV4 + checks, key lookup excluded): ${verifyUs.toFixed(0)} µs.`);
     const verdict = (iamRate: number, pwRate: number) => `ratio ${iamRate / pwRate >= 0.8 ? 'met' : 'NOT met'}, ${f(iamRate)}/s ${iamRate >= 200 ? 'met' : 'NOT met'}`;
     console.log(`Targets (IAM/password >= 0.8, IAM >= 200/s at ${CONCURRENCY} clients): full handshakes: ${verdict(m.iamN, m.pwN)}; resumed sessions: ${verdict(m.iamR, m.pwR)}.`);
   } finally {
+    await workers?.close();
     await s.stop();
   }
 }

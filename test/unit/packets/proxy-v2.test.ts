@@ -57,6 +57,16 @@ describe('PROXY protocol v2', () => {
     expect(parseProxyV2(wire).addresses?.sourceAddress).toBe(canonical);
   });
 
+  it('encodes a repeated address identically each time, and keeps refusing a bad one (parsed addresses are remembered)', () => {
+    const v = { sourceAddress: '2001:db8::7', sourcePort: 40000, destAddress: '::1', destPort: 3306 };
+    const first = encodeProxyV2(v);
+    for (let i = 0; i < 3; i++) expect(encodeProxyV2(v).equals(first)).toBe(true);
+    // The first header is not shared with later ones.
+    first.fill(0);
+    expect(parseProxyV2(encodeProxyV2(v)).addresses).toEqual(v);
+    for (let i = 0; i < 2; i++) expect(() => encodeProxyV2({ ...v, sourceAddress: 'db.example' })).toThrow(PacketError);
+  });
+
   it('refuses non-IP addresses and bad ports', () => {
     expect(() => encodeProxyV2({ sourceAddress: 'localhost', sourcePort: 1, destAddress: '::1', destPort: 1 })).toThrow(PacketError);
     expect(() => encodeProxyV2({ sourceAddress: '1.2.3.4', sourcePort: 70000, destAddress: '::1', destPort: 1 })).toThrow(PacketError);
