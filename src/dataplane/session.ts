@@ -120,6 +120,9 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     engine.on('error', () => {
       if (info.phase === 'authenticated') finish('engine socket error');
     });
+    // Held back (corked) until the SSLRequest joins it: one write and one engine wake-up instead
+    // of two. A plaintext login releases it on its own.
+    engine.cork();
     engine.write(
       encodeProxyV2({
         sourceAddress: clientAddress,
@@ -154,6 +157,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       if (leftover.length) client.unshift(leftover);
       const plainEngine = engine;
       plainEngine.write(encodePacket(first.seq, sslRequest));
+      plainEngine.uncork();
       const trust = door.clientTrust();
       const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, trust !== null);
       clientSide = secure;
@@ -183,6 +187,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       first = await clientCh.read();
       clientSeq = first.seq;
     } else {
+      engine.uncork();
       door.counters.plaintextSessions++;
     }
 
