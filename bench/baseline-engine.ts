@@ -13,6 +13,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { identifiedByPassword, quoteAccount } from '../src/engine/sql-quote.js';
 
 export interface BaselineEngine {
   host: string;
@@ -63,7 +64,7 @@ function issueChain(dir: string, host: string): void {
 
 /**
  * Starts the baseline mariadbd with `myCnf` (a tlsql instance's configuration), its own fresh
- * datadir, and `user`@'%' identified by `password` (the same default auth plugin a master user gets).
+ * datadir, and `user`@'%' identified by `password` (mysql_native_password, like a master user).
  */
 export async function startBaselineEngine(opts: { myCnf: string; port: number; user: string; password: string }): Promise<BaselineEngine> {
   const host = 'baseline.tlsql-bench.localhost';
@@ -72,8 +73,9 @@ export async function startBaselineEngine(opts: { myCnf: string; port: number; u
   issueChain(dir, host);
   const datadir = join(dir, 'data');
   execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=mysql', '--innodb-log-file-size=8M'], { stdio: 'ignore' });
-  const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  writeFileSync(join(dir, 'init.sql'), `CREATE USER IF NOT EXISTS ${q(opts.user)}@'%' IDENTIFIED BY ${q(opts.password)};\nGRANT ALL PRIVILEGES ON *.* TO ${q(opts.user)}@'%' WITH GRANT OPTION;\n`);
+  // Created as tlsql creates a master user (sql-quote.ts): native password, given by its hash.
+  const account = quoteAccount(opts.user, '%');
+  writeFileSync(join(dir, 'init.sql'), `CREATE USER IF NOT EXISTS ${account} ${identifiedByPassword(opts.password)};\nGRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION;\n`);
   execFileSync('chown', ['-R', 'mysql:mysql', dir]);
   for (const f of ['root.key', 'sub.key', 'leaf.key']) chmodSync(join(dir, f), 0o600);
   const child: ChildProcess = spawn(

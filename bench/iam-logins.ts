@@ -3,8 +3,9 @@
  * with an IAM token (@aws-sdk/rds-signer, mysql2 with the cleartext plugin) versus a native
  * password, both over verified TLS (chain + host name), in the same run, interleaved in rounds so
  * both see the same machine state. Each login is connect + TLS + authentication + COM_QUIT.
- * Sequential (one client) and concurrent (several clients at once, spread over worker threads) rates are measured, plus the
- * token's own cost: signing it (client) and verifying it (front door, in process).
+ * Sequential (one client) and concurrent (several clients at once, spread over worker threads)
+ * rates are measured, plus the token's own cost: signing it (client) and verifying it (front door,
+ * in process).
  *
  *   npm run build && node dist/bench/iam-logins.js
  *
@@ -23,6 +24,9 @@ import { cpuMs, machine, median, root, startServer, waitForQuiet, type BenchServ
 const PASSWORD = 'Bench-pass-1';
 const ROUNDS = 5;
 const PER_ROUND = 200;
+/** Rates: 1 = one client, N = concurrent full handshakes, R = concurrent resumed, H = resumed at CONCURRENCY_HIGH. */
+const RESULT_KEYS = ['pw1', 'iam1', 'fresh1', 'pwN', 'iamN', 'pwR', 'iamR', 'pwH', 'iamH'] as const;
+type ResultKey = (typeof RESULT_KEYS)[number];
 type CpuKey = 'pwN' | 'iamN' | 'pwR' | 'iamR';
 const CONCURRENCY = 8;
 /**
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
     }
     await waitForQuiet(s.child.pid!);
 
-    const results: Record<string, number[]> = { pw1: [], iam1: [], fresh1: [], pwN: [], iamN: [], pwR: [], iamR: [], pwH: [], iamH: [] };
+    const results = Object.fromEntries(RESULT_KEYS.map((k) => [k, [] as number[]])) as Record<ResultKey, number[]>;
     const serverPid = s.child.pid!;
     const enginePid = Number(readFileSync(join(s.dataDir, 'instances/iambench/run/mysqld.pid'), 'utf8').trim());
     const cpu = { pw: 0, iam: 0, n: 0 };
@@ -105,32 +109,22 @@ async function main(): Promise<void> {
     };
     for (let r = 0; r < ROUNDS; r++) {
       let c0 = cpuMs(serverPid);
-      results.pw1!.push(await rate(connect.password, PER_ROUND, 1));
+      results.pw1.push(await rate(connect.password, PER_ROUND, 1));
       cpu.pw += cpuMs(serverPid) - c0;
       c0 = cpuMs(serverPid);
-      results.iam1!.push(await rate(connect.iam, PER_ROUND, 1));
+      results.iam1.push(await rate(connect.iam, PER_ROUND, 1));
       cpu.iam += cpuMs(serverPid) - c0;
       cpu.n += PER_ROUND;
-      results.fresh1!.push(await rate(iamFresh, PER_ROUND, 1));
-      results.pwN!.push(await measured('pwN', () => pool.rate('password', PER_ROUND * 2, CONCURRENCY)));
-      results.iamN!.push(await measured('iamN', () => pool.rate('iam', PER_ROUND * 2, CONCURRENCY)));
-      results.pwR!.push(await measured('pwR', () => pool.rate('passwordResumed', PER_ROUND * 2, CONCURRENCY)));
-      results.iamR!.push(await measured('iamR', () => pool.rate('iamResumed', PER_ROUND * 2, CONCURRENCY)));
-      results.pwH!.push(await pool.rate('passwordResumed', PER_ROUND * 2, CONCURRENCY_HIGH));
-      results.iamH!.push(await pool.rate('iamResumed', PER_ROUND * 2, CONCURRENCY_HIGH));
+      results.fresh1.push(await rate(iamFresh, PER_ROUND, 1));
+      results.pwN.push(await measured('pwN', () => pool.rate('password', PER_ROUND * 2, CONCURRENCY)));
+      results.iamN.push(await measured('iamN', () => pool.rate('iam', PER_ROUND * 2, CONCURRENCY)));
+      results.pwR.push(await measured('pwR', () => pool.rate('passwordResumed', PER_ROUND * 2, CONCURRENCY)));
+      results.iamR.push(await measured('iamR', () => pool.rate('iamResumed', PER_ROUND * 2, CONCURRENCY)));
+      results.pwH.push(await pool.rate('passwordResumed', PER_ROUND * 2, CONCURRENCY_HIGH));
+      results.iamH.push(await pool.rate('iamResumed', PER_ROUND * 2, CONCURRENCY_HIGH));
     }
     const perLogin = (xs: number[]) => xs.map((x) => (x / (ROUNDS * PER_ROUND * 2)).toFixed(2)).join(' / ');
-    const m = {
-      pw1: median(results.pw1!),
-      iam1: median(results.iam1!),
-      fresh1: median(results.fresh1!),
-      pwN: median(results.pwN!),
-      iamN: median(results.iamN!),
-      pwR: median(results.pwR!),
-      iamR: median(results.iamR!),
-      pwH: median(results.pwH!),
-      iamH: median(results.iamH!),
-    };
+    const m = Object.fromEntries(RESULT_KEYS.map((k) => [k, median(results[k])])) as Record<ResultKey, number>;
 
     // The token's own costs, in this process.
     const N = 2000;
@@ -159,7 +153,7 @@ async function main(): Promise<void> {
     console.log(`\nToken signing (@aws-sdk/rds-signer, client): ${signUs.toFixed(0)} µs; token verification (front door, SigV4 + checks, key lookup excluded): ${verifyUs.toFixed(0)} µs.`);
     const verdict = (iamRate: number, pwRate: number) => `ratio ${iamRate / pwRate >= 0.8 ? 'met' : 'NOT met'}, ${f(iamRate)}/s ${iamRate >= 200 ? 'met' : 'NOT met'}`;
     console.log(
-      `Targets (IAM/password >= 0.8, IAM >= 200/s): full handshakes, ${CONCURRENCY} clients: ${verdict(m.iamN, m.pwN)}; resumed sessions, ${CONCURRENCY} clients: ${verdict(m.iamR, m.pwR)}; resumed sessions, ${CONCURRENCY_HIGH} clients: ${verdict(m.iamH, m.pwH)}; each round (${CONCURRENCY_HIGH} clients, resumed): ${results.iamH!.map(f).join(', ')}.`,
+      `Targets (IAM/password >= 0.8, IAM >= 200/s): full handshakes, ${CONCURRENCY} clients: ${verdict(m.iamN, m.pwN)}; resumed sessions, ${CONCURRENCY} clients: ${verdict(m.iamR, m.pwR)}; resumed sessions, ${CONCURRENCY_HIGH} clients: ${verdict(m.iamH, m.pwH)}; each round (${CONCURRENCY_HIGH} clients, resumed): ${results.iamH.map(f).join(', ')}.`,
     );
   } finally {
     await workers?.close();
