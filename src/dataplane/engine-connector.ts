@@ -79,8 +79,11 @@ export class EngineConnector {
     const spare = this.takeSpare();
     // The waiting session's own connection (if any) is started before the next spare's.
     const engine = spare ? Promise.resolve(spare) : this.connect();
-    if (spare) this.stats.fromSpare++;
-    this.refill();
+    if (spare) {
+      this.stats.fromSpare++;
+      // The next spare is started after this turn, so the greeting goes out to the client first.
+      setImmediate(() => this.refill());
+    } else this.refill();
     return engine;
   }
 

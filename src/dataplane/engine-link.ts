@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { LinkIdentity } from './client-certs.js';
+import { withoutPeerCertificate } from './tls-session.js';
 
 /**
  * TLS on the front door -> engine link, mirroring what the client negotiated so that the
@@ -8,7 +9,8 @@ import type { LinkIdentity } from './client-certs.js';
  *
  * `tls.connect` ignores minVersion/maxVersion/ciphers when a secureContext is passed, so there is
  * one cached context per (version, cipher); each keeps the last session the engine gave us so the
- * next link handshake resumes (no certificate exchange, no signature on either side).
+ * next link handshake resumes (no certificate exchange, no signature on either side). The session is
+ * kept without the engine's certificate (tls-session.ts), which resuming does not use.
  *
  * A client that presented a trusted certificate gets a link that presents a `LinkIdentity` (same
  * subject, see client-certs.ts); its contexts and sessions live on that identity, so a resumed
@@ -109,7 +111,9 @@ export class EngineLink {
       // Node encodes a session for JavaScript only while a 'session' listener is attached.
       if (!e.session || performance.now() - e.sessionAtMs >= LINK_SESSION_REFRESH_MS) {
         const onSession = (session: Buffer) => {
-          e.session = session;
+          // Kept without the engine's certificate: resuming does not need it, and decoding it on
+          // every connection is most of what resuming costs (tls-session.ts).
+          e.session = withoutPeerCertificate(session);
           e.sessionAtMs = performance.now();
           s.off('session', onSession);
         };
