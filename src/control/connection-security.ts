@@ -78,12 +78,21 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     return parts.map((p) => p.trimEnd() + '\n').join('');
   }
 
-  /** Client-certificate trust of an instance's endpoint: its region's client CA, then operator CAs. */
-  async clientTrust(inst: DbInstance): Promise<ClientTrust> {
+  /**
+   * Client-certificate trust of an instance's endpoint: its region's client CA, then operator CAs.
+   * Null while no client could present a certificate the instance trusts: no operator CA, and no
+   * client certificate tlsql issued in the region is still valid. The endpoint then does not ask
+   * for client certificates (as RDS never does), and starts each session's engine link while the
+   * client is still verifying the server certificate, since no certificate can change it.
+   */
+  async clientTrust(inst: DbInstance): Promise<ClientTrust | null> {
     await this.ready();
+    const operatorCas = this.repo.listClientCas(inst.resourceId);
+    const issuedUntil = this.d.store.getMeta(issuedUntilKey(inst.region));
+    if (operatorCas.length === 0 && !(issuedUntil && new Date(issuedUntil) > this.d.clock.now())) return null;
     const own = this.clientCa.ca(inst.region);
     const entries: TrustedClientCa[] = [{ caPem: own.certPem, linkSigner: own.signer, source: 'tlsql' }];
-    for (const r of this.repo.listClientCas(inst.resourceId)) {
+    for (const r of operatorCas) {
       entries.push({ caPem: r.certPem, linkSigner: (await this.shadow(r)).signer, source: 'operator' });
     }
     // Link certificates are verified by mariadbd against the real time, so they are dated by it too.
@@ -289,7 +298,17 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   async issueClientCertificate(q: { subject: string; validityHours?: number; keyType?: 'rsa2048' | 'ecdsa-p256' }): Promise<IssuedClientCertificate> {
     if (!q.subject) throw new AppError('MissingParameter', 'The request must contain the parameter Subject');
     const subject = parseOnelineSubject(q.subject);
-    return this.clientCa.issueClientCertificate({ region: this.d.config.region, subject, validityHours: q.validityHours, keyType: q.keyType });
+    const region = this.d.config.region;
+    const issued = await this.clientCa.issueClientCertificate({ region, subject, validityHours: q.validityHours, keyType: q.keyType });
+    // Recorded before the certificate is handed out, and every endpoint of the region asks for
+    // client certificates from now on, so the new certificate works on its first connection.
+    const until = this.d.store.getMeta(issuedUntilKey(region));
+    if (!until || new Date(until) < issued.notAfter) this.d.store.setMeta(issuedUntilKey(region), issued.notAfter.toISOString());
+    for (const [id, door] of this.d.doors()) {
+      const inst = this.d.store.getInstance(id);
+      if (inst?.region === region && door.clientTrust() === null) door.setClientTrust(await this.clientTrust(inst));
+    }
+    return issued;
   }
 
   private async shadow(r: ClientCaRecord): Promise<LoadedClientCa> {
@@ -383,6 +402,11 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     await this.ensureEngineTrust(inst);
     if (change === 'added') door.setClientTrust(await this.clientTrust(inst));
   }
+}
+
+/** Meta key: the latest notAfter of the client certificates tlsql has issued in a region. */
+function issuedUntilKey(region: string): string {
+  return `client-certificates-issued-until/${region}`;
 }
 
 function shadowKeyLabel(resourceId: string, thumbprint: string): string {

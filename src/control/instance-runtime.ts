@@ -41,7 +41,7 @@ export class InstanceRuntime {
       security?: {
         engineCaPem(inst: DbInstance): Promise<string>;
         ensureEngineTrust(inst: DbInstance): Promise<void>;
-        clientTrust(inst: DbInstance): Promise<ClientTrust>;
+        clientTrust(inst: DbInstance): Promise<ClientTrust | null>;
         allowListFor(inst: DbInstance): AllowList | null;
       };
     },

@@ -121,6 +121,7 @@ export class EngineLink {
       }
       s.once('secureConnect', () => {
         clearTimeout(timer);
+        s.off('close', onClose);
         this.stats.handshakes++;
         if (s.isSessionReused()) this.stats.resumed++;
         // The engine no longer takes the kept session (restart, FLUSH SSL): take the next one it
@@ -128,13 +129,21 @@ export class EngineLink {
         else if (offered && e.session === offered) e.sessionAtMs = 0;
         resolve(s);
       });
-      s.once('error', (err) => {
+      const fail = (err: Error, sessionSuspect: boolean) => {
         clearTimeout(timer);
+        s.off('close', onClose);
         // A stale session must not poison the next attempt.
-        e.session = undefined;
-        e.sessionAtMs = 0;
+        if (sessionSuspect) {
+          e.session = undefined;
+          e.sessionAtMs = 0;
+        }
         reject(err);
-      });
+      };
+      // The session closed the engine socket (its client left while the link was being set up):
+      // that says nothing about the kept session.
+      const onClose = () => fail(new Error('engine link closed during its TLS handshake'), false);
+      s.once('close', onClose);
+      s.once('error', (err: NodeJS.ErrnoException) => fail(err, err.code !== 'ECONNRESET' && err.code !== 'EPIPE'));
     });
   }
 }

@@ -159,7 +159,19 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       plainEngine.write(encodePacket(first.seq, sslRequest));
       plainEngine.uncork();
       const trust = door.clientTrust();
-      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, trust !== null);
+      // With no client certificate to wait for (the endpoint asks for none), the link depends only
+      // on the client's TLS version and cipher: it starts as soon as they are chosen, so the
+      // engine's handshake runs while the client verifies our certificate, not after it.
+      const early: { chosen: { version: string; cipher: string } | null } = { chosen: null };
+      const startEarly = (s: tls.TLSSocket) => {
+        const version = s.getProtocol();
+        const cipher = s.getCipher()?.name;
+        if (done || linkReady || !version || !cipher || !policyAllowsProtocol(door.currentPolicy(), version)) return;
+        early.chosen = { version, cipher };
+        linkReady = door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
+        linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
+      };
+      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, trust !== null, trust === null ? startEarly : undefined);
       clientSide = secure;
       secure.on('error', () => finish('client TLS error'));
       secure.on('close', () => finish('client closed'));
@@ -169,6 +181,11 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       door.counters.tlsSessions++;
       // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
       if (!policyAllowsProtocol(door.currentPolicy(), secure.getProtocol())) throw new ClientTlsError(`${version} is outside the TLS policy`);
+      const chosen = early.chosen;
+      if (chosen && (chosen.version !== version || chosen.cipher !== cipher)) {
+        // Cannot happen with OpenSSL (both are fixed by the server's first flight); kept exact anyway.
+        throw new SessionError('ER_HANDSHAKE_ERROR', [], `client TLS changed from ${chosen.version} ${chosen.cipher} to ${version} ${cipher} during the handshake`);
+      }
       const certCheck = trust?.check(secure) ?? { kind: 'none' as const };
       if (certCheck.kind !== 'none') {
         info.clientCertificate = certCheck.info;
@@ -178,11 +195,13 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       // A trusted client certificate travels to the engine as a link certificate with the same
       // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself.
       // Started now, the link handshake runs while the client sends its HandshakeResponse.
-      linkReady =
-        certCheck.kind === 'trusted'
-          ? certCheck.linkIdentity().then((identity) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, identity))
-          : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
-      linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
+      if (!linkReady) {
+        linkReady =
+          certCheck.kind === 'trusted'
+            ? certCheck.linkIdentity().then((identity) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, identity))
+            : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
+        linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
+      }
       clientCh = new PacketChannel(secure, o.maxHandshakePacketBytes);
       first = await clientCh.read();
       clientSeq = first.seq;
@@ -308,7 +327,12 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
 
 class ClientTlsError extends Error {}
 
-function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number, requestCert: boolean): Promise<tls.TLSSocket> {
+/**
+ * Server-side TLS on the client socket; resolves on 'secure'. `onNegotiated` runs once the version
+ * and cipher are chosen and the server's first flight is out: for TLS 1.3 right after
+ * ServerHello..Finished is written, for TLS 1.2 once the key exchange is done.
+ */
+function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number, requestCert: boolean, onNegotiated?: (s: tls.TLSSocket) => void): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     // Client certificates are requested but optional: most clients have none, and MariaDB accounts
     // decide whether one is required. Node only completes a handshake without a certificate when
@@ -321,6 +345,13 @@ function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, ti
       s.destroy();
       reject(new ClientTlsError(`TLS handshake not finished within ${timeoutMs} ms`));
     }, timeoutMs);
+    if (onNegotiated) {
+      // Node reports the first traffic secret ('keylog') synchronously inside the handshake step
+      // that chose version and cipher, before that step's output is written; the immediate runs
+      // after the write, so the callback never delays the client. The line (key material) is
+      // dropped unread.
+      s.once('keylog', () => setImmediate(() => s.destroyed || onNegotiated(s)));
+    }
     s.once('secure', () => {
       clearTimeout(timer);
       s.removeAllListeners('error');

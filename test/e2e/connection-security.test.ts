@@ -236,6 +236,29 @@ describe('require_secure_transport', () => {
   });
 });
 
+describe('client certificate requests', () => {
+  /** The client-CA list the endpoint sends in its CertificateRequest, as openssl s_client prints it. */
+  async function requestedCas(db: Db): Promise<string> {
+    const r = await run('openssl', ['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${db.port}`, '-servername', db.host, '-verify_hostname', db.host, '-CAfile', t.bundlePath], { input: '' });
+    expect(r.stdout).toContain('Verify return code: 0 (ok)');
+    return r.stdout;
+  }
+
+  // Runs before 'client certificates' below issues certificates: until then this service has issued none.
+  it('asks for no client certificate until one could be trusted, and for one from the moment tlsql issues one', async () => {
+    expect(await requestedCas(netDb)).toContain('No client certificate CA names sent');
+    const c = await mysql2Tls({ ...netDb, ca: t.bundlePath });
+    expect(await statusVar(c, 'Ssl_version')).toBe('TLSv1.3');
+    await c.end();
+
+    await t.service.control.connectionSecurity.issueClientCertificate({ subject: '/C=US/O=acme/CN=first' });
+    // No restart, no wait: the certificate is usable on the first connection after it is returned.
+    const out = await requestedCas(netDb);
+    expect(out).toContain('Acceptable client certificate CA names');
+    expect(out).toMatch(/CN ?= ?tlsql us-east-1 Client CA G1/);
+  });
+});
+
 describe('client certificates', () => {
   let app1: { cert: string; key: string };
   let app2: { cert: string; key: string };

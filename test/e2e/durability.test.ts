@@ -4,7 +4,7 @@ import mysql from 'mysql2/promise';
 import { parseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/service/service.js';
-import { mysql2Tls } from '../helpers/clients.js';
+import { mysql2Tls, run } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
 let t: TestService;
@@ -60,6 +60,8 @@ describe('durability', () => {
 
   it('brings every instance back with its data, endpoint and certificate after tlsql server restarts', async () => {
     const before = (await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'durable' }))).DBInstances![0]!;
+    // Once a client certificate exists, endpoints ask for client certificates, restarts included.
+    await t.service.control.connectionSecurity.issueClientCertificate({ subject: '/C=US/O=acme/CN=durable' });
     await t.service.close();
     const config = parseConfig({ ...t.config });
     t.service = await startService(config, { logger: createLogger({ write: (l) => t.logs.push(l) }) });
@@ -74,5 +76,8 @@ describe('durability', () => {
     const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT k FROM app.kv ORDER BY v');
     expect(rows.map((r) => r.k)).toEqual(['before', 'after-kill']);
     await c.end();
+    const s = await run('openssl', ['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${db.port}`, '-servername', db.host, '-verify_hostname', db.host, '-CAfile', t.bundlePath], { input: '' });
+    expect(s.stdout).toContain('Verify return code: 0 (ok)');
+    expect(s.stdout).toMatch(/Acceptable client certificate CA names\n.*CN ?= ?tlsql us-east-1 Client CA G1/);
   });
 });
