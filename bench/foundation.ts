@@ -9,13 +9,17 @@
  *   (one-certificate CA file, no TCP, no name lookup): a floor no remote client can reach, shown
  *   for reference.
  * - "endpoint": through tlsql's front door by endpoint name, chain and host name verified.
+ * - "relay": socat copying bytes between loopback TCP and the direct baseline (TLS end to end
+ *   between client and mariadbd): what any extra process in the path costs on this machine (two
+ *   more wake-ups and copies per round trip, nothing else), shown for reference when socat exists.
  * The server runs in its own process; clients run here.
  *
  *   npm run build && node dist/bench/foundation.js
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
@@ -31,9 +35,30 @@ interface Target {
   pid: number;
   connect: () => Promise<mysql.Connection>;
 }
-type TargetName = 'direct' | 'socket' | 'endpoint';
+type TargetName = 'direct' | 'socket' | 'endpoint' | 'relay';
 function byTarget<T>(f: (n: TargetName) => T): Record<TargetName, T> {
-  return { direct: f('direct'), socket: f('socket'), endpoint: f('endpoint') };
+  return { direct: f('direct'), socket: f('socket'), endpoint: f('endpoint'), relay: f('relay') };
+}
+
+/** socat relaying loopback TCP `port` to `target` byte for byte (one process per connection), or null without socat. */
+async function startRelay(port: number, target: number): Promise<ChildProcess | null> {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const child = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,nodelay`, `TCP:127.0.0.1:${target},nodelay`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => resolve(true));
+      s.on('error', () => resolve(false));
+      s.on('connect', () => s.destroy());
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill();
+  throw new Error('socat relay did not start');
 }
 
 async function createAndFirstQuery(s: BenchServer, id: string, bundle: string): Promise<{ ms: number; host: string; port: number }> {
@@ -101,6 +126,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const s = await startServer(19800, 25000);
   let baseline: BaselineEngine | null = null;
+  let relay: ChildProcess | null = null;
   const bundleText = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
   try {
     // Provisioning: median of 5, against a bare mariadb-install-db in the same run.
@@ -131,6 +157,7 @@ async function main(): Promise<void> {
     const socketPath = join(s.dataDir, 'instances/bench0/run/mysqld.sock');
     const linkName = `${inst.DbiResourceId!.toLowerCase()}.engine.tlsql.internal`;
     const b = baseline;
+    relay = await startRelay(first!.port + 101, b.port);
     const targets: Record<TargetName, Target> = {
       direct: {
         name: 'direct (mariadbd serving TLS on loopback TCP)',
@@ -147,10 +174,16 @@ async function main(): Promise<void> {
         pid: enginePid,
         connect: () => mysql.createConnection({ host: first!.host, port: first!.port, user: 'admin', password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true } }),
       },
+      relay: {
+        name: 'relay (socat between loopback TCP and the direct baseline; TLS end to end)',
+        pid: b.pid,
+        connect: () => mysql.createConnection({ host: b.host, port: first!.port + 101, user: 'admin', password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true } }),
+      },
     };
-    const names = Object.keys(targets) as TargetName[];
+    const relayShown = relay !== null;
+    const names = (Object.keys(targets) as TargetName[]).filter((n) => n !== 'relay' || relayShown);
     // Sanity: all are TLS.
-    for (const t of Object.values(targets)) {
+    for (const t of names.map((n) => targets[n])) {
       const c = await t.connect();
       const [rows] = await c.query<mysql.RowDataPacket[]>("SHOW SESSION STATUS LIKE 'Ssl_version'");
       if (!/^TLS/.test(String(rows[0]?.Value))) throw new Error(`${t.name} is not TLS`);
@@ -184,6 +217,8 @@ async function main(): Promise<void> {
     const streams = byTarget(() => [] as number[]);
     for (let round = 0; round < 3; round++) for (const n of names) streams[n].push((await stream(targets[n])).mbps);
     const mbps = byTarget((n) => median(streams[n]));
+    relay?.kill();
+    relay = null;
     await baseline.stop();
     baseline = null;
 
@@ -201,20 +236,21 @@ async function main(): Promise<void> {
       `### Foundation (${date})`,
       ``,
       `Machine: ${machine()}. MariaDB ${inst.EngineVersion}, CA ${inst.CACertificateIdentifier}, mysql2 client in a separate process from the server.`,
-      `Baseline "direct": ${targets.direct.name}, same CA file and chain shape as the endpoint. Also shown: ${targets.socket.name}.`,
+      `Baseline "direct": ${targets.direct.name}, same CA file and chain shape as the endpoint. Also shown: ${targets.socket.name}; ${relayShown ? targets.relay.name : 'no relay row (socat not installed)'}.`,
       ``,
-      `| measure | direct (baseline) | endpoint (tlsql) | ratio / overhead vs direct | target | unix socket (for reference) |`,
-      `|---|---|---|---|---|---|`,
-      `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - |`,
-      `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) |`,
-      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} |`,
-      `| SELECT 1 round trip p50 / p99 (median of 5 interleaved rounds of 1000 queries) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} |`,
-      `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s |`,
-      `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - |`,
+      `| measure | direct (baseline) | endpoint (tlsql) | ratio / overhead vs direct | target | unix socket (for reference) | relay (for reference) |`,
+      `|---|---|---|---|---|---|---|`,
+      `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - | - |`,
+      `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) | ${relayShown ? `${rate.relay.toFixed(0)}/s (ratio ${(rate.relay / rate.direct).toFixed(2)}; socat forks per connection)` : '-'} |`,
+      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} | - |`,
+      `| SELECT 1 round trip p50 / p99 (median of 5 interleaved rounds of 1000 queries) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${(lat.relay.p50 - lat.direct.p50).toFixed(0)} us)` : '-'} |`,
+      `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s | ${relayShown ? `${mbps.relay.toFixed(0)} MB/s (ratio ${(mbps.relay / mbps.direct).toFixed(2)})` : '-'} |`,
+      `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - | - |`,
       ``,
     ].join('\n');
     process.stdout.write(out + '\n');
   } finally {
+    relay?.kill();
     await baseline?.stop();
     await s.stop();
     if (!process.env.TLSQL_KEEP_BENCH_DIR) await rm(s.dataDir, { recursive: true, force: true });
