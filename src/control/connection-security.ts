@@ -99,6 +99,23 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     return new ClientTrust(entries, (p) => issueLinkClientCertificate({ ...p, now: new Date() }));
   }
 
+  /**
+   * Re-evaluates the live endpoints that ask for client certificates: one that asks only because of
+   * tlsql-issued certificates stops once the last of them has expired. Run by the scheduler's
+   * passes (issuing and importing switch endpoints the other way at once). Returns how many stopped.
+   */
+  async refreshClientTrust(): Promise<number> {
+    let stopped = 0;
+    for (const [id, door] of this.d.doors()) {
+      const inst = door.clientTrust() === null ? null : this.d.store.getInstance(id);
+      if (!inst || (await this.clientTrust(inst)) !== null) continue;
+      door.setClientTrust(null);
+      stopped++;
+      this.log.info('endpoint stopped asking for client certificates: no certificate it trusts is valid any more', { instance: id });
+    }
+    return stopped;
+  }
+
   /** Makes the engine trust what `engineCaPem` says (FLUSH SSL when it changed). */
   async ensureEngineTrust(inst: DbInstance): Promise<void> {
     if (!this.d.engine.replaceTrustedCas) return;

@@ -19,6 +19,8 @@ export interface SchedulerControl {
   prepareCertificateRotations(id: string, limit: number): Promise<number>;
   /** Drops lifecycle rows of deleted instances, and prepared certificates of instances not listed. */
   certificates: { repo: { sweepDeletedInstances(): number }; retainPrepared(ids: ReadonlySet<string>): void };
+  /** Endpoints stop asking for client certificates once none they trust is valid (connection-security.ts). */
+  connectionSecurity: { refreshClientTrust(): Promise<number> };
 }
 
 export interface SchedulerOptions {
@@ -91,6 +93,11 @@ export class CertificateScheduler {
       outcomes.push(out);
       if (out.failures.length) this.log.warn('certificate maintenance had failures', { instance: inst.id, failures: out.failures });
       else if (out.rotatedTo || out.serverRenewed || out.linkRenewed) this.log.info('certificate maintenance', { ...out });
+    }
+    try {
+      await this.opts.control.connectionSecurity.refreshClientTrust();
+    } catch (e) {
+      this.log.error('scheduler pass could not re-evaluate client-certificate trust', { err: e as Error });
     }
     // Rotation targets issued ahead of time, a few per pass (renewals and rotations went first).
     let budget = this.opts.preparedPerPass ?? 4;

@@ -304,6 +304,19 @@ describe('a failed renewal', () => {
   });
 });
 
+describe('client certificate requests', () => {
+  it('stop once the last client certificate tlsql issued has expired (scheduler pass)', async () => {
+    expect((await served()).output).toContain('No client certificate CA names sent');
+    await t.service.control.connectionSecurity.issueClientCertificate({ subject: '/C=US/O=acme/CN=short', validityHours: 1 });
+    expect((await served()).output).toMatch(/Acceptable client certificate CA names\n.*CN ?= ?tlsql us-east-1 Client CA G1/);
+    await t.service.scheduler.tick(); // still valid: nothing changes
+    expect((await served()).output).toContain('Acceptable client certificate CA names');
+    clock.advance(61 * MIN);
+    await t.service.scheduler.tick();
+    expect((await served()).output).toContain('No client certificate CA names sent');
+  });
+});
+
 describe('an endpoint name change', () => {
   it('renews the server certificate at once for the new name', async () => {
     // tlsql has no rename action yet; the stored endpoint is what a rename (or a new domain) changes.
