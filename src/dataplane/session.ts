@@ -334,8 +334,9 @@ class ClientTlsError extends Error {}
  */
 function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number, requestCert: boolean, onNegotiated?: (s: tls.TLSSocket) => void): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    // Client certificates are requested but optional: most clients have none, and MariaDB accounts
-    // decide whether one is required. Node only completes a handshake without a certificate when
+    // Client certificates, when the endpoint trusts any (ConnectionSecurity.clientTrust), are
+    // requested but optional: most clients have none, and MariaDB accounts decide whether one is
+    // required. Node only completes a handshake without a certificate when
     // `rejectUnauthorized` is false; that is not verification switched off: OpenSSL still verifies
     // any certificate presented against the instance's trusted client CAs (the context's `ca`), and
     // ClientTrust.check() refuses the session (1045) unless `authorized` is true and the issuer is
