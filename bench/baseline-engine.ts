@@ -28,8 +28,11 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Root -> subordinate -> leaf for `host`, all RSA 2048 / SHA-256, written into `dir`. */
-function issueChain(dir: string, host: string): void {
+/**
+ * Root -> subordinate -> leaf for `host`, all RSA 2048 / SHA-256, written into `dir`: root.pem,
+ * chain.pem (leaf + subordinate), leaf.key.
+ */
+export function issueChain(dir: string, host: string): void {
   const ext = join(dir, 'ext.cnf');
   writeFileSync(
     ext,

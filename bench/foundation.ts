@@ -12,20 +12,22 @@
  * - "relay": socat copying bytes between loopback TCP and the direct baseline (TLS end to end
  *   between client and mariadbd): what any extra process in the path costs on this machine (two
  *   more wake-ups and copies per round trip, nothing else), shown for reference when socat exists.
+ * - "node relay": a minimal TLS-terminating relay in Node (node-relay.ts) in front of the direct
+ *   baseline: what Node itself costs to decrypt and re-encrypt on both sides, for reference.
  * The server runs in its own process; clients run here.
  *
  *   npm run build && node dist/bench/foundation.js
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
-import { startBaselineEngine, type BaselineEngine } from './baseline-engine.js';
-import { cpuMs, machine, median, pct, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
+import { issueChain, startBaselineEngine, type BaselineEngine } from './baseline-engine.js';
+import { cpuMs, machine, median, pct, root, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
 
@@ -35,9 +37,24 @@ interface Target {
   pid: number;
   connect: () => Promise<mysql.Connection>;
 }
-type TargetName = 'direct' | 'socket' | 'endpoint' | 'relay';
+type TargetName = 'direct' | 'socket' | 'endpoint' | 'relay' | 'nodeRelay';
 function byTarget<T>(f: (n: TargetName) => T): Record<TargetName, T> {
-  return { direct: f('direct'), socket: f('socket'), endpoint: f('endpoint'), relay: f('relay') };
+  return { direct: f('direct'), socket: f('socket'), endpoint: f('endpoint'), relay: f('relay'), nodeRelay: f('nodeRelay') };
+}
+
+const NODE_RELAY_HOST = 'relay.tlsql-bench.localhost';
+
+/** node-relay.ts in its own process on `port`, in front of the baseline; its chain's root PEM for clients. */
+async function startNodeRelay(port: number, b: BaselineEngine): Promise<{ child: ChildProcess; rootPem: string; dir: string }> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-relay-'));
+  issueChain(dir, NODE_RELAY_HOST);
+  await writeFile(join(dir, 'engine-ca.pem'), b.rootPem);
+  const child = fork(join(root, 'dist/bench/node-relay.js'), [String(port), String(b.port), join(dir, 'chain.pem'), join(dir, 'leaf.key'), join(dir, 'engine-ca.pem'), b.host], { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`node relay exited (${code})`)));
+  });
+  return { child, rootPem: await readFile(join(dir, 'root.pem'), 'utf8'), dir };
 }
 
 /** socat relaying loopback TCP `port` to `target` byte for byte (one process per connection), or null without socat. */
@@ -127,6 +144,7 @@ async function main(): Promise<void> {
   const s = await startServer(19800, 25000);
   let baseline: BaselineEngine | null = null;
   let relay: ChildProcess | null = null;
+  let nodeRelay: Awaited<ReturnType<typeof startNodeRelay>> | null = null;
   const bundleText = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
   try {
     // Provisioning: median of 5, against a bare mariadb-install-db in the same run.
@@ -158,6 +176,9 @@ async function main(): Promise<void> {
     const linkName = `${inst.DbiResourceId!.toLowerCase()}.engine.tlsql.internal`;
     const b = baseline;
     relay = await startRelay(first!.port + 101, b.port);
+    nodeRelay = await startNodeRelay(first!.port + 102, b);
+    // Only the node relay's clients also trust its own root.
+    const nodeRelayCa = caFile + nodeRelay.rootPem;
     const targets: Record<TargetName, Target> = {
       direct: {
         name: 'direct (mariadbd serving TLS on loopback TCP)',
@@ -178,6 +199,11 @@ async function main(): Promise<void> {
         name: 'relay (socat between loopback TCP and the direct baseline; TLS end to end)',
         pid: b.pid,
         connect: () => mysql.createConnection({ host: b.host, port: first!.port + 101, user: 'admin', password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true } }),
+      },
+      nodeRelay: {
+        name: 'node relay (node-relay.ts: minimal TLS-terminating relay in Node in front of the direct baseline)',
+        pid: b.pid,
+        connect: () => mysql.createConnection({ host: NODE_RELAY_HOST, port: first!.port + 102, user: 'admin', password: PASSWORD, ssl: { ca: nodeRelayCa, verifyIdentity: true } }),
       },
     };
     const relayShown = relay !== null;
@@ -219,6 +245,9 @@ async function main(): Promise<void> {
     const mbps = byTarget((n) => median(streams[n]));
     relay?.kill();
     relay = null;
+    nodeRelay.child.kill();
+    await rm(nodeRelay.dir, { recursive: true, force: true });
+    nodeRelay = null;
     await baseline.stop();
     baseline = null;
 
@@ -236,21 +265,23 @@ async function main(): Promise<void> {
       `### Foundation (${date})`,
       ``,
       `Machine: ${machine()}. MariaDB ${inst.EngineVersion}, CA ${inst.CACertificateIdentifier}, mysql2 client in a separate process from the server.`,
-      `Baseline "direct": ${targets.direct.name}, same CA file and chain shape as the endpoint. Also shown: ${targets.socket.name}; ${relayShown ? targets.relay.name : 'no relay row (socat not installed)'}.`,
+      `Baseline "direct": ${targets.direct.name}, same CA file and chain shape as the endpoint. Also shown: ${targets.socket.name}; ${relayShown ? targets.relay.name : 'no relay row (socat not installed)'}; ${targets.nodeRelay.name}.`,
       ``,
-      `| measure | direct (baseline) | endpoint (tlsql) | ratio / overhead vs direct | target | unix socket (for reference) | relay (for reference) |`,
-      `|---|---|---|---|---|---|---|`,
-      `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - | - |`,
-      `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) | ${relayShown ? `${rate.relay.toFixed(0)}/s (ratio ${(rate.relay / rate.direct).toFixed(2)}; socat forks per connection)` : '-'} |`,
-      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} | - |`,
-      `| SELECT 1 round trip p50 / p99 (median of 5 interleaved rounds of 1000 queries) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${(lat.relay.p50 - lat.direct.p50).toFixed(0)} us)` : '-'} |`,
-      `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s | ${relayShown ? `${mbps.relay.toFixed(0)} MB/s (ratio ${(mbps.relay / mbps.direct).toFixed(2)})` : '-'} |`,
-      `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - | - |`,
+      `| measure | direct (baseline) | endpoint (tlsql) | ratio / overhead vs direct | target | unix socket (for reference) | relay (for reference) | node relay (for reference) |`,
+      `|---|---|---|---|---|---|---|---|`,
+      `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - | - | - |`,
+      `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) | ${relayShown ? `${rate.relay.toFixed(0)}/s (ratio ${(rate.relay / rate.direct).toFixed(2)}; socat forks per connection)` : '-'} | ${rate.nodeRelay.toFixed(0)}/s (ratio ${(rate.nodeRelay / rate.direct).toFixed(2)}) |`,
+      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} | - | - |`,
+      `| SELECT 1 round trip p50 / p99 (median of 5 interleaved rounds of 1000 queries) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${(lat.relay.p50 - lat.direct.p50).toFixed(0)} us)` : '-'} | ${us(lat.nodeRelay.p50)} / ${us(lat.nodeRelay.p99)} (p50 +${(lat.nodeRelay.p50 - lat.direct.p50).toFixed(0)} us) |`,
+      `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s | ${relayShown ? `${mbps.relay.toFixed(0)} MB/s (ratio ${(mbps.relay / mbps.direct).toFixed(2)})` : '-'} | ${mbps.nodeRelay.toFixed(0)} MB/s (ratio ${(mbps.nodeRelay / mbps.direct).toFixed(2)}) |`,
+      `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - | - | - |`,
       ``,
     ].join('\n');
     process.stdout.write(out + '\n');
   } finally {
     relay?.kill();
+    nodeRelay?.child.kill();
+    if (nodeRelay) await rm(nodeRelay.dir, { recursive: true, force: true });
     await baseline?.stop();
     await s.stop();
     if (!process.env.TLSQL_KEEP_BENCH_DIR) await rm(s.dataDir, { recursive: true, force: true });
