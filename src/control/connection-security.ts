@@ -100,20 +100,23 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   }
 
   /**
-   * Re-evaluates the live endpoints that ask for client certificates: one that asks only because of
-   * tlsql-issued certificates stops once the last of them has expired. Run by the scheduler's
-   * passes (issuing and importing switch endpoints the other way at once). Returns how many stopped.
+   * Brings every live endpoint's client-certificate request in line with `clientTrust`: one starts
+   * asking once a client could present a trusted certificate, and stops once the last tlsql-issued
+   * one has expired. Called after issuing a certificate and by the scheduler's passes (importing
+   * and removing operator CAs update their instance directly). Returns how many endpoints changed.
    */
-  async refreshClientTrust(): Promise<number> {
-    let stopped = 0;
+  async syncClientTrust(): Promise<number> {
+    let changed = 0;
     for (const [id, door] of this.d.doors()) {
-      const inst = door.clientTrust() === null ? null : this.d.store.getInstance(id);
-      if (!inst || (await this.clientTrust(inst)) !== null) continue;
-      door.setClientTrust(null);
-      stopped++;
-      this.log.info('endpoint stopped asking for client certificates: no certificate it trusts is valid any more', { instance: id });
+      const inst = this.d.store.getInstance(id);
+      if (!inst) continue;
+      const trust = await this.clientTrust(inst);
+      if ((trust === null) === (door.clientTrust() === null)) continue;
+      door.setClientTrust(trust);
+      changed++;
+      this.log.info(trust ? 'endpoint asks for client certificates' : 'endpoint stopped asking for client certificates: no certificate it trusts is valid any more', { instance: id });
     }
-    return stopped;
+    return changed;
   }
 
   /** Makes the engine trust what `engineCaPem` says (FLUSH SSL when it changed). */
@@ -321,10 +324,7 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     // client certificates from now on, so the new certificate works on its first connection.
     const until = this.d.store.getMeta(issuedUntilKey(region));
     if (!until || new Date(until) < issued.notAfter) this.d.store.setMeta(issuedUntilKey(region), issued.notAfter.toISOString());
-    for (const [id, door] of this.d.doors()) {
-      const inst = this.d.store.getInstance(id);
-      if (inst?.region === region && door.clientTrust() === null) door.setClientTrust(await this.clientTrust(inst));
-    }
+    await this.syncClientTrust();
     return issued;
   }
 

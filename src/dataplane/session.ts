@@ -10,6 +10,7 @@ import { encodeHandshakeResponse, parseHandshakeResponse } from './packets/hands
 import { encodeHandshakeV10, parseHandshakeV10 } from './packets/handshake-v10.js';
 import { encodeProxyV2 } from './packets/proxy-v2.js';
 import { isSslRequest } from './packets/ssl-request.js';
+import type { LinkIdentity } from './client-certs.js';
 import type { FrontDoor, SessionInfo } from './front-door.js';
 import { observeAuthResult } from './auth-result.js';
 import { iamAuthenticateClient, iamEngineLogin } from './iam-auth.js';
@@ -149,7 +150,8 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     let clientCh = new PacketChannel(client, o.maxHandshakePacketBytes);
     let first = await clientCh.read();
     clientSeq = first.seq;
-    let linkReady: Promise<tls.TLSSocket> | null = null;
+    // Assigned in startLink, also from a TLS callback (so typed without narrowing to null).
+    let linkReady = null as Promise<tls.TLSSocket> | null;
 
     if (isSslRequest(first.payload)) {
       const sslRequest = first.payload;
@@ -159,17 +161,20 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       plainEngine.write(encodePacket(first.seq, sslRequest));
       plainEngine.uncork();
       const trust = door.clientTrust();
+      const startLink = (version: string, cipher: string, identity?: Promise<LinkIdentity>) => {
+        const link = identity
+          ? identity.then((id) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, id))
+          : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
+        link.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
+        linkReady = link;
+      };
       // With no client certificate to wait for (the endpoint asks for none), the link depends only
-      // on the client's TLS version and cipher: it starts as soon as they are chosen, so the
-      // engine's handshake runs while the client verifies our certificate, not after it.
-      const early: { chosen: { version: string; cipher: string } | null } = { chosen: null };
+      // on the client's TLS version and cipher, which OpenSSL fixes with its first flight: it starts
+      // then, so the engine's handshake runs while the client verifies our certificate.
       const startEarly = (s: tls.TLSSocket) => {
         const version = s.getProtocol();
         const cipher = s.getCipher()?.name;
-        if (done || linkReady || !version || !cipher || !policyAllowsProtocol(door.currentPolicy(), version)) return;
-        early.chosen = { version, cipher };
-        linkReady = door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
-        linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
+        if (!done && !linkReady && version && cipher && policyAllowsProtocol(door.currentPolicy(), version)) startLink(version, cipher);
       };
       const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, trust !== null, trust === null ? startEarly : undefined);
       clientSide = secure;
@@ -181,11 +186,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       door.counters.tlsSessions++;
       // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
       if (!policyAllowsProtocol(door.currentPolicy(), secure.getProtocol())) throw new ClientTlsError(`${version} is outside the TLS policy`);
-      const chosen = early.chosen;
-      if (chosen && (chosen.version !== version || chosen.cipher !== cipher)) {
-        // Cannot happen with OpenSSL (both are fixed by the server's first flight); kept exact anyway.
-        throw new SessionError('ER_HANDSHAKE_ERROR', [], `client TLS changed from ${chosen.version} ${chosen.cipher} to ${version} ${cipher} during the handshake`);
-      }
       const certCheck = trust?.check(secure) ?? { kind: 'none' as const };
       if (certCheck.kind !== 'none') {
         info.clientCertificate = certCheck.info;
@@ -195,13 +195,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       // A trusted client certificate travels to the engine as a link certificate with the same
       // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself.
       // Started now, the link handshake runs while the client sends its HandshakeResponse.
-      if (!linkReady) {
-        linkReady =
-          certCheck.kind === 'trusted'
-            ? certCheck.linkIdentity().then((identity) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, identity))
-            : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
-        linkReady.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
-      }
+      if (!linkReady) startLink(version, cipher, certCheck.kind === 'trusted' ? certCheck.linkIdentity() : undefined);
       clientCh = new PacketChannel(secure, o.maxHandshakePacketBytes);
       first = await clientCh.read();
       clientSeq = first.seq;

@@ -20,7 +20,7 @@ export interface SchedulerControl {
   /** Drops lifecycle rows of deleted instances, and prepared certificates of instances not listed. */
   certificates: { repo: { sweepDeletedInstances(): number }; retainPrepared(ids: ReadonlySet<string>): void };
   /** Endpoints stop asking for client certificates once none they trust is valid (connection-security.ts). */
-  connectionSecurity: { refreshClientTrust(): Promise<number> };
+  connectionSecurity: { syncClientTrust(): Promise<number> };
 }
 
 export interface SchedulerOptions {
@@ -95,7 +95,7 @@ export class CertificateScheduler {
       else if (out.rotatedTo || out.serverRenewed || out.linkRenewed) this.log.info('certificate maintenance', { ...out });
     }
     try {
-      await this.opts.control.connectionSecurity.refreshClientTrust();
+      await this.opts.control.connectionSecurity.syncClientTrust();
     } catch (e) {
       this.log.error('scheduler pass could not re-evaluate client-certificate trust', { err: e as Error });
     }
