@@ -15,6 +15,7 @@ import type { FrontDoor, SessionInfo } from './front-door.js';
 import { observeAuthResult } from './auth-result.js';
 import { iamAuthenticateClient, iamEngineLogin } from './iam-auth.js';
 import { QueryFilter } from './query-filter.js';
+import { relay } from './relay.js';
 import { policyAllowsProtocol } from './tls-policy.js';
 
 /** Accounts only tlsql itself may use; refused at the door whatever the engine would say. */
@@ -286,9 +287,11 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     const filter = o.iam?.enabled && !hasCap(response.capabilityFlags, CLIENT_COMPRESS) ? new QueryFilter(o.iam, b) : null;
     // Bytes the client sent past its login (pipelined commands) go the same way as the rest.
     if (leftover.length) (filter ?? b).write(leftover);
-    if (filter) a.pipe(filter).pipe(b);
-    else a.pipe(b);
-    b.pipe(a);
+    if (filter) {
+      a.pipe(filter);
+      relay(filter, b);
+    } else relay(a, b);
+    relay(b, a);
     a.resume();
     b.resume();
   } catch (e) {

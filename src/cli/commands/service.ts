@@ -76,6 +76,7 @@ export const serverCommand = defineCommand({
     let service;
     try {
       const { startService } = await import('../../service/service.js');
+      (await import('../../service/heap.js')).tuneHeapForRelaying();
       service = await startService(config, { logger, env: ctx.io.env });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {

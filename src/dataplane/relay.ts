@@ -1,0 +1,51 @@
+import type { Duplex } from 'node:stream';
+
+/**
+ * A chunk this large is part of a bulk transfer: Node's TLS socket hands over what it decrypts in
+ * chunks of at most one TLS record's plaintext (16 KiB), one 'data' event each.
+ */
+export const BULK_CHUNK_BYTES = 16 * 1024;
+/** Bytes queued towards a slow reader before the other side stops being read. */
+export const RELAY_HIGH_WATER_BYTES = 256 * 1024;
+
+/**
+ * `from` -> `to` with backpressure and end propagation, like `from.pipe(to)`, with one difference
+ * made for TLS sockets: full-record chunks that arrive in one event-loop turn go out as one write.
+ *
+ * Why: a TLS socket completes every write in the next turn (Node's TLSWrap finishes even
+ * synchronous writes from a native immediate), so `pipe` writes the first record of a read at once
+ * and the next one a turn later, alone: one write system call and one wake-up of the reader per
+ * 16 KiB record. Corking the destination on the first full record and uncorking it after the turn
+ * (`setImmediate`) writes everything the turn decrypted with one `writev`, encrypted into as many
+ * records as before. Small chunks (queries and their answers) are written at once: nothing is
+ * held back on the latency path.
+ *
+ * Backpressure: `from` pauses once `to` holds `RELAY_HIGH_WATER_BYTES`, and resumes on 'drain'.
+ * The stream default (16 KiB) would pause after the first record and undo the batching.
+ */
+export function relay(from: Duplex, to: Duplex): void {
+  let corked = false;
+  let waiting = false;
+  const uncork = (): void => {
+    corked = false;
+    to.uncork();
+  };
+  const resume = (): void => {
+    waiting = false;
+    from.resume();
+  };
+  from.on('data', (chunk: Buffer) => {
+    if (!corked && chunk.length >= BULK_CHUNK_BYTES) {
+      corked = true;
+      to.cork();
+      setImmediate(uncork);
+    }
+    // write() answers false from 16 KiB on, and then 'drain' is sure to follow once all is out.
+    if (!to.write(chunk) && !waiting && to.writableLength >= RELAY_HIGH_WATER_BYTES) {
+      waiting = true;
+      from.pause();
+      to.once('drain', resume);
+    }
+  });
+  from.once('end', () => to.end());
+}
