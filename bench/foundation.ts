@@ -30,6 +30,8 @@ import { issueChain, startBaselineEngine, type BaselineEngine } from './baseline
 import { cpuMs, machine, median, pct, root, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
+const LATENCY_ROUNDS = 7;
+const LATENCY_QUERIES = 2000;
 
 interface Target {
   name: string;
@@ -235,10 +237,14 @@ async function main(): Promise<void> {
       }
     }
     const perConn = (xs: number[]) => xs.map((x) => (x / (5 * 300)).toFixed(2)).join(' / ');
-    // Latency drifts with the shared VM's load: 5 interleaved rounds of 1000 queries, medians of the rounds' percentiles.
+    // Latency drifts with the shared VM's load: interleaved rounds, medians of the rounds' percentiles.
+    // An overhead is the median over rounds of (path p50 - direct p50) within the same round: paired,
+    // so a slow or fast phase of the machine that spans one round moves both sides alike.
     const rounds = byTarget(() => [] as { p50: number; p99: number }[]);
-    for (let round = 0; round < 5; round++) for (const n of names) rounds[n].push(await latency(targets[n], 1000));
+    for (let round = 0; round < LATENCY_ROUNDS; round++) for (const n of names) rounds[n].push(await latency(targets[n], LATENCY_QUERIES));
     const lat = byTarget((n) => ({ p50: median(rounds[n].map((r) => r.p50)), p99: median(rounds[n].map((r) => r.p99)) }));
+    const perRound = byTarget((n) => rounds[n].map((r, i) => r.p50 - rounds.direct[i]!.p50));
+    const overhead = byTarget((n) => median(perRound[n]));
     // Single streams vary by tens of percent on a shared 2-core VM: median of 3, interleaved.
     const streams = byTarget(() => [] as number[]);
     for (let round = 0; round < 3; round++) for (const n of names) streams[n].push((await stream(targets[n])).mbps);
@@ -272,7 +278,7 @@ async function main(): Promise<void> {
       `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - | - | - |`,
       `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) | ${relayShown ? `${rate.relay.toFixed(0)}/s (ratio ${(rate.relay / rate.direct).toFixed(2)}; socat forks per connection)` : '-'} | ${rate.nodeRelay.toFixed(0)}/s (ratio ${(rate.nodeRelay / rate.direct).toFixed(2)}) |`,
       `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} | - | - |`,
-      `| SELECT 1 round trip p50 / p99 (median of 5 interleaved rounds of 1000 queries) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${(lat.endpoint.p50 - lat.direct.p50).toFixed(0)} us | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${(lat.relay.p50 - lat.direct.p50).toFixed(0)} us)` : '-'} | ${us(lat.nodeRelay.p50)} / ${us(lat.nodeRelay.p99)} (p50 +${(lat.nodeRelay.p50 - lat.direct.p50).toFixed(0)} us) |`,
+      `| SELECT 1 round trip p50 / p99 (median of ${LATENCY_ROUNDS} interleaved rounds of ${LATENCY_QUERIES} queries; overhead: median of the rounds' paired p50 differences) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${overhead.endpoint.toFixed(0)} us (rounds: ${perRound.endpoint.map((x) => x.toFixed(0)).join(', ')}) | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${overhead.relay.toFixed(0)} us)` : '-'} | ${us(lat.nodeRelay.p50)} / ${us(lat.nodeRelay.p99)} (p50 +${overhead.nodeRelay.toFixed(0)} us) |`,
       `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s | ${relayShown ? `${mbps.relay.toFixed(0)} MB/s (ratio ${(mbps.relay / mbps.direct).toFixed(2)})` : '-'} | ${mbps.nodeRelay.toFixed(0)} MB/s (ratio ${(mbps.nodeRelay / mbps.direct).toFixed(2)}) |`,
       `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - | - | - |`,
       ``,
