@@ -12,6 +12,8 @@
  * - "relay": socat copying bytes between loopback TCP and the direct baseline (TLS end to end
  *   between client and mariadbd): what any extra process in the path costs on this machine (two
  *   more wake-ups and copies per round trip, nothing else), shown for reference when socat exists.
+ * - "node pipe": a Node process that only pipes bytes (node-relay.ts --plain), like socat: Node's
+ *   own floor for an extra process in the path, for reference.
  * - "node relay": a minimal TLS-terminating relay in Node (node-relay.ts) in front of the direct
  *   baseline: what Node itself costs to decrypt and re-encrypt on both sides, for reference.
  * The server runs in its own process; clients run here.
@@ -39,9 +41,9 @@ interface Target {
   pid: number;
   connect: () => Promise<mysql.Connection>;
 }
-type TargetName = 'direct' | 'socket' | 'endpoint' | 'relay' | 'nodeRelay';
+type TargetName = 'direct' | 'socket' | 'endpoint' | 'relay' | 'nodePipe' | 'nodeRelay';
 function byTarget<T>(f: (n: TargetName) => T): Record<TargetName, T> {
-  return { direct: f('direct'), socket: f('socket'), endpoint: f('endpoint'), relay: f('relay'), nodeRelay: f('nodeRelay') };
+  return { direct: f('direct'), socket: f('socket'), endpoint: f('endpoint'), relay: f('relay'), nodePipe: f('nodePipe'), nodeRelay: f('nodeRelay') };
 }
 
 const NODE_RELAY_HOST = 'relay.tlsql-bench.localhost';
@@ -57,6 +59,16 @@ async function startNodeRelay(port: number, b: BaselineEngine): Promise<{ child:
     child.once('exit', (code) => reject(new Error(`node relay exited (${code})`)));
   });
   return { child, rootPem: await readFile(join(dir, 'root.pem'), 'utf8'), dir };
+}
+
+/** node-relay.ts --plain in its own process on `port`: a Node byte pipe in front of the baseline. */
+async function startNodePipe(port: number, target: number): Promise<ChildProcess> {
+  const child = fork(join(root, 'dist/bench/node-relay.js'), ['--plain', String(port), String(target)], { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`node pipe exited (${code})`)));
+  });
+  return child;
 }
 
 /** socat relaying loopback TCP `port` to `target` byte for byte (one process per connection), or null without socat. */
@@ -147,6 +159,7 @@ async function main(): Promise<void> {
   let baseline: BaselineEngine | null = null;
   let relay: ChildProcess | null = null;
   let nodeRelay: Awaited<ReturnType<typeof startNodeRelay>> | null = null;
+  let nodePipe: ChildProcess | null = null;
   const bundleText = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
   try {
     // Provisioning: median of 5, against a bare mariadb-install-db in the same run.
@@ -179,6 +192,7 @@ async function main(): Promise<void> {
     const b = baseline;
     relay = await startRelay(first!.port + 101, b.port);
     nodeRelay = await startNodeRelay(first!.port + 102, b);
+    nodePipe = await startNodePipe(first!.port + 103, b.port);
     // Only the node relay's clients also trust its own root.
     const nodeRelayCa = caFile + nodeRelay.rootPem;
     const targets: Record<TargetName, Target> = {
@@ -201,6 +215,11 @@ async function main(): Promise<void> {
         name: 'relay (socat between loopback TCP and the direct baseline; TLS end to end)',
         pid: b.pid,
         connect: () => mysql.createConnection({ host: b.host, port: first!.port + 101, user: 'admin', password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true } }),
+      },
+      nodePipe: {
+        name: 'node pipe (node-relay.ts --plain: a Node byte pipe in front of the direct baseline; TLS end to end)',
+        pid: b.pid,
+        connect: () => mysql.createConnection({ host: b.host, port: first!.port + 103, user: 'admin', password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true } }),
       },
       nodeRelay: {
         name: 'node relay (node-relay.ts: minimal TLS-terminating relay in Node in front of the direct baseline)',
@@ -252,6 +271,8 @@ async function main(): Promise<void> {
     relay?.kill();
     relay = null;
     nodeRelay.child.kill();
+    nodePipe.kill();
+    nodePipe = null;
     await rm(nodeRelay.dir, { recursive: true, force: true });
     nodeRelay = null;
     await baseline.stop();
@@ -271,22 +292,23 @@ async function main(): Promise<void> {
       `### Foundation (${date})`,
       ``,
       `Machine: ${machine()}. MariaDB ${inst.EngineVersion}, CA ${inst.CACertificateIdentifier}, mysql2 client in a separate process from the server.`,
-      `Baseline "direct": ${targets.direct.name}, same CA file and chain shape as the endpoint. Also shown: ${targets.socket.name}; ${relayShown ? targets.relay.name : 'no relay row (socat not installed)'}; ${targets.nodeRelay.name}.`,
+      `Baseline "direct": ${targets.direct.name}, same CA file and chain shape as the endpoint. Also shown: ${targets.socket.name}; ${relayShown ? targets.relay.name : 'no relay row (socat not installed)'}; ${targets.nodePipe.name}; ${targets.nodeRelay.name}.`,
       ``,
-      `| measure | direct (baseline) | endpoint (tlsql) | ratio / overhead vs direct | target | unix socket (for reference) | relay (for reference) | node relay (for reference) |`,
-      `|---|---|---|---|---|---|---|---|`,
-      `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - | - | - |`,
-      `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) | ${relayShown ? `${rate.relay.toFixed(0)}/s (ratio ${(rate.relay / rate.direct).toFixed(2)}; socat forks per connection)` : '-'} | ${rate.nodeRelay.toFixed(0)}/s (ratio ${(rate.nodeRelay / rate.direct).toFixed(2)}) |`,
-      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} | - | - |`,
-      `| SELECT 1 round trip p50 / p99 (median of ${LATENCY_ROUNDS} interleaved rounds of ${LATENCY_QUERIES} queries; overhead: median of the rounds' paired p50 differences) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${overhead.endpoint.toFixed(0)} us (rounds: ${perRound.endpoint.map((x) => x.toFixed(0)).join(', ')}) | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${overhead.relay.toFixed(0)} us)` : '-'} | ${us(lat.nodeRelay.p50)} / ${us(lat.nodeRelay.p99)} (p50 +${overhead.nodeRelay.toFixed(0)} us) |`,
-      `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s | ${relayShown ? `${mbps.relay.toFixed(0)} MB/s (ratio ${(mbps.relay / mbps.direct).toFixed(2)})` : '-'} | ${mbps.nodeRelay.toFixed(0)} MB/s (ratio ${(mbps.nodeRelay / mbps.direct).toFixed(2)}) |`,
-      `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - | - | - |`,
+      `| measure | direct (baseline) | endpoint (tlsql) | ratio / overhead vs direct | target | unix socket (for reference) | relay (for reference) | node pipe (for reference) | node relay (for reference) |`,
+      `|---|---|---|---|---|---|---|---|---|`,
+      `| provisioning: create-db-instance to first verified TLS query (median of 5) | bare mariadb-install-db ${median(installDb).toFixed(0)} ms | ${median(prov).toFixed(0)} ms (runs: ${prov.map((x) => x.toFixed(0)).join(', ')}) | ${(median(prov) / median(installDb)).toFixed(2)}x install-db | < 1500 ms | - | - | - | - |`,
+      `| new connections/s (connect, TLS, auth, SELECT 1, close; sequential; median of 5x300) | ${rate.direct.toFixed(0)}/s | ${rate.endpoint.toFixed(0)}/s | ratio ${(rate.endpoint / rate.direct).toFixed(2)} | >= 0.8 | ${rate.socket.toFixed(0)}/s (endpoint ratio ${(rate.endpoint / rate.socket).toFixed(2)}) | ${relayShown ? `${rate.relay.toFixed(0)}/s (ratio ${(rate.relay / rate.direct).toFixed(2)}; socat forks per connection)` : '-'} | ${rate.nodePipe.toFixed(0)}/s (ratio ${(rate.nodePipe / rate.direct).toFixed(2)}) | ${rate.nodeRelay.toFixed(0)}/s (ratio ${(rate.nodeRelay / rate.direct).toFixed(2)}) |`,
+      `| CPU per new connection: front door / mariadbd / client (ms) | ${perConn(cpu.direct)} | ${perConn(cpu.endpoint)} | - | report | ${perConn(cpu.socket)} | - | - | - |`,
+      `| SELECT 1 round trip p50 / p99 (median of ${LATENCY_ROUNDS} interleaved rounds of ${LATENCY_QUERIES} queries; overhead: median of the rounds' paired p50 differences) | ${us(lat.direct.p50)} / ${us(lat.direct.p99)} | ${us(lat.endpoint.p50)} / ${us(lat.endpoint.p99)} | p50 +${overhead.endpoint.toFixed(0)} us (rounds: ${perRound.endpoint.map((x) => x.toFixed(0)).join(', ')}) | p50 overhead <= 100 us | ${us(lat.socket.p50)} / ${us(lat.socket.p99)} | ${relayShown ? `${us(lat.relay.p50)} / ${us(lat.relay.p99)} (p50 +${overhead.relay.toFixed(0)} us)` : '-'} | ${us(lat.nodePipe.p50)} / ${us(lat.nodePipe.p99)} (p50 +${overhead.nodePipe.toFixed(0)} us) | ${us(lat.nodeRelay.p50)} / ${us(lat.nodeRelay.p99)} (p50 +${overhead.nodeRelay.toFixed(0)} us) |`,
+      `| ~100 MB result set (mysql2 stream, median of 3) | ${mbps.direct.toFixed(0)} MB/s | ${mbps.endpoint.toFixed(0)} MB/s | ratio ${(mbps.endpoint / mbps.direct).toFixed(2)} | >= 0.9 | ${mbps.socket.toFixed(0)} MB/s | ${relayShown ? `${mbps.relay.toFixed(0)} MB/s (ratio ${(mbps.relay / mbps.direct).toFixed(2)})` : '-'} | ${mbps.nodePipe.toFixed(0)} MB/s (ratio ${(mbps.nodePipe / mbps.direct).toFixed(2)}) | ${mbps.nodeRelay.toFixed(0)} MB/s (ratio ${(mbps.nodeRelay / mbps.direct).toFixed(2)}) |`,
+      `| idle memory per instance | - | mariadbd RSS ${Math.round(median(engineRss) / 1024)} MiB (of which code pages are shared); server process ${((serverAfter - serverBefore) / 5 / 1024).toFixed(1)} MiB per instance (growth over 5 more instances) | - | report | - | - | - | - |`,
       ``,
     ].join('\n');
     process.stdout.write(out + '\n');
   } finally {
     relay?.kill();
     nodeRelay?.child.kill();
+    nodePipe?.kill();
     if (nodeRelay) await rm(nodeRelay.dir, { recursive: true, force: true });
     await baseline?.stop();
     await s.stop();

@@ -5,8 +5,12 @@ import type { Duplex } from 'node:stream';
  * chunks of at most one TLS record's plaintext (16 KiB), one 'data' event each.
  */
 export const BULK_CHUNK_BYTES = 16 * 1024;
-/** Bytes queued towards a slow reader before the other side stops being read. */
-export const RELAY_HIGH_WATER_BYTES = 256 * 1024;
+/**
+ * Bytes queued towards a slow reader before the other side stops being read: one read from a
+ * socket (libuv reads up to 64 KiB at a time, four full records) fits, so a turn's records can be
+ * batched; more would only cost memory per slow session.
+ */
+export const RELAY_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * `from` -> `to` with backpressure and end propagation, like `from.pipe(to)`, with one difference

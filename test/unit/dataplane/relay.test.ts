@@ -82,6 +82,8 @@ describe('relay', () => {
       while (pending.length) pending.shift()!();
       await turn();
     }
+    while (pending.length) pending.shift()!();
+    await turn();
     expect(bytes()).toBe(total * BULK_CHUNK_BYTES);
     expect(from.isPaused()).toBe(false);
   });
