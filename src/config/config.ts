@@ -55,9 +55,15 @@ export const configSchema = z
          * at most 59 min (the engines' connect_timeout is 1 h); 0 turns spares off.
          */
         engineSpareMaxAgeMs: z.number().int().min(0).max(59 * 60_000).default(30 * 60_000),
+        /**
+         * How long the event loop keeps polling, instead of sleeping, after a packet went through an
+         * endpoint (dataplane/busy-poll.ts): round trips then skip two wake-ups. Default 200 µs;
+         * at most 1000; 0 turns it off.
+         */
+        busyPollMicros: z.number().int().min(0).max(1000).default(200),
       })
       .strict()
-      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, engineSpareMaxAgeMs: 30 * 60_000 }),
+      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, engineSpareMaxAgeMs: 30 * 60_000, busyPollMicros: 200 }),
     iam: z
       .object({
         /**

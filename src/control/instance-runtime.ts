@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { AllowList } from '../dataplane/allow-list.js';
+import { BusyPoller } from '../dataplane/busy-poll.js';
 import type { ClientTrust } from '../dataplane/client-certs.js';
 import { FrontDoor } from '../dataplane/front-door.js';
 import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
@@ -23,6 +24,8 @@ export type LinkKeyType = 'rsa2048' | 'ecdsa-p256';
  */
 export class InstanceRuntime {
   readonly doors = new Map<string, FrontDoor>();
+  /** One for the process: every endpoint's traffic keeps the same event loop polling. */
+  private readonly busyPoller: BusyPoller;
 
   constructor(
     private readonly deps: {
@@ -45,7 +48,9 @@ export class InstanceRuntime {
         allowListFor(inst: DbInstance): AllowList | null;
       };
     },
-  ) {}
+  ) {
+    this.busyPoller = new BusyPoller(deps.config.frontDoor.busyPollMicros / 1000);
+  }
 
   instanceDir(id: string): string {
     return join(this.deps.config.dataDir, 'instances', id);
@@ -126,6 +131,7 @@ export class InstanceRuntime {
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
       engineSpareMaxAgeMs: cfg.frontDoor.engineSpareMaxAgeMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
+      busyPoller: this.busyPoller,
       logger: this.deps.logger.child({ instance: inst.id }),
     });
     if (this.deps.security) door.setClientTrust(await this.deps.security.clientTrust(inst));

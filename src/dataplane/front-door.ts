@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import type { AllowList } from './allow-list.js';
+import type { BusyPoller } from './busy-poll.js';
 import type { ClientCertificateInfo, ClientTrust } from './client-certs.js';
 import { ConnectionStats } from './connection-stats.js';
 import { EngineConnector } from './engine-connector.js';
@@ -65,6 +66,8 @@ export interface FrontDoorOptions {
   /** Lifetime of the pre-greeted spare engine connection, ms (engine-connector.ts). Default 30 min; 0: none. */
   engineSpareMaxAgeMs?: number;
   maxHandshakePacketBytes: number;
+  /** Keeps the event loop polling after relayed traffic (busy-poll.ts); one per process, shared by all endpoints. */
+  busyPoller?: BusyPoller;
   logger: Logger;
 }
 

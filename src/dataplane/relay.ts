@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { BusyPoller } from './busy-poll.js';
 
 /**
  * A chunk this large is part of a bulk transfer: Node's TLS socket hands over what it decrypts in
@@ -26,8 +27,13 @@ export const RELAY_HIGH_WATER_BYTES = 64 * 1024;
  *
  * Backpressure: `from` pauses once `to` holds `RELAY_HIGH_WATER_BYTES`, and resumes on 'drain'.
  * The stream default (16 KiB) would pause after the first record and undo the batching.
+ *
+ * Chunks smaller than a full record (queries, answers, the login) keep `poller` (busy-poll.ts)
+ * polling for its window, when one is given: that traffic is bound by round trips. Full records
+ * are a bulk transfer, bound by throughput: there the loop sleeps between reads and leaves the CPU
+ * to the engine and the client.
  */
-export function relay(from: Duplex, to: Duplex): void {
+export function relay(from: Duplex, to: Duplex, poller?: BusyPoller): void {
   let corked = false;
   let waiting = false;
   const uncork = (): void => {
@@ -39,7 +45,8 @@ export function relay(from: Duplex, to: Duplex): void {
     from.resume();
   };
   from.on('data', (chunk: Buffer) => {
-    if (!corked && chunk.length >= BULK_CHUNK_BYTES) {
+    if (chunk.length < BULK_CHUNK_BYTES) poller?.touch();
+    else if (!corked) {
       corked = true;
       to.cork();
       setImmediate(uncork);

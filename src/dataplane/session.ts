@@ -289,9 +289,9 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     if (leftover.length) (filter ?? b).write(leftover);
     if (filter) {
       a.pipe(filter);
-      relay(filter, b);
-    } else relay(a, b);
-    relay(b, a);
+      relay(filter, b, o.busyPoller);
+    } else relay(a, b, o.busyPoller);
+    relay(b, a, o.busyPoller);
     a.resume();
     b.resume();
   } catch (e) {
