@@ -56,9 +56,9 @@ export const configSchema = z
          */
         engineSpareMaxAgeMs: z.number().int().min(0).max(59 * 60_000).default(30 * 60_000),
         /**
-         * How long the event loop keeps polling, instead of sleeping, after a packet went through an
-         * endpoint (dataplane/busy-poll.ts): round trips then skip two wake-ups. Default 200 µs;
-         * at most 1000; 0 turns it off.
+         * How long the event loop keeps polling, instead of sleeping, after a query or an answer (a
+         * packet smaller than a TLS record) went through an endpoint (dataplane/busy-poll.ts): round
+         * trips then skip two wake-ups. Default 200 µs; at most 1000; 0 turns it off.
          */
         busyPollMicros: z.number().int().min(0).max(1000).default(200),
       })

@@ -8,7 +8,7 @@
  * command), and waking a process on an idle vCPU is the dominant cost of a round trip on virtual
  * machines whose idle vCPUs halt. Measured here (docs/benchmarks.md): a C ping-pong between two
  * processes takes 68–83 µs across vCPUs and 14 µs on one; `SELECT 1` through the endpoint +105–134 µs
- * over direct without busy polling, +14–47 µs with it. The engine's answer and a client's next
+ * over direct without busy polling, +11–26 µs with it. The engine's answer and a client's next
  * command usually arrive within the window, so neither has to wake the front door.
  *
  * Cost: CPU while such traffic flows (the loop polls through the gaps between packets; at most one
