@@ -49,27 +49,28 @@ function byTarget<T>(f: (n: TargetName) => T): Record<TargetName, T> {
 
 const NODE_RELAY_HOST = 'relay.tlsql-bench.localhost';
 
-/** node-relay.ts in its own process on `port`, in front of the baseline; its chain's root PEM for clients. */
+/** node-relay.ts in its own process with `args`, once it says it is listening. */
+async function forkNodeRelay(args: string[]): Promise<ChildProcess> {
+  const child = fork(join(root, 'dist/bench/node-relay.js'), args, { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`node-relay ${args.join(' ')} exited (${code})`)));
+  });
+  return child;
+}
+
+/** node-relay.ts on `port`, in front of the baseline; its chain's root PEM for clients. */
 async function startNodeRelay(port: number, b: BaselineEngine): Promise<{ child: ChildProcess; rootPem: string; dir: string }> {
   const dir = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-relay-'));
   issueChain(dir, NODE_RELAY_HOST);
   await writeFile(join(dir, 'engine-ca.pem'), b.rootPem);
-  const child = fork(join(root, 'dist/bench/node-relay.js'), [String(port), String(b.port), join(dir, 'chain.pem'), join(dir, 'leaf.key'), join(dir, 'engine-ca.pem'), b.host], { stdio: 'ignore' });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`node relay exited (${code})`)));
-  });
+  const child = await forkNodeRelay([String(port), String(b.port), join(dir, 'chain.pem'), join(dir, 'leaf.key'), join(dir, 'engine-ca.pem'), b.host]);
   return { child, rootPem: await readFile(join(dir, 'root.pem'), 'utf8'), dir };
 }
 
-/** node-relay.ts --plain in its own process on `port`: a Node byte pipe in front of the baseline. */
-async function startNodePipe(port: number, target: number): Promise<ChildProcess> {
-  const child = fork(join(root, 'dist/bench/node-relay.js'), ['--plain', String(port), String(target)], { stdio: 'ignore' });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`node pipe exited (${code})`)));
-  });
-  return child;
+/** node-relay.ts --plain on `port`: a Node byte pipe in front of the baseline. */
+function startNodePipe(port: number, target: number): Promise<ChildProcess> {
+  return forkNodeRelay(['--plain', String(port), String(target)]);
 }
 
 /** socat relaying loopback TCP `port` to `target` byte for byte (one process per connection), or null without socat. */
