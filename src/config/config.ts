@@ -51,10 +51,12 @@ export const configSchema = z
         maxHandshakePacketBytes: z.number().int().min(1024).default(64 * 1024),
         /**
          * How long a pre-greeted spare engine connection is kept after a new connection, so the next
-         * one starts without waiting for the engine (dataplane/engine-connector.ts). Default 30 min;
-         * at most 59 min (the engines' connect_timeout is 1 h); 0 turns spares off.
+         * one starts without waiting for the engine (dataplane/engine-connector.ts). Default 0 (off):
+         * MariaDB copies its global variables into a connection when it accepts it, so a spare
+         * opened before `SET GLOBAL sql_mode=...` would start the next session with the old value
+         * (test/e2e/session-globals.test.ts). At most 59 min (the engines' connect_timeout is 1 h).
          */
-        engineSpareMaxAgeMs: z.number().int().min(0).max(59 * 60_000).default(30 * 60_000),
+        engineSpareMaxAgeMs: z.number().int().min(0).max(59 * 60_000).default(0),
         /**
          * How long the event loop keeps polling, instead of sleeping, after a query or an answer (a
          * packet smaller than a TLS record) went through an endpoint (dataplane/busy-poll.ts): round
@@ -63,7 +65,7 @@ export const configSchema = z
         busyPollMicros: z.number().int().min(0).max(1000).default(200),
       })
       .strict()
-      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, engineSpareMaxAgeMs: 30 * 60_000, busyPollMicros: 200 }),
+      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, engineSpareMaxAgeMs: 0, busyPollMicros: 200 }),
     iam: z
       .object({
         /**

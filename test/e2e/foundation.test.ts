@@ -133,10 +133,7 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
     }
   });
 
-  it('gives each client its own address in USER() when sessions start on pre-greeted engine connections', async () => {
-    const engines = t.service.control.runtime.doors.get('acme')!.engines;
-    const before = engines.stats.fromSpare;
-    // Alternating source addresses: a spare greeted while one client was connected must carry the next client's address.
+  it('gives each client its own address in USER(), over IPv4 and IPv6 alternately', async () => {
     for (const address of ['127.0.0.1', '::1', '127.0.0.1', '::1']) {
       const c = await mysql2Tls({ ...db, ca: t.bundlePath, address });
       try {
@@ -145,15 +142,6 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
       } finally {
         await c.end();
       }
-    }
-    expect(engines.stats.fromSpare - before).toBeGreaterThanOrEqual(3);
-    // A spare may wait up to an hour for its client without the engine dropping it.
-    const c = await mysql2Tls({ ...db, ca: t.bundlePath });
-    try {
-      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT @@global.connect_timeout AS t');
-      expect(Number(rows[0]!.t)).toBe(3600);
-    } finally {
-      await c.end();
     }
   });
 
