@@ -68,12 +68,16 @@ export function issueChain(dir: string, host: string): void {
 /**
  * Starts the baseline mariadbd with `myCnf` (a tlsql instance's configuration), its own fresh
  * datadir, and `user`@'%' identified by `password` (mysql_native_password, like a master user).
+ * `clientCaPem` (default none) is added to the CAs mariadbd verifies client certificates against,
+ * so a client presenting a certificate from tlsql's client CA is verified here as the front door
+ * verifies it.
  */
-export async function startBaselineEngine(opts: { myCnf: string; port: number; user: string; password: string }): Promise<BaselineEngine> {
+export async function startBaselineEngine(opts: { myCnf: string; port: number; user: string; password: string; clientCaPem?: string }): Promise<BaselineEngine> {
   const host = 'baseline.tlsql-bench.localhost';
   const dir = mkdtempSync(join(os.tmpdir(), 'tlsql-bench-baseline-'));
   chmodSync(dir, 0o755);
   issueChain(dir, host);
+  writeFileSync(join(dir, 'ca.pem'), readFileSync(join(dir, 'root.pem'), 'utf8') + (opts.clientCaPem ?? ''));
   const datadir = join(dir, 'data');
   execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=mysql', '--innodb-log-file-size=8M'], { stdio: 'ignore' });
   // Created as tlsql creates a master user (sql-quote.ts): native password, given by its hash.
@@ -97,7 +101,7 @@ export async function startBaselineEngine(opts: { myCnf: string; port: number; u
       '--proxy-protocol-networks=',
       `--ssl-cert=${join(dir, 'chain.pem')}`,
       `--ssl-key=${join(dir, 'leaf.key')}`,
-      `--ssl-ca=${join(dir, 'root.pem')}`,
+      `--ssl-ca=${join(dir, 'ca.pem')}`,
       `--init-file=${join(dir, 'init.sql')}`,
       '--user=mysql',
     ],

@@ -23,7 +23,7 @@ fi
 
 # Packages: the engine, its client, name resolution for *.localhost, and the TLS tools tests use.
 want=(mariadb-server mariadb-client libnss-myhostname openssl)
-[ "${TLSQL_TEST_DEPS:-0}" = 1 ] && want+=(sslscan testssl.sh python3-pymysql awscli procps iproute2)
+[ "${TLSQL_TEST_DEPS:-0}" = 1 ] && want+=(sslscan testssl.sh python3-pymysql awscli procps iproute2 sysbench)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,340 @@
+/**
+ * sysbench benchmark (issue 15): throughput, p95 latency and CPU per query of each process under
+ * concurrency, with the tool a new user would reach for first (sysbench 1.0.20 from Debian), in one
+ * run against two targets serving the same data:
+ * - "direct": a mariadbd of the same build and configuration as the instance's engine, serving TLS
+ *   itself on loopback TCP (baseline-engine.ts), trusting tlsql's client CA for client certificates;
+ * - "endpoint": a tlsql DB instance endpoint, by its `*.localhost` name, through the front door.
+ * Both are driven with `oltp_point_select` and `oltp_read_only` (4 tables x 10k rows, prepared once
+ * per target) at 1, 8 and 32 threads, in interleaved rounds (direct then endpoint for every
+ * workload and thread count, round after round), so a slow phase of the shared machine that spans a
+ * pair moves both sides alike; ratios are the median of the rounds' paired ratios.
+ *
+ * TLS: sysbench 1.0 has no option for certificate files. With `--mysql-ssl=on` it hands the client
+ * library `client-key.pem`, `client-cert.pem` and `cacert.pem` from its working directory, so it
+ * runs in a directory holding a client certificate from `tlsql issue-client-certificate` and, as
+ * cacert.pem, tlsql's global bundle plus the direct baseline's root. What sysbench then verifies is
+ * probed in the same run (an unrelated CA, and a host name the certificates do not name) and
+ * printed with the results; mysql2 checks chain and host name of both targets before the runs.
+ *
+ * CPU per query of each process, from /proc: the engine (the target's mariadbd), the front door
+ * (the `tlsql server` process; /proc/<pid>/stat counts all its threads) and the client (sysbench,
+ * counted in this process's cutime/cstime once it is reaped). A run's window includes sysbench's
+ * connects (a handful of TLS handshakes, small next to 15 s of queries).
+ *
+ *   npm run build && npm run bench -- sysbench
+ *
+ * Settings (environment): BENCH_SYSBENCH_SECONDS per run (default 15), BENCH_SYSBENCH_ROUNDS
+ * (default 3), BENCH_SYSBENCH_THREADS (default "1,8,32"), BENCH_SYSBENCH_WARMUP_SECONDS per target
+ * and workload before the rounds (default 5). sysbench is installed with apt-get when missing.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { CreateDBInstanceCommand, DescribeCertificatesCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import mysql from 'mysql2/promise';
+import { issueChain, startBaselineEngine, type BaselineEngine } from './baseline-engine.js';
+import { cpuMs, machine, median, root, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
+
+const PASSWORD = 'Bench-pass-1';
+const USER = 'admin';
+const DB = 'sbtest';
+const TABLES = 4;
+const TABLE_SIZE = 10_000;
+const WORKLOADS = ['oltp_point_select', 'oltp_read_only'] as const;
+type Workload = (typeof WORKLOADS)[number];
+const TARGETS = ['direct', 'endpoint'] as const;
+type TargetName = (typeof TARGETS)[number];
+
+function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+const SECONDS = envInt('BENCH_SYSBENCH_SECONDS', 15);
+const ROUNDS = envInt('BENCH_SYSBENCH_ROUNDS', 3);
+const WARMUP_SECONDS = envInt('BENCH_SYSBENCH_WARMUP_SECONDS', 5);
+const THREADS = (process.env.BENCH_SYSBENCH_THREADS ?? '1,8,32').split(',').map((t) => {
+  const n = Number(t.trim());
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_SYSBENCH_THREADS must list positive integers, got ${JSON.stringify(t)}`);
+  return n;
+});
+
+interface Target {
+  host: string;
+  port: number;
+  /** The mariadbd serving this target. */
+  enginePid: number;
+}
+
+/** One sysbench run's numbers. */
+interface RunResult {
+  queries: number;
+  qps: number;
+  p95Ms: number;
+  errors: number;
+  reconnects: number;
+}
+
+/** A measured run with the CPU each process used during it, in µs per query. */
+interface Measured extends RunResult {
+  round: number;
+  workload: Workload;
+  threads: number;
+  target: TargetName;
+  /** The tlsql server: the front door for the endpoint; for direct, idle (not in the path). */
+  serverUs: number;
+  engineUs: number;
+  clientUs: number;
+}
+
+/** Installs Debian's sysbench when it is missing (root only), and returns its version line. */
+function ensureSysbench(): string {
+  const probe = () => spawnSync('sysbench', ['--version'], { encoding: 'utf8' });
+  let v = probe();
+  if (v.error) {
+    if (process.getuid?.() !== 0) throw new Error('sysbench is not installed; run: sudo apt-get install -y sysbench');
+    process.stderr.write('installing sysbench (apt-get install -y sysbench)\n');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sysbench'], { stdio: 'inherit', env }).status === 0;
+    // The package lists may be missing on a fresh machine: refresh them once and try again.
+    if (!install() && !(spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status === 0 && install())) throw new Error('apt-get install sysbench failed');
+    v = probe();
+    if (v.error) throw new Error(`sysbench still cannot run: ${v.error.message}`);
+  }
+  return v.stdout.trim();
+}
+
+/** Installed version of a Debian package, or "unknown". */
+function debVersion(pkg: string): string {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout ? r.stdout : 'unknown';
+}
+
+/** CPU time of this process's reaped children (cutime + cstime), in ms: where sysbench's CPU lands. */
+function childrenCpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+}
+
+function connectionArgs(t: { host: string; port: number }): string[] {
+  return ['--db-driver=mysql', `--mysql-host=${t.host}`, `--mysql-port=${t.port}`, `--mysql-user=${USER}`, `--mysql-password=${PASSWORD}`, `--mysql-db=${DB}`, '--mysql-ssl=on'];
+}
+
+/** Runs sysbench in `cwd` (its certificate files are read from there); rejects with its output on failure. */
+function sysbench(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sysbench', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    // 'close' comes after libuv reaped the child, so its CPU is already in childrenCpuMs().
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`sysbench ${args.join(' ')} exited ${code}:\n${out.split('\n').slice(-12).join('\n')}`))));
+  });
+}
+
+/** The numbers of sysbench 1.0's report. */
+function parseSysbenchReport(out: string): RunResult {
+  const num = (re: RegExp, what: string) => {
+    const m = re.exec(out);
+    if (!m) throw new Error(`sysbench report without ${what}:\n${out}`);
+    return Number(m[1]);
+  };
+  return {
+    queries: num(/^\s*queries:\s+(\d+)/m, 'queries'),
+    qps: num(/^\s*queries:\s+\d+\s+\(([\d.]+) per sec\.\)/m, 'queries per second'),
+    p95Ms: num(/^\s*95th percentile:\s+([\d.]+)/m, '95th percentile'),
+    errors: num(/^\s*ignored errors:\s+(\d+)/m, 'ignored errors'),
+    reconnects: num(/^\s*reconnects:\s+(\d+)/m, 'reconnects'),
+  };
+}
+
+const PROBE_LUA = `
+function event()
+  local con = sysbench.sql.driver():connect()
+  local _, version = con:query_row("SHOW SESSION STATUS LIKE 'Ssl_version'")
+  local _, cipher = con:query_row("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+  print("PROBE " .. tostring(version) .. " " .. tostring(cipher))
+  con:disconnect()
+end
+`;
+
+/** One connection by sysbench from `cwd` to `host`: the session's TLS version and cipher, or why it failed. */
+async function probe(cwd: string, host: string, port: number): Promise<{ ok: true; tls: string } | { ok: false; error: string }> {
+  try {
+    const out = await sysbench(cwd, [join(cwd, 'probe.lua'), ...connectionArgs({ host, port }), '--events=1', '--threads=1', 'run']);
+    const m = /^PROBE (.+)$/m.exec(out);
+    if (!m) throw new Error(`probe printed no TLS line:\n${out}`);
+    return { ok: true, tls: m[1]! };
+  } catch (e) {
+    const m = /error \d+: (.+)$/m.exec((e as Error).message);
+    return { ok: false, error: m?.[1] ?? (e as Error).message.split('\n')[0]! };
+  }
+}
+
+async function createInstance(s: BenchServer, id: string): Promise<{ host: string; port: number }> {
+  await s.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'mariadb', MasterUsername: USER, MasterUserPassword: PASSWORD, DBInstanceClass: 'db.t3.micro' }));
+  for (;;) {
+    const i = (await s.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+    if (i.DBInstanceStatus === 'available') return { host: i.Endpoint!.Address!, port: i.Endpoint!.Port! };
+    if (i.DBInstanceStatus === 'failed') throw new Error(`${id} failed`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function git(args: string[]): string {
+  return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString();
+  const commit = `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''}`;
+  const sysbenchVersion = ensureSysbench();
+  const loadAtStart = loadAverage();
+  const s = await startServer(19870, 25400);
+  let baseline: BaselineEngine | null = null;
+  const work = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-sysbench-'));
+  try {
+    const bundle = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
+    const ep = await createInstance(s, 'sysbench');
+    const inst = (await s.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'sysbench' }))).DBInstances![0]!;
+    const enginePid = Number((await readFile(join(s.dataDir, 'instances/sysbench/run/mysqld.pid'), 'utf8')).trim());
+
+    // sysbench 1.0 reads its certificate files from its working directory (see the header).
+    execFileSync(
+      process.execPath,
+      [join(root, 'bin/tlsql'), '--data-dir', s.dataDir, '--endpoint-url', s.apiUrl, 'issue-client-certificate', '--subject', '/O=tlsql bench/CN=sysbench', '--cert-out', join(work, 'client-cert.pem'), '--key-out', join(work, 'client-key.pem'), '--ca-out', join(work, 'client-ca.pem')],
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+    );
+    const clientCaPem = readFileSync(join(work, 'client-ca.pem'), 'utf8');
+    baseline = await startBaselineEngine({ myCnf: join(s.dataDir, 'instances/sysbench/my.cnf'), port: ep.port + 100, user: USER, password: PASSWORD, clientCaPem });
+    const caFile = bundle + baseline.rootPem;
+    writeFileSync(join(work, 'cacert.pem'), caFile);
+    writeFileSync(join(work, 'probe.lua'), PROBE_LUA);
+    const targets: Record<TargetName, Target> = {
+      direct: { host: baseline.host, port: baseline.port, enginePid: baseline.pid },
+      endpoint: { host: ep.host, port: ep.port, enginePid },
+    };
+
+    // Chain and host name of both targets, with the same CA file and client certificate.
+    const clientPem = { cert: readFileSync(join(work, 'client-cert.pem'), 'utf8'), key: readFileSync(join(work, 'client-key.pem'), 'utf8') };
+    for (const n of TARGETS) {
+      const t = targets[n];
+      const c = await mysql.createConnection({ host: t.host, port: t.port, user: USER, password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true, ...clientPem } });
+      await c.query(`CREATE DATABASE IF NOT EXISTS ${DB}`);
+      await c.end();
+    }
+
+    // What sysbench itself verifies: the same files, then an unrelated CA as cacert.pem, then a
+    // host name absent from the certificates (127.0.0.1 reaches the same listener).
+    const strangerDir = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-sysbench-stranger-'));
+    issueChain(strangerDir, 'stranger.tlsql-bench.localhost');
+    for (const f of ['client-cert.pem', 'client-key.pem', 'probe.lua']) copyFileSync(join(work, f), join(strangerDir, f));
+    copyFileSync(join(strangerDir, 'root.pem'), join(strangerDir, 'cacert.pem'));
+    const probes: string[] = [];
+    for (const n of TARGETS) {
+      const t = targets[n];
+      const good = await probe(work, t.host, t.port);
+      if (!good.ok) throw new Error(`sysbench cannot connect to ${n} with TLS: ${good.error}`);
+      const stranger = await probe(strangerDir, t.host, t.port);
+      const byIp = await probe(work, '127.0.0.1', t.port);
+      probes.push(
+        `${n}: ${good.tls}; with an unrelated CA as cacert.pem ${stranger.ok ? '**accepted** (chain not verified)' : `refused (${stranger.error})`}; by 127.0.0.1 (a name the certificate does not hold) ${byIp.ok ? '**accepted** (host name not verified)' : `refused (${byIp.error})`}`,
+      );
+    }
+    await rm(strangerDir, { recursive: true, force: true });
+
+    const common = (t: Target) => [...connectionArgs(t), `--tables=${TABLES}`, `--table-size=${TABLE_SIZE}`];
+    for (const n of TARGETS) await sysbench(work, ['oltp_read_only', ...common(targets[n]), `--threads=${TABLES}`, 'prepare']);
+
+    // The server's background work after a creation and an issuance (rotation certificates prepared
+    // 30 s after the instance is available, spare keys refilled) would land in the front door's CPU.
+    const families = (await s.rds.send(new DescribeCertificatesCommand({}))).Certificates!.length;
+    await waitForMetric(s, /^tlsql_certificate_prepared (\d+)$/m, (n) => n >= families - 1, 180_000);
+    const run = (w: Workload, t: Target, threads: number, seconds: number) => sysbench(work, [w, ...common(t), `--threads=${threads}`, `--time=${seconds}`, 'run']);
+    // Warm-up: buffer pools, the front door's JIT, the link's TLS contexts.
+    for (const w of WORKLOADS) for (const n of TARGETS) await run(w, targets[n], 8, WARMUP_SECONDS);
+    for (const pid of [s.child.pid!, enginePid, baseline.pid]) await waitForQuiet(pid);
+
+    const runs: Measured[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const w of WORKLOADS) {
+        for (const threads of THREADS) {
+          for (const n of TARGETS) {
+            const t = targets[n];
+            const c0 = [cpuMs(s.child.pid!), cpuMs(t.enginePid), childrenCpuMs()];
+            const r = parseSysbenchReport(await run(w, t, threads, SECONDS));
+            const c1 = [cpuMs(s.child.pid!), cpuMs(t.enginePid), childrenCpuMs()];
+            const us = (i: number) => ((c1[i]! - c0[i]!) * 1000) / r.queries;
+            runs.push({ ...r, round, workload: w, threads, target: n, serverUs: us(0), engineUs: us(1), clientUs: us(2) });
+            process.stderr.write(`round ${round} ${w} ${threads} threads ${n}: ${r.qps.toFixed(0)} q/s\n`);
+          }
+        }
+      }
+    }
+    const loadAtEnd = loadAverage();
+
+    const f0 = (x: number) => x.toFixed(0);
+    const f1 = (x: number) => x.toFixed(1);
+    const f2 = (x: number) => x.toFixed(2);
+    const rows: string[] = [];
+    for (const w of WORKLOADS) {
+      for (const threads of THREADS) {
+        const of = (n: TargetName) => runs.filter((r) => r.workload === w && r.threads === threads && r.target === n).sort((a, b) => a.round - b.round);
+        const d = of('direct');
+        const e = of('endpoint');
+        const m = (xs: Measured[], k: 'qps' | 'p95Ms' | 'serverUs' | 'engineUs' | 'clientUs') => median(xs.map((x) => x[k]));
+        const ratios = e.map((x, i) => x.qps / d[i]!.qps);
+        const engineRatios = e.map((x, i) => x.engineUs / d[i]!.engineUs);
+        rows.push(
+          `| ${w} | ${threads} | ${f0(m(d, 'qps'))} | ${f0(m(e, 'qps'))} | **${f2(median(ratios))}** (${ratios.map(f2).join(', ')}) | ${f2(m(d, 'p95Ms'))} / ${f2(m(e, 'p95Ms'))} | ${f1(m(e, 'serverUs'))} / ${f1(m(e, 'engineUs'))} / ${f1(m(e, 'clientUs'))} | ${f1(m(d, 'engineUs'))} / ${f1(m(d, 'clientUs'))} | ${f2(median(engineRatios))} |`,
+        );
+      }
+    }
+    const failures = runs.filter((r) => r.errors || r.reconnects);
+    const out = [
+      `### sysbench (${date})`,
+      ``,
+      `Machine: ${machine()}; load average (1/5/15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end. Commit ${commit}. MariaDB ${inst.EngineVersion}; ${sysbenchVersion} (Debian ${debVersion('sysbench')}, libmariadb3 ${debVersion('libmariadb3')}).`,
+      `${WORKLOADS.join(' and ')}, ${TABLES} tables x ${TABLE_SIZE} rows, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (direct then endpoint for each workload and thread count), ${WARMUP_SECONDS} s warm-up per target and workload. Medians of the rounds; ratio = median of the rounds' paired ratios (endpoint / direct in the same round), each round in brackets. CPU per query = the process's CPU time during the run / sysbench's query count; front door = the \`tlsql server\` process (all threads).`,
+      `TLS as sysbench sees it (\`--mysql-ssl=on\`, client-cert.pem/client-key.pem from \`tlsql issue-client-certificate\`, cacert.pem = tlsql's bundle + the direct baseline's root): ${probes.join('; ')}. mysql2 verified chain and host name of both targets with the same files.`,
+      ``,
+      `| workload | threads | direct q/s | endpoint q/s | ratio endpoint / direct | p95 latency direct / endpoint (ms) | endpoint CPU per query: front door / engine / client (µs) | direct CPU per query: engine / client (µs) | engine CPU per query endpoint / direct |`,
+      `|---|---|---|---|---|---|---|---|---|`,
+      ...rows,
+      ``,
+      `Every run (in the order run; for direct runs the tlsql server is not in the path and its CPU is shown in brackets as background):`,
+      ``,
+      `| round | workload | threads | target | q/s | p95 (ms) | front door µs/query | engine µs/query | client µs/query |`,
+      `|---|---|---|---|---|---|---|---|---|`,
+      ...runs.map(
+        (r) =>
+          `| ${r.round} | ${r.workload} | ${r.threads} | ${r.target} | ${f0(r.qps)} | ${f2(r.p95Ms)} | ${r.target === 'direct' ? `(${f1(r.serverUs)})` : f1(r.serverUs)} | ${f1(r.engineUs)} | ${f1(r.clientUs)} |`,
+      ),
+      ``,
+      failures.length ? `Runs with errors or reconnects: ${failures.map((r) => `round ${r.round} ${r.workload} ${r.threads} ${r.target}: ${r.errors} errors, ${r.reconnects} reconnects`).join('; ')}.` : `No run had errors or reconnects.`,
+      ``,
+    ].join('\n');
+    process.stdout.write(out + '\n');
+  } finally {
+    await baseline?.stop();
+    await s.stop();
+    await rm(work, { recursive: true, force: true });
+    if (!process.env.TLSQL_KEEP_BENCH_DIR) await rm(s.dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
