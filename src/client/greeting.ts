@@ -6,10 +6,10 @@
  */
 
 import net from 'node:net';
-import { CLIENT_SSL, hasCap } from '../dataplane/packets/capabilities.js';
-import { parseErrPacket, isErrPacket } from '../dataplane/packets/err-packet.js';
-import { PACKET_HEADER_BYTES } from '../dataplane/packets/framing.js';
-import { parseHandshakeV10 } from '../dataplane/packets/handshake-v10.js';
+import { CLIENT_SSL, hasCap } from '../protocol/capabilities.js';
+import { parseErrPacket, isErrPacket } from '../protocol/err-packet.js';
+import { PACKET_HEADER_BYTES } from '../protocol/framing.js';
+import { parseHandshakeV10 } from '../protocol/handshake-v10.js';
 import { ClientError, CR } from './errors.js';
 
 /** What the greeting says, as far as the client cares. */

@@ -11,9 +11,9 @@ import { X509Certificate } from 'node:crypto';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL } from '../dataplane/packets/capabilities.js';
-import { encodePacket } from '../dataplane/packets/framing.js';
-import { encodeSslRequest } from '../dataplane/packets/ssl-request.js';
+import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL } from '../protocol/capabilities.js';
+import { encodePacket } from '../protocol/framing.js';
+import { encodeSslRequest } from '../protocol/ssl-request.js';
 import { ClientError } from '../client/errors.js';
 import { connectTcp, peekGreeting, type GreetingInfo } from '../client/greeting.js';
 

@@ -7,12 +7,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { AppError } from '../errors/app-error.js';
-import { PacketChannel } from '../dataplane/packet-channel.js';
-import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL, hasCap } from '../dataplane/packets/capabilities.js';
-import { encodePacket } from '../dataplane/packets/framing.js';
-import { parseHandshakeV10 } from '../dataplane/packets/handshake-v10.js';
-import { encodeProxyV2 } from '../dataplane/packets/proxy-v2.js';
-import { encodeSslRequest } from '../dataplane/packets/ssl-request.js';
+import { PacketChannel } from '../protocol/packet-channel.js';
+import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL, hasCap } from '../protocol/capabilities.js';
+import { encodePacket } from '../protocol/framing.js';
+import { parseHandshakeV10 } from '../protocol/handshake-v10.js';
+import { encodeProxyV2 } from '../protocol/proxy-v2.js';
+import { encodeSslRequest } from '../protocol/ssl-request.js';
 import { parseCertificate, type CertificateInfo } from '../pki/inspect.js';
 
 /** What a verified handshake saw. */

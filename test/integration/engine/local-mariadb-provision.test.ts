@@ -2,7 +2,7 @@ import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { createConnection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeProxyV2 } from '../../../src/dataplane/packets/proxy-v2.js';
+import { encodeProxyV2 } from '../../../src/protocol/proxy-v2.js';
 import { ADMIN_HOST, ADMIN_USER } from '../../../src/engine/admin-account.js';
 import { nativePasswordHash, quoteString } from '../../../src/engine/sql-quote.js';
 import { AppError } from '../../../src/errors/app-error.js';
