@@ -4,7 +4,8 @@ import { createConnection, type ConnectionOptions, type RowDataPacket } from 'my
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProxyV2 } from '../../../src/protocol/proxy-v2.js';
 import { ADMIN_HOST, ADMIN_USER } from '../../../src/engine/admin-account.js';
-import { nativePasswordHash, quoteString } from '../../../src/engine/sql-quote.js';
+import { quoteString } from '../../../src/engine/sql-quote.js';
+import { nativePasswordHash } from '../../../src/protocol/native-password.js';
 import { AppError } from '../../../src/errors/app-error.js';
 import { readSealedFile } from '../../../src/pki/key-store.js';
 import { createEngineFixture, withClient, type EngineFixture } from '../../helpers/engine-fixture.js';
