@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
-import { ClientError } from './errors.js';
+import { ClientError } from '../protocol/client-error.js';
 import type { SslOptions } from './options.js';
 
 /** The `--ssl-mode` values, weakest first. */

@@ -6,11 +6,11 @@
  */
 
 import net from 'node:net';
-import { CLIENT_SSL, hasCap } from '../protocol/capabilities.js';
-import { parseErrPacket, isErrPacket } from '../protocol/err-packet.js';
-import { PACKET_HEADER_BYTES } from '../protocol/framing.js';
-import { parseHandshakeV10 } from '../protocol/handshake-v10.js';
-import { ClientError, CR } from './errors.js';
+import { CLIENT_SSL, hasCap } from './capabilities.js';
+import { ClientError, CR } from './client-error.js';
+import { parseErrPacket, isErrPacket } from './err-packet.js';
+import { PACKET_HEADER_BYTES } from './framing.js';
+import { parseHandshakeV10 } from './handshake-v10.js';
 
 /** What the greeting says, as far as the client cares. */
 export interface GreetingInfo {
