@@ -10,7 +10,7 @@ import { encodeHandshakeResponse, parseHandshakeResponse } from '../protocol/han
 import { encodeHandshakeV10, parseHandshakeV10 } from '../protocol/handshake-v10.js';
 import { encodeProxyV2 } from '../protocol/proxy-v2.js';
 import { isSslRequest } from '../protocol/ssl-request.js';
-import type { LinkIdentity } from './client-certs.js';
+import type { LinkIdentity } from './link-identity.js';
 import { normaliseAddress } from './normalise-address.js';
 import type { SessionEndpoint } from './session-endpoint.js';
 import type { SessionInfo } from './session-info.js';
