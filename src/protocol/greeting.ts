@@ -2,7 +2,8 @@
  * Reads the server's greeting off a fresh TCP socket without consuming it: the bytes are put back
  * (`unshift`) so the protocol library that takes the socket over reads the same greeting. This is
  * how `tlsql mysql` learns whether the server offers TLS before choosing mysql2's `ssl` option,
- * over one connection, as libmysqlclient does for PREFERRED.
+ * over one connection, as libmysqlclient does for PREFERRED; upgrade-to-tls.ts reads the greeting
+ * the same way before its SSLRequest. Failures are worded as the MySQL client words them.
  */
 
 import net from 'node:net';
