@@ -7,8 +7,9 @@
 
 import type { TLSSocket } from 'node:tls';
 import mysql from 'mysql2/promise';
-import { CR, ClientError, isServerError } from './errors.js';
-import { connectTcp, peekGreeting, type GreetingInfo } from './greeting.js';
+import { CR, ClientError } from '../protocol/client-error.js';
+import { connectTcp, peekGreeting, type GreetingInfo } from '../protocol/greeting.js';
+import { isServerError } from './errors.js';
 import type { MysqlClientOptions } from './options.js';
 import { decideTls, mysql2SslOptions, type TlsSettings } from './ssl-mode.js';
 import { hintForTlsFailure } from './tls-hints.js';

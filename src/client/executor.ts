@@ -8,7 +8,7 @@
 import type { Writable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { toQueryError, type OpenConnection } from './connect.js';
-import { CR, ClientError } from './errors.js';
+import { CR, ClientError } from '../protocol/client-error.js';
 import { formatBatch, formatTable, formatVertical, queryOkLines, rowsInSetLine, type Column, type RawRow } from './format.js';
 
 /** How results are printed; derived once from the options and the terminals (see mysql-client.ts). */

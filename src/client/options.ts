@@ -10,7 +10,7 @@
  */
 
 import { ClientUsageError } from './errors.js';
-import { SSL_MODES, type SslMode } from './ssl-mode.js';
+import { SSL_MODES, type SslMode, type SslOptions } from './ssl-mode.js';
 
 /** Where the password comes from. */
 export type PasswordSource =
@@ -19,25 +19,6 @@ export type PasswordSource =
   /** `-p` / `--password` without a value: ask on the terminal without echo. */
   | { kind: 'prompt' }
   | { kind: 'given'; value: string };
-
-/** TLS settings exactly as given; `resolveSslSettings` (ssl-mode.ts) turns them into what is used. */
-export interface SslOptions {
-  /** `--ssl-mode`, upper-cased; undefined when not given (PREFERRED, or VERIFY_CA with --ssl-ca). */
-  mode: SslMode | undefined;
-  /** `--ssl-ca`: PEM file of trusted roots (a bundle). */
-  ca: string | undefined;
-  /** `--ssl-capath`: directory of PEM files of trusted roots. */
-  capath: string | undefined;
-  /** `--ssl-cert` / `--ssl-key`: client certificate and key (PEM). */
-  cert: string | undefined;
-  key: string | undefined;
-  /** `--ssl-cipher`: OpenSSL cipher list for TLS 1.2 and below. */
-  cipher: string | undefined;
-  /** `--tls-ciphersuites`: TLS 1.3 suites. */
-  tlsCiphersuites: string | undefined;
-  /** `--tls-version=TLSv1.2,TLSv1.3`: versions allowed, as given. */
-  tlsVersions: string[] | undefined;
-}
 
 /** Everything `tlsql mysql` was asked to do. Defaults follow the MySQL 8 client. */
 export interface MysqlClientOptions {

@@ -13,8 +13,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
-import { ClientError } from './errors.js';
-import type { SslOptions } from './options.js';
+import { ClientError } from '../protocol/client-error.js';
 
 /** The `--ssl-mode` values, weakest first. */
 export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
@@ -23,6 +22,25 @@ export type SslMode = (typeof SSL_MODES)[number];
 
 /** The mode in effect when none is given (PREFERRED; VERIFY_CA is set by the parser when --ssl-ca is). */
 export const DEFAULT_SSL_MODE: SslMode = 'PREFERRED';
+
+/** TLS settings exactly as given on the command line (options.ts); `resolveTlsSettings` turns them into what is used. */
+export interface SslOptions {
+  /** `--ssl-mode`, upper-cased; undefined when not given (PREFERRED, or VERIFY_CA with --ssl-ca). */
+  mode: SslMode | undefined;
+  /** `--ssl-ca`: PEM file of trusted roots (a bundle). */
+  ca: string | undefined;
+  /** `--ssl-capath`: directory of PEM files of trusted roots. */
+  capath: string | undefined;
+  /** `--ssl-cert` / `--ssl-key`: client certificate and key (PEM). */
+  cert: string | undefined;
+  key: string | undefined;
+  /** `--ssl-cipher`: OpenSSL cipher list for TLS 1.2 and below. */
+  cipher: string | undefined;
+  /** `--tls-ciphersuites`: TLS 1.3 suites. */
+  tlsCiphersuites: string | undefined;
+  /** `--tls-version=TLSv1.2,TLSv1.3`: versions allowed, as given. */
+  tlsVersions: string[] | undefined;
+}
 
 /** TLS settings ready for a connection attempt. */
 export interface TlsSettings {

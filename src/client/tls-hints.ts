@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { checkBundle, linkChain, parseBundle, type Bundle } from '../doctor/chain.js';
-import { dataDirBundles, instanceLookup } from '../doctor/doctor.js';
+import { dataDirBundles, instanceLookup } from '../doctor/data-dir.js';
 import { checkHostName } from '../doctor/hostname.js';
 import { probe } from '../doctor/probe.js';
 import type { SslMode } from './ssl-mode.js';

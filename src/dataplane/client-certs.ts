@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { Signer } from '../pki/sign.js';
 import { onelineName } from '../pki/client-ca.js';
-import type { LinkContextEntry } from './engine-link.js';
+import { LinkIdentity } from './link-identity.js';
 
 /**
  * Client certificates at the front door (DESIGN.md "Client certificates"): which CAs an instance
@@ -21,18 +21,6 @@ export interface TrustedClientCa {
    */
   linkSigner: Signer;
   source: 'tlsql' | 'operator';
-}
-
-/** The certificate and key the front door presents on the engine link for one client certificate. */
-export class LinkIdentity {
-  /** Per (TLS version, cipher): a link context with this certificate, and its last session for resumption. */
-  readonly contexts = new Map<string, LinkContextEntry>();
-
-  constructor(
-    readonly certPem: string,
-    readonly keyPem: string,
-    readonly notAfter: Date,
-  ) {}
 }
 
 /** What a client presented, as describe-db-connections shows it. */

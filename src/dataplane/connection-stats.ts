@@ -15,9 +15,11 @@ export type RefusalReason =
   /** A client certificate the instance does not trust (untrusted CA, expired, wrong purpose): 1045. */
   | 'client_certificate'
   /** Authentication refused: by the engine (wrong password, REQUIRE clause) or a reserved account. */
-  | 'auth';
+  | 'auth'
+  /** The engine could not be reached, or the TLS link to it failed: the client gets an error packet. */
+  | 'engine_unavailable';
 
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['allow_list', 'tls_policy', 'require_secure_transport', 'client_certificate', 'auth'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['allow_list', 'tls_policy', 'require_secure_transport', 'client_certificate', 'auth', 'engine_unavailable'];
 
 /** Upper bounds of the handshake latency histogram, in seconds. */
 export const HANDSHAKE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { PacketChannel } from './packet-channel.js';
+import { PacketChannel } from '../protocol/packet-channel.js';
 
 /** An engine connection whose greeting (HandshakeV10 or an error packet) has arrived. */
 export interface GreetedEngine {

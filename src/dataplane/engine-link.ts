@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import type { LinkIdentity } from './client-certs.js';
+import type { LinkContextEntry, LinkIdentity } from './link-identity.js';
 import { withoutPeerCertificate } from './tls-session.js';
 
 /**
@@ -26,14 +26,6 @@ import { withoutPeerCertificate } from './tls-session.js';
  * need the new ticket every handshake brings: taking one costs an encode and a copy per connection.
  */
 const LINK_SESSION_REFRESH_MS = 60_000;
-
-/** A cached link context and the session its next handshake resumes. */
-export interface LinkContextEntry {
-  ctx: tls.SecureContext;
-  session: Buffer | undefined;
-  /** When `session` was taken (performance.now ms). */
-  sessionAtMs: number;
-}
 
 export class EngineLink {
   private readonly contexts = new Map<string, LinkContextEntry>();

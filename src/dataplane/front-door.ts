@@ -1,53 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Logger } from '../lib/logger.js';
 import type { AllowList } from './allow-list.js';
-import type { BusyPoller } from './busy-poll.js';
-import type { ClientCertificateInfo, ClientTrust } from './client-certs.js';
+import type { ClientTrust } from './client-certs.js';
 import { ConnectionStats } from './connection-stats.js';
 import { EngineConnector } from './engine-connector.js';
 import { EngineLink } from './engine-link.js';
-import type { IamGate } from './iam-auth.js';
-import { normaliseAddress, runSession } from './session.js';
+import { normaliseAddress } from './normalise-address.js';
+import { runSession } from './session.js';
+import type { SessionEndpoint, SessionSettings } from './session-endpoint.js';
+import type { SessionInfo } from './session-info.js';
 import type { TlsPolicy } from './tls-policy.js';
 
-/** One live client session, as shown by describe-db-connections. */
-export interface SessionInfo {
-  id: string;
-  clientAddress: string;
-  clientPort: number;
-  startedAt: Date;
-  phase: 'handshake' | 'authenticated' | 'closed';
-  user: string | null;
-  tls: { version: string; cipher: string } | null;
-  /** The certificate the client presented in the TLS handshake, if any. */
-  clientCertificate: ClientCertificateInfo | null;
-  engineThreadId: number | null;
-  /** Live byte counters, read from the sockets on demand (nothing counted on the hot path). */
-  bytes(): { fromClient: number; toClient: number };
-  /** Ends the session (both sockets). */
-  close(reason: string): void;
-}
-
+/**
+ * Endpoint totals beside ConnectionStats (connection-stats.ts), which has the per-reason refusals
+ * and the established sessions by transport.
+ */
 export interface FrontDoorCounters {
+  /** TCP connections accepted, before any check (metric tlsql_connections_accepted_total). */
   accepted: number;
-  tlsSessions: number;
-  plaintextSessions: number;
-  authenticatedSessions: number;
-  handshakeFailures: number;
+  /** Client TLS handshakes that failed or fell outside the policy. */
   tlsHandshakeFailures: number;
-  refusedInsecureTransport: number;
-  engineUnavailable: number;
   /** Closed at accept: the client address is outside the instance's network allow-list. */
   refusedAllowList: number;
 }
 
-export interface FrontDoorOptions {
-  instanceId: string;
+/** How an endpoint is set up; the part its sessions read is SessionSettings (session-endpoint.ts). */
+export interface FrontDoorOptions extends SessionSettings {
   /** Addresses to listen on, e.g. ['127.0.0.1', '::1']. */
   addresses: string[];
-  port: number;
   /** The engine's unix socket. */
   engineSocketPath: string;
   /** Server certificate chain (leaf + subordinate) and its key, PEM. */
@@ -55,27 +36,17 @@ export interface FrontDoorOptions {
   privateKeyPem: string;
   policy: TlsPolicy;
   link: { caPem: string; servername: string; keyType: 'rsa' | 'ecdsa' };
-  /** Dynamic: read on every login. */
-  requireSecureTransport: () => boolean;
   /** Dynamic: read on every accept. Null (or absent) allows every address that reaches the listener. */
   allowList?: () => AllowList | null;
-  /** IAM database authentication of this endpoint (enabled or not; see iam-auth.ts). Absent: never. */
-  iam?: IamGate;
-  handshakeTimeoutMs: number;
-  engineConnectTimeoutMs: number;
   /** Lifetime of the pre-greeted spare engine connection, ms (engine-connector.ts). Default 30 min; 0: none. */
   engineSpareMaxAgeMs?: number;
-  maxHandshakePacketBytes: number;
-  /** Keeps the event loop polling after relayed traffic (busy-poll.ts); one per process, shared by all endpoints. */
-  busyPoller?: BusyPoller;
-  logger: Logger;
 }
 
 /**
  * The instance endpoint: TLS termination with the instance certificate, policy enforcement, PROXY v2
  * to the engine, TLS mirrored on the engine link, then a byte pipe. See DESIGN.md "Front door session".
  */
-export class FrontDoor {
+export class FrontDoor implements SessionEndpoint {
   private readonly servers: net.Server[] = [];
   private secureContext: tls.SecureContext;
   private policy: TlsPolicy;
@@ -89,17 +60,7 @@ export class FrontDoor {
   /** Greeted engine connections, with a spare kept ready while connections arrive. */
   readonly engines: EngineConnector;
   readonly sessions = new Map<string, SessionInfo>();
-  readonly counters: FrontDoorCounters = {
-    accepted: 0,
-    tlsSessions: 0,
-    plaintextSessions: 0,
-    authenticatedSessions: 0,
-    handshakeFailures: 0,
-    tlsHandshakeFailures: 0,
-    refusedInsecureTransport: 0,
-    engineUnavailable: 0,
-    refusedAllowList: 0,
-  };
+  readonly counters: FrontDoorCounters = { accepted: 0, tlsHandshakeFailures: 0, refusedAllowList: 0 };
 
   constructor(readonly opts: FrontDoorOptions) {
     this.policy = opts.policy;

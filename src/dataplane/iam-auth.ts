@@ -19,24 +19,17 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TokenRefusedError, verifyDbAuthToken, type TokenRefusal, type TokenSigningKey } from '../iam/db-auth-token.js';
-import {
-  classifyAccount,
-  derivedPassword,
-  nativeCredential,
-  scrambleNative,
-  type EngineAccount,
-  type GlobalPrivRow,
-  type NativeCredential,
-} from '../iam/engine-accounts.js';
+import { classifyAccount, derivedPassword, type EngineAccount, type GlobalPrivRow } from '../iam/engine-accounts.js';
 import { RDS_DB_CONNECT, dbUserArn, type PolicyDecision } from '../iam/policy.js';
 import { AccountIndex } from './account-match.js';
 import { rewriteIamClauses } from './account-statements.js';
-import { PacketChannel } from './packet-channel.js';
-import { encodeAuthSwitchRequest, parseAuthSwitchRequest } from './packets/auth-switch.js';
-import { CLIENT_PLUGIN_AUTH, CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, CLIENT_SECURE_CONNECTION, hasCap } from './packets/capabilities.js';
-import { parseErrPacket } from './packets/err-packet.js';
-import { encodePacket } from './packets/framing.js';
-import { encodeHandshakeResponse, type HandshakeResponse } from './packets/handshake-response.js';
+import { PacketChannel } from '../protocol/packet-channel.js';
+import { encodeAuthSwitchRequest, parseAuthSwitchRequest } from '../protocol/auth-switch.js';
+import { CLIENT_PLUGIN_AUTH, CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, CLIENT_SECURE_CONNECTION, hasCap } from '../protocol/capabilities.js';
+import { parseErrPacket } from '../protocol/err-packet.js';
+import { encodePacket } from '../protocol/framing.js';
+import { encodeHandshakeResponse, type HandshakeResponse } from '../protocol/handshake-response.js';
+import { nativeCredential, scrambleNative, type NativeCredential } from '../protocol/native-password.js';
 
 /** Why an IAM login was refused: the token's reasons plus the front door's own. */
 export type IamRefusal =

@@ -1,17 +1,19 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { errPacketFor, type MysqlErrorName } from './mysql-errors.js';
-import { PacketChannel, PeerClosedError } from './packet-channel.js';
+import { errPacketFor, type MysqlErrorName } from '../protocol/mysql-errors.js';
+import { PacketChannel, PeerClosedError } from '../protocol/packet-channel.js';
 import { EngineUnavailableError } from './engine-connector.js';
-import { CLIENT_COMPRESS, CLIENT_SSL, hasCap } from './packets/capabilities.js';
-import { encodePacket } from './packets/framing.js';
-import { encodeHandshakeResponse, parseHandshakeResponse } from './packets/handshake-response.js';
-import { encodeHandshakeV10, parseHandshakeV10 } from './packets/handshake-v10.js';
-import { encodeProxyV2 } from './packets/proxy-v2.js';
-import { isSslRequest } from './packets/ssl-request.js';
-import type { LinkIdentity } from './client-certs.js';
-import type { FrontDoor, SessionInfo } from './front-door.js';
+import { CLIENT_COMPRESS, CLIENT_SSL, hasCap } from '../protocol/capabilities.js';
+import { encodePacket } from '../protocol/framing.js';
+import { encodeHandshakeResponse, parseHandshakeResponse } from '../protocol/handshake-response.js';
+import { encodeHandshakeV10, parseHandshakeV10 } from '../protocol/handshake-v10.js';
+import { encodeProxyV2 } from '../protocol/proxy-v2.js';
+import { isSslRequest } from '../protocol/ssl-request.js';
+import type { LinkIdentity } from './link-identity.js';
+import { normaliseAddress } from './normalise-address.js';
+import type { SessionEndpoint } from './session-endpoint.js';
+import type { SessionInfo } from './session-info.js';
 import { observeAuthResult } from './auth-result.js';
 import { iamAuthenticateClient, iamEngineLogin } from './iam-auth.js';
 import { QueryFilter } from './query-filter.js';
@@ -36,7 +38,7 @@ class SessionError extends Error {
  * One client connection through the front door (DESIGN.md "Front door session, step by step").
  * Never throws: every failure ends this session only, with the reason in the log.
  */
-export async function runSession(door: FrontDoor, client: net.Socket, id: string): Promise<void> {
+export async function runSession(door: SessionEndpoint, client: net.Socket, id: string): Promise<void> {
   const o = door.opts;
   const log = o.logger;
   const clientAddress = normaliseAddress(client.remoteAddress ?? '');
@@ -81,7 +83,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
   /** Ends the handshake with an error packet to the client, then closes. */
   function refuse(err: SessionError): void {
     if (done) return;
-    door.counters.handshakeFailures++;
     log.info('connection refused', { instance: o.instanceId, session: id, client: clientAddress, user: info.user, reason: err.reason, error: err.mysql });
     try {
       if (clientSide.writable) clientSide.end(encodePacket((clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args)));
@@ -184,7 +185,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       const version = secure.getProtocol() ?? 'unknown';
       const cipher = secure.getCipher().name;
       info.tls = { version, cipher };
-      door.counters.tlsSessions++;
       // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
       if (!policyAllowsProtocol(door.currentPolicy(), secure.getProtocol())) throw new ClientTlsError(`${version} is outside the TLS policy`);
       const certCheck = trust?.check(secure) ?? { kind: 'none' as const };
@@ -202,7 +202,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       clientSeq = first.seq;
     } else {
       engine.uncork();
-      door.counters.plaintextSessions++;
     }
 
     // 4-5. The HandshakeResponse.
@@ -215,7 +214,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     info.user = response.username;
     const usingPassword = response.authResponse.length > 0 ? 'YES' : 'NO';
     if (!info.tls && o.requireSecureTransport()) {
-      door.counters.refusedInsecureTransport++;
       door.stats.refused('require_secure_transport');
       throw new SessionError('ER_SECURE_TRANSPORT_REQUIRED', [], 'plaintext login while require_secure_transport=ON');
     }
@@ -246,7 +244,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
       try {
         engineSide = await linkReady;
       } catch (e) {
-        door.counters.engineUnavailable++;
+        door.stats.refused('engine_unavailable');
         log.error('engine link TLS failed', { instance: o.instanceId, session: id, err: e as Error });
         throw new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId}: internal TLS link to the engine failed; see the tlsql log`], 'engine link TLS failed');
       }
@@ -270,7 +268,6 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     // still under the login timer (cleared once the engine's OK or ERR has been seen).
     if (iamAccount) clearTimeout(timer); // the front door completed the engine login itself
     info.phase = 'authenticated';
-    door.counters.authenticatedSessions++;
     door.stats.sessionEstablished(info.tls);
     door.stats.observeHandshake((performance.now() - acceptedAt) / 1000);
     const a = clientSide;
@@ -298,7 +295,7 @@ export async function runSession(door: FrontDoor, client: net.Socket, id: string
     if (e instanceof SessionError) return refuse(e);
     if (e instanceof PeerClosedError) return finish('client closed during handshake');
     if (e instanceof EngineUnavailableError) {
-      door.counters.engineUnavailable++;
+      door.stats.refused('engine_unavailable');
       log.warn('engine unavailable', { instance: o.instanceId, session: id, reason: e.message });
       return refuse(new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId} is not available right now (engine not reachable); retry shortly`], e.message));
     }
@@ -360,9 +357,4 @@ function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, ti
       reject(new ClientTlsError((e as NodeJS.ErrnoException).code ?? e.message));
     });
   });
-}
-
-/** `::ffff:127.0.0.1` -> `127.0.0.1`, so accounts like 'u'@'127.0.0.1' match as on a native server. */
-export function normaliseAddress(a: string): string {
-  return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
 }

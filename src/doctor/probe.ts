@@ -1,6 +1,7 @@
 /**
  * The network half of `tlsql doctor`: connects like a MySQL client, one step at a time, and keeps
- * what each step saw. Raw sockets: read the greeting, send an SSLRequest, `tls.connect({socket})`.
+ * what each step saw: TCP here, then greeting, SSLRequest and TLS handshake through the shared
+ * probe in protocol/upgrade-to-tls.ts.
  *
  * The TLS handshake here accepts any certificate on purpose: the doctor's job is to look at what
  * the server presents and judge it (chain.ts, hostname.ts) against every bundle, and it sends no
@@ -10,12 +11,10 @@
 import { X509Certificate } from 'node:crypto';
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL } from '../dataplane/packets/capabilities.js';
-import { encodePacket } from '../dataplane/packets/framing.js';
-import { encodeSslRequest } from '../dataplane/packets/ssl-request.js';
-import { ClientError } from '../client/errors.js';
-import { connectTcp, peekGreeting, type GreetingInfo } from '../client/greeting.js';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { ClientError } from '../protocol/client-error.js';
+import { connectTcp, type GreetingInfo } from '../protocol/greeting.js';
+import { upgradeToTls } from '../protocol/upgrade-to-tls.js';
 
 export interface ResolutionResult {
   /** True when the host is an IP literal (nothing to resolve). */
@@ -61,16 +60,6 @@ export async function resolveHost(host: string): Promise<ResolutionResult> {
   }
 }
 
-/** The SSLRequest a MySQL 8 client sends (4.1 protocol, plugin auth, utf8mb4). */
-function sslRequestPacket(): Buffer {
-  const payload = encodeSslRequest({
-    capabilityFlags: (CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH | CLIENT_SSL) >>> 0,
-    maxPacketSize: 16 * 1024 * 1024,
-    characterSet: 45,
-  });
-  return encodePacket(1, payload);
-}
-
 /** Follows node's detailed peer certificate links (sent chain, no trust store) into X509Certificates. */
 function sentChain(sock: TLSSocket): X509Certificate[] {
   const out: X509Certificate[] = [];
@@ -111,44 +100,13 @@ export async function probe(host: string, port: number, opts: { timeoutMs?: numb
   }
   result.tcp = { ok: true, address: `${sock.remoteAddress}:${sock.remotePort}`, ms: Date.now() - started, error: undefined };
 
-  try {
-    result.greeting.info = await peekGreeting(sock, timeoutMs, `${host}:${port}`);
-  } catch (e) {
-    result.greeting.error = e instanceof ClientError ? e.format() : String(e);
-    sock.destroy();
-    return result;
-  }
-  // Drop the greeting peekGreeting put back; nothing else arrives before our SSLRequest.
-  while (sock.read() !== null) {
-    /* drain */
-  }
-  if (!result.greeting.info.offersTls) {
-    sock.destroy();
-    return result;
-  }
-
-  result.tls.skipped = false;
-  try {
-    sock.write(sslRequestPacket());
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = tls.connect({
-        socket: sock,
-        servername: net.isIP(host) === 0 ? host : undefined,
-        rejectUnauthorized: false,
-      });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`no TLS handshake within ${timeoutMs} ms`));
-      }, timeoutMs);
-      s.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
+  // The handshake accepts any certificate: the doctor judges what the server sends itself (see the top of this file).
+  const up = await upgradeToTls(sock, { tls: { servername: net.isIP(host) === 0 ? host : undefined, rejectUnauthorized: false }, timeoutMs, where: `${host}:${port}` });
+  const greetingError = up.greeting.error;
+  result.greeting = { info: up.greeting.info, error: greetingError === undefined ? undefined : greetingError instanceof ClientError ? greetingError.format() : String(greetingError) };
+  result.tls = { result: undefined, error: up.tls.error?.message, skipped: up.tls.skipped };
+  const secure = up.tls.socket;
+  if (secure !== undefined) {
     const cipher = secure.getCipher();
     result.tls.result = {
       protocol: secure.getProtocol() ?? 'unknown',
@@ -158,9 +116,6 @@ export async function probe(host: string, port: number, opts: { timeoutMs?: numb
       authorizationError: secure.authorizationError === undefined || secure.authorizationError === null ? undefined : String(secure.authorizationError),
     };
     secure.destroy();
-  } catch (e) {
-    result.tls.error = (e as Error).message;
-    sock.destroy();
   }
   return result;
 }

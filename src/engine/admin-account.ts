@@ -1,4 +1,4 @@
-import { encodeProxyV2 } from '../dataplane/packets/proxy-v2.js';
+import { encodeProxyV2 } from '../protocol/proxy-v2.js';
 
 /**
  * The internal admin account and how tlsql reaches it.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nativePasswordHash } from '../protocol/native-password.js';
 
 /**
  * SQL text built by the engine module. Only for sessions whose sql_mode does not contain
@@ -23,17 +23,6 @@ export function quoteString(s: string): string {
 /** An account name, `'user'@'host'`, each part quoted as a string literal. */
 export function quoteAccount(user: string, host: string): string {
   return `${quoteString(user)}@${quoteString(host)}`;
-}
-
-/**
- * The mysql_native_password hash of `password`: `*` + upper-case hex SHA1(SHA1(password)).
- * Accounts are created with `IDENTIFIED VIA mysql_native_password USING '<hash>'`, so a password
- * never appears in SQL text (process list, init file, logs) and needs no escaping. The hash is
- * not enough to log in with (the handshake needs SHA1(password)), though it allows guessing offline.
- */
-export function nativePasswordHash(password: string): string {
-  const once = createHash('sha1').update(password, 'utf8').digest();
-  return '*' + createHash('sha1').update(once).digest('hex').toUpperCase();
 }
 
 /** `IDENTIFIED VIA mysql_native_password USING '<hash>'` for `password`. */

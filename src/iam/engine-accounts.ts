@@ -16,8 +16,7 @@
  * mysql.global_priv, possible only with full privileges) only routes logins to the token check,
  * and the engine still refuses the front door unless the hash is the derived one.
  */
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
-import { nativePasswordHash } from '../engine/sql-quote.js';
+import { createHmac, hkdfSync } from 'node:crypto';
 
 /** The RDS plugin name; MariaDB compares plugin names case-insensitively. */
 export const IAM_PLUGIN = 'AWSAuthenticationPlugin';
@@ -36,27 +35,6 @@ export function instanceIamSecret(masterKey: Buffer, resourceId: string): Buffer
  */
 export function derivedPassword(secret: Buffer, user: string, host: string): string {
   return createHmac('sha256', secret).update(`${user}@${host.toLowerCase()}`, 'utf8').digest('base64url');
-}
-
-/** SHA1(password) and SHA1(SHA1(password)): what a mysql_native_password login needs. */
-export interface NativeCredential {
-  stage1: Buffer;
-  /** `*` + upper-case hex SHA1(stage1), as stored in mysql.global_priv. */
-  hash: string;
-}
-
-export function nativeCredential(password: string): NativeCredential {
-  const stage1 = createHash('sha1').update(password, 'utf8').digest();
-  return { stage1, hash: nativePasswordHash(password) };
-}
-
-/** mysql_native_password's answer to `scramble`: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))). */
-export function scrambleNative(stage1: Buffer, scramble: Buffer): Buffer {
-  const stage2 = createHash('sha1').update(stage1).digest();
-  const mix = createHash('sha1').update(scramble.subarray(0, 20)).update(stage2).digest();
-  const out = Buffer.allocUnsafe(20);
-  for (let i = 0; i < 20; i++) out[i] = stage1[i]! ^ mix[i]!;
-  return out;
 }
 
 /** One row of mysql.global_priv, as read by the refresh query. */

@@ -7,13 +7,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { AppError } from '../errors/app-error.js';
-import { PacketChannel } from '../dataplane/packet-channel.js';
-import { CLIENT_LONG_PASSWORD, CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL, hasCap } from '../dataplane/packets/capabilities.js';
-import { encodePacket } from '../dataplane/packets/framing.js';
-import { parseHandshakeV10 } from '../dataplane/packets/handshake-v10.js';
-import { encodeProxyV2 } from '../dataplane/packets/proxy-v2.js';
-import { encodeSslRequest } from '../dataplane/packets/ssl-request.js';
 import { parseCertificate, type CertificateInfo } from '../pki/inspect.js';
+import { encodeProxyV2 } from '../protocol/proxy-v2.js';
+import { upgradeToTls } from '../protocol/upgrade-to-tls.js';
 
 /** What a verified handshake saw. */
 export interface ProbeResult {
@@ -38,10 +34,6 @@ export interface ProbeTarget {
   /** Whole probe, connect to verified handshake. Default 5000 ms. */
   timeoutMs?: number;
 }
-
-const SSL_REQUEST_CAPABILITIES = (CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH | CLIENT_SSL) >>> 0;
-const UTF8MB4_GENERAL_CI = 45;
-const MAX_PACKET = 16 * 1024 * 1024;
 
 /**
  * Connects, reads the greeting, sends an SSLRequest and runs a verifying TLS handshake; then
@@ -77,32 +69,25 @@ export function probeMysqlTls(t: ProbeTarget): Promise<ProbeResult> {
     s.once('error', (e) => done(e));
     s.once('connect', () => {
       if (t.preamble) s.write(t.preamble);
-      const ch = new PacketChannel(s, 64 * 1024);
-      ch.read().then(
-        (greeting) => {
-          if (greeting.payload[0] === 0xff) throw new Error('the server answered the connection with an error packet');
-          const g = parseHandshakeV10(greeting.payload);
-          if (!hasCap(g.capabilityFlags, CLIENT_SSL)) throw new Error('the server does not offer TLS');
-          ch.release();
-          s.removeAllListeners('error');
-          s.write(encodePacket(greeting.seq + 1, encodeSslRequest({ capabilityFlags: SSL_REQUEST_CAPABILITIES, maxPacketSize: MAX_PACKET, characterSet: UTF8MB4_GENERAL_CI })));
-          secure = tls.connect({
-            socket: s,
-            servername: t.servername,
-            ca: t.caPem,
-            rejectUnauthorized: true,
-            checkServerIdentity: (_host, cert) => tls.checkServerIdentity(t.servername, cert),
-          });
-          secure.once('error', (e) => done(e));
-          secure.once('secureConnect', () => {
-            const peer = secure!.getPeerCertificate();
-            if (!peer.raw) return done(new Error('the server sent no certificate'));
-            const pem = `-----BEGIN CERTIFICATE-----\n${peer.raw.toString('base64')}\n-----END CERTIFICATE-----\n`;
-            done(null, { leaf: parseCertificate(pem), leafPem: pem, protocol: secure!.getProtocol() ?? 'unknown', durationMs: performance.now() - started });
-          });
-        },
-        (e: Error) => done(e),
-      ).catch((e: Error) => done(e));
+      upgradeToTls(s, {
+        tls: { servername: t.servername, ca: t.caPem, rejectUnauthorized: true, checkServerIdentity: (_host, cert) => tls.checkServerIdentity(t.servername, cert) },
+        timeoutMs,
+        where: t.servername,
+      }).then((up) => {
+        // Past the overall timeout nobody waits for this socket any more.
+        if (settled) {
+          up.tls.socket?.destroy();
+          return;
+        }
+        secure = up.tls.socket;
+        if (up.greeting.error) return done(up.greeting.error);
+        if (!up.greeting.info?.offersTls) return done(new Error('the server does not offer TLS'));
+        if (up.tls.error || !secure) return done(up.tls.error ?? new Error('no TLS handshake'));
+        const peer = secure.getPeerCertificate();
+        if (!peer.raw) return done(new Error('the server sent no certificate'));
+        const pem = `-----BEGIN CERTIFICATE-----\n${peer.raw.toString('base64')}\n-----END CERTIFICATE-----\n`;
+        done(null, { leaf: parseCertificate(pem), leafPem: pem, protocol: secure.getProtocol() ?? 'unknown', durationMs: performance.now() - started });
+      }).catch((e: Error) => done(e));
     });
   });
 }

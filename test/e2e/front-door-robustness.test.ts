@@ -3,10 +3,10 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePacket } from '../../src/dataplane/packets/framing.js';
-import { encodeSslRequest } from '../../src/dataplane/packets/ssl-request.js';
-import { CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL } from '../../src/dataplane/packets/capabilities.js';
-import { encodeHandshakeResponse } from '../../src/dataplane/packets/handshake-response.js';
+import { encodePacket } from '../../src/protocol/framing.js';
+import { encodeSslRequest } from '../../src/protocol/ssl-request.js';
+import { CLIENT_PLUGIN_AUTH, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_SSL } from '../../src/protocol/capabilities.js';
+import { encodeHandshakeResponse } from '../../src/protocol/handshake-response.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 

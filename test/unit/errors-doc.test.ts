@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../../src/errors/codes.js';
-import { MYSQL_ERRORS } from '../../src/dataplane/mysql-errors.js';
+import { MYSQL_ERRORS } from '../../src/protocol/mysql-errors.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceLayout } from '../../../src/engine/mariadb-config.js';
 import { findMariadbd } from '../../../src/engine/mariadb-process.js';
 import { LocalMariadbEngine } from '../../../src/engine/local-mariadb.js';
-import { nativePasswordHash } from '../../../src/engine/sql-quote.js';
+import { nativePasswordHash } from '../../../src/protocol/native-password.js';
 import { AppError } from '../../../src/errors/app-error.js';
 import { readSealedFile } from '../../../src/pki/key-store.js';
 import { createEngineFixture, withClient, type EngineFixture } from '../../helpers/engine-fixture.js';

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ClientError } from '../../../src/client/errors.js';
+import { ClientError } from '../../../src/protocol/client-error.js';
 import { defaultMysqlOptions } from '../../../src/client/options.js';
 import { decideTls, mysql2SslOptions, resolveTlsSettings, tlsVersionRange } from '../../../src/client/ssl-mode.js';
 

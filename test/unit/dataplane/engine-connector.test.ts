@@ -4,7 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineConnector, EngineUnavailableError } from '../../../src/dataplane/engine-connector.js';
-import { encodePacket } from '../../../src/dataplane/packets/framing.js';
+import { encodePacket } from '../../../src/protocol/framing.js';
 
 /**
  * A unix-socket peer that greets like mariadbd (one packet, then silence). The connector's pooling

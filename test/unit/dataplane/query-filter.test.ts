@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { IamGate } from '../../../src/dataplane/iam-auth.js';
-import { encodePacket } from '../../../src/dataplane/packets/framing.js';
+import { encodePacket } from '../../../src/protocol/framing.js';
 import { QueryFilter } from '../../../src/dataplane/query-filter.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 

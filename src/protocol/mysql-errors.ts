@@ -1,4 +1,4 @@
-import { encodeErrPacket } from './packets/err-packet.js';
+import { encodeErrPacket } from './err-packet.js';
 
 /**
  * The MariaDB server errors the front door sends in place of the backend, so clients see exactly

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
+import { PacketError } from '../../../src/protocol/wire.js';
 
 /**
  * Feeds `parse` every strict prefix of `payload` (lengths 0 … n-1). Each must either throw a

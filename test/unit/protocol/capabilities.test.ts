@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as caps from '../../../src/dataplane/packets/capabilities.js';
+import * as caps from '../../../src/protocol/capabilities.js';
 
 describe('capability flags', () => {
   it('match the values of MariaDB 10.11 include/mysql_com.h', () => {

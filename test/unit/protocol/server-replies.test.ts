@@ -8,11 +8,11 @@ import {
   isErrPacket,
   parseAuthMoreData,
   parseAuthSwitchRequest,
-} from '../../../src/dataplane/packets/auth-switch.js';
-import { encodeErrPacket, parseErrPacket } from '../../../src/dataplane/packets/err-packet.js';
-import { encodeOkPacket, isOkPacket, parseOkPacket } from '../../../src/dataplane/packets/ok-packet.js';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
-import { payloadOf } from '../../fixtures/packets/captured.js';
+} from '../../../src/protocol/auth-switch.js';
+import { encodeErrPacket, parseErrPacket } from '../../../src/protocol/err-packet.js';
+import { encodeOkPacket, isOkPacket, parseOkPacket } from '../../../src/protocol/ok-packet.js';
+import { PacketError } from '../../../src/protocol/wire.js';
+import { payloadOf } from '../../fixtures/protocol/captured.js';
 import {
   AUTH_SWITCH_ED25519,
   ERR_ACCESS_DENIED,
@@ -21,7 +21,7 @@ import {
   OK_AFTER_AUTH_WITH_DB,
   OK_AFTER_ED25519,
   OK_SET_NAMES_SESSION_TRACK,
-} from '../../fixtures/packets/server-packets.js';
+} from '../../fixtures/protocol/server-packets.js';
 import { expectEveryPrefixRejectedOrExact } from './prefixes.js';
 
 describe('ERR packet', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MYSQL_ERRORS, errPacketFor, mysqlError, type MysqlErrorName } from '../../../src/dataplane/mysql-errors.js';
-import { parseErrPacket } from '../../../src/dataplane/packets/err-packet.js';
-import { ERR_ACCESS_DENIED } from '../../fixtures/packets/server-packets.js';
+import { MYSQL_ERRORS, errPacketFor, mysqlError, type MysqlErrorName } from '../../../src/protocol/mysql-errors.js';
+import { parseErrPacket } from '../../../src/protocol/err-packet.js';
+import { ERR_ACCESS_DENIED } from '../../fixtures/protocol/server-packets.js';
 
 describe('front-door MySQL errors', () => {
   it('produce the access-denied packet byte for byte as MariaDB 10.11 sent it', () => {

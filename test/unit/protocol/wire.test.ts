@@ -8,7 +8,7 @@ import {
   encodeNulString,
   isPacketError,
   lenencIntLength,
-} from '../../../src/dataplane/packets/wire.js';
+} from '../../../src/protocol/wire.js';
 
 const hex = (h: string) => Buffer.from(h, 'hex');
 

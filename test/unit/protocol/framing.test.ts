@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PacketReader, encodePacket } from '../../../src/dataplane/packets/framing.js';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
-import { GREETING_CHUNK_MARIADB_CLI_HEX, GREETING_MARIADB_CLI, RESULT_SET_CHUNK_SELECT_1_HEX } from '../../fixtures/packets/server-packets.js';
-import { SSL_REQUEST_MARIADB_CLI, TLS_CLIENT_HELLO_PREFIX_HEX } from '../../fixtures/packets/client-packets.js';
-import { hexBytes, payloadOf } from '../../fixtures/packets/captured.js';
+import { PacketReader, encodePacket } from '../../../src/protocol/framing.js';
+import { PacketError } from '../../../src/protocol/wire.js';
+import { GREETING_CHUNK_MARIADB_CLI_HEX, GREETING_MARIADB_CLI, RESULT_SET_CHUNK_SELECT_1_HEX } from '../../fixtures/protocol/server-packets.js';
+import { SSL_REQUEST_MARIADB_CLI, TLS_CLIENT_HELLO_PREFIX_HEX } from '../../fixtures/protocol/client-packets.js';
+import { hexBytes, payloadOf } from '../../fixtures/protocol/captured.js';
 
 describe('encodePacket', () => {
   it('frames the captured greeting exactly as the server did', () => {

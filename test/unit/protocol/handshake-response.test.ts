@@ -10,16 +10,16 @@ import {
   CLIENT_SSL,
   hasCap,
   withoutCap,
-} from '../../../src/dataplane/packets/capabilities.js';
+} from '../../../src/protocol/capabilities.js';
 import {
   decodeConnectAttributes,
   encodeConnectAttributes,
   encodeHandshakeResponse,
   parseHandshakeResponse,
-} from '../../../src/dataplane/packets/handshake-response.js';
-import { parseSslRequest } from '../../../src/dataplane/packets/ssl-request.js';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
-import { payloadOf, type CapturedPacket } from '../../fixtures/packets/captured.js';
+} from '../../../src/protocol/handshake-response.js';
+import { parseSslRequest } from '../../../src/protocol/ssl-request.js';
+import { PacketError } from '../../../src/protocol/wire.js';
+import { payloadOf, type CapturedPacket } from '../../fixtures/protocol/captured.js';
 import {
   RESPONSE_MARIADB_CLI,
   RESPONSE_MARIADB_NPM,
@@ -29,7 +29,7 @@ import {
   RESPONSE_PYMYSQL_LIKE,
   RESPONSE_PYMYSQL_LIKE_MINIMAL,
   SSL_REQUEST_MARIADB_CLI,
-} from '../../fixtures/packets/client-packets.js';
+} from '../../fixtures/protocol/client-packets.js';
 import { mysql2ParseHandshakeResponse } from './mysql2-reference.js';
 import { expectEveryPrefixRejectedOrExact } from './prefixes.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PROXY_V2_SIGNATURE, encodeProxyV2, parseProxyV2 } from '../../../src/dataplane/packets/proxy-v2.js';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
+import { PROXY_V2_SIGNATURE, encodeProxyV2, parseProxyV2 } from '../../../src/protocol/proxy-v2.js';
+import { PacketError } from '../../../src/protocol/wire.js';
 import { expectEveryPrefixRejectedOrExact } from './prefixes.js';
 
 const SIG = '0d0a0d0a000d0a515549540a';

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { PacketReader } from './packets/framing.js';
+import { PacketReader } from './framing.js';
 
 /**
  * Reads whole MySQL packets from a stream during the connection phase. `release()` detaches it,

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_SSL, withoutCap } from '../../../src/dataplane/packets/capabilities.js';
-import { encodeSslRequest, isSslRequest, parseSslRequest } from '../../../src/dataplane/packets/ssl-request.js';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
-import { payloadOf } from '../../fixtures/packets/captured.js';
+import { CLIENT_SSL, withoutCap } from '../../../src/protocol/capabilities.js';
+import { encodeSslRequest, isSslRequest, parseSslRequest } from '../../../src/protocol/ssl-request.js';
+import { PacketError } from '../../../src/protocol/wire.js';
+import { payloadOf } from '../../fixtures/protocol/captured.js';
 import {
   RESPONSE_MARIADB_CLI,
   RESPONSE_MYSQL2,
   RESPONSE_PYMYSQL_LIKE_MINIMAL,
   SSL_REQUEST_MARIADB_CLI,
   SSL_REQUEST_MYSQL2,
-} from '../../fixtures/packets/client-packets.js';
+} from '../../fixtures/protocol/client-packets.js';
 import { expectEveryPrefixRejectedOrExact } from './prefixes.js';
 
 describe('SSLRequest', () => {

@@ -2,15 +2,16 @@
  * Reads the server's greeting off a fresh TCP socket without consuming it: the bytes are put back
  * (`unshift`) so the protocol library that takes the socket over reads the same greeting. This is
  * how `tlsql mysql` learns whether the server offers TLS before choosing mysql2's `ssl` option,
- * over one connection, as libmysqlclient does for PREFERRED.
+ * over one connection, as libmysqlclient does for PREFERRED; upgrade-to-tls.ts reads the greeting
+ * the same way before its SSLRequest. Failures are worded as the MySQL client words them.
  */
 
 import net from 'node:net';
-import { CLIENT_SSL, hasCap } from '../dataplane/packets/capabilities.js';
-import { parseErrPacket, isErrPacket } from '../dataplane/packets/err-packet.js';
-import { PACKET_HEADER_BYTES } from '../dataplane/packets/framing.js';
-import { parseHandshakeV10 } from '../dataplane/packets/handshake-v10.js';
-import { ClientError, CR } from './errors.js';
+import { CLIENT_SSL, hasCap } from './capabilities.js';
+import { ClientError, CR } from './client-error.js';
+import { parseErrPacket, isErrPacket } from './err-packet.js';
+import { PACKET_HEADER_BYTES } from './framing.js';
+import { parseHandshakeV10 } from './handshake-v10.js';
 
 /** What the greeting says, as far as the client cares. */
 export interface GreetingInfo {

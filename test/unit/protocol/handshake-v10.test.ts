@@ -6,21 +6,21 @@ import {
   hasCap,
   withCap,
   withoutCap,
-} from '../../../src/dataplane/packets/capabilities.js';
+} from '../../../src/protocol/capabilities.js';
 import {
   encodeHandshakeV10,
   parseHandshakeV10,
   withCapabilities,
   type HandshakeV10,
-} from '../../../src/dataplane/packets/handshake-v10.js';
-import { PacketError } from '../../../src/dataplane/packets/wire.js';
-import { payloadOf } from '../../fixtures/packets/captured.js';
+} from '../../../src/protocol/handshake-v10.js';
+import { PacketError } from '../../../src/protocol/wire.js';
+import { payloadOf } from '../../fixtures/protocol/captured.js';
 import {
   ERR_ACCESS_DENIED,
   GREETING_MARIADB_CLI,
   GREETING_MARIADB_NPM,
   GREETING_MYSQL2,
-} from '../../fixtures/packets/server-packets.js';
+} from '../../fixtures/protocol/server-packets.js';
 import { mysql2ParseGreeting } from './mysql2-reference.js';
 import { expectEveryPrefixRejectedOrExact } from './prefixes.js';
 

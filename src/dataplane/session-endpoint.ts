@@ -1,0 +1,49 @@
+import type tls from 'node:tls';
+import type { Logger } from '../lib/logger.js';
+import type { BusyPoller } from './busy-poll.js';
+import type { ClientTrust } from './client-certs.js';
+import type { ConnectionStats } from './connection-stats.js';
+import type { EngineConnector } from './engine-connector.js';
+import type { EngineLink } from './engine-link.js';
+import type { IamGate } from './iam-auth.js';
+import type { SessionInfo } from './session-info.js';
+import type { TlsPolicy } from './tls-policy.js';
+
+/** The settings of an endpoint that its sessions read (FrontDoorOptions adds the listener's own). */
+export interface SessionSettings {
+  instanceId: string;
+  /** The endpoint's port: the PROXY header's destination port when the socket does not tell. */
+  port: number;
+  /** Dynamic: read on every login. */
+  requireSecureTransport: () => boolean;
+  /** IAM database authentication of this endpoint (enabled or not; see iam-auth.ts). Absent: never. */
+  iam?: IamGate;
+  /** Bound of the whole login, accept to the engine's OK or ERR, ms. */
+  handshakeTimeoutMs: number;
+  /** Bound of the engine link's TLS handshake, ms. */
+  engineConnectTimeoutMs: number;
+  maxHandshakePacketBytes: number;
+  /** Keeps the event loop polling after relayed traffic (busy-poll.ts); one per process, shared by all endpoints. */
+  busyPoller?: BusyPoller;
+  logger: Logger;
+}
+
+/**
+ * What a session (session.ts) needs from the endpoint that accepted it; FrontDoor is the one.
+ * A type of its own so the session does not depend on the class that starts it.
+ */
+export interface SessionEndpoint {
+  readonly opts: SessionSettings;
+  /** Live sessions by id; a session adds itself and removes itself when it ends. */
+  readonly sessions: Map<string, SessionInfo>;
+  readonly counters: { tlsHandshakeFailures: number };
+  readonly stats: ConnectionStats;
+  /** Greeted engine connections. */
+  readonly engines: Pick<EngineConnector, 'open'>;
+  /** Trusted client CAs; null when the endpoint does not ask for client certificates. */
+  clientTrust(): ClientTrust | null;
+  engineLink(): EngineLink;
+  currentPolicy(): TlsPolicy;
+  /** The server context for the next client handshake. */
+  currentContext(): tls.SecureContext;
+}
