@@ -167,7 +167,7 @@ describe('refusals', () => {
       expect(e.name).toBe('CertificateNotFoundFault');
       expect(e.status).toBe(404);
     }
-    const c = await rdsError(t.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nope', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', CACertificateIdentifier: 'rds-ca-2019' })));
+    const c = await rdsError(t.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nope', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', DBInstanceClass: 'db.t3.micro', CACertificateIdentifier: 'rds-ca-2019' })));
     expect(c.name).toBe('CertificateNotFoundFault');
   });
 

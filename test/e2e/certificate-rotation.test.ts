@@ -11,6 +11,7 @@
 import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
+import { getCaFamily } from '../../src/pki/families.js';
 import { probeEndpoint } from '../../src/reconcile/tls-probe.js';
 import { mysql2Tls, statusVar } from '../helpers/clients.js';
 import { sClient, startLoad, type LoadReport } from '../helpers/rotation.js';
@@ -151,7 +152,7 @@ describe('certificates prepared ahead of CA rotations', () => {
 
   it('serves the prepared certificate on an immediate rotation, then prepares the family it left', async () => {
     const lc = t.service.control.certificates;
-    const from = t.service.store.getInstance(ID)!.certificate!.caIdentifier;
+    const from = getCaFamily(t.service.store.getInstance(ID)!.certificate!.caIdentifier)!.id;
     const to = 'tlsql-ca-ecc384-g1';
     expect(from).not.toBe(to);
     await lc.prepareRotations(ID);

@@ -213,7 +213,7 @@ describe('IAM database authentication', () => {
     it('the engine password of the account, even for someone who learned its hash or derivation', async () => {
       // What the master user can read: the account's native hash, from SHOW CREATE USER (or mysql.global_priv).
       const [rows] = await admin.query<mysql.RowDataPacket[]>("SHOW CREATE USER 'jane'@'%'");
-      const hash = /mysql_native_password USING '(\*[0-9A-F]{40})'/.exec(String(Object.values(rows[0]!)[0]))?.[1];
+      const hash = /mysql_native_password USING '(\*[0-9A-F]{40})'/.exec(String(Object.values(rows[0]!)[0]))?.[1] ?? '';
       expect(hash).toMatch(/^\*[0-9A-F]{40}$/);
       await expectRefused(hash, 'malformed');
       // Worse than knowing the hash: knowing the derived password itself (master key + resource id).
