@@ -1,9 +1,10 @@
 /**
- * Acceptance (issue 6): CA rotation and certificate renewal are invisible to running clients.
- * A pool of verified-TLS mysql2 clients queries continuously while an instance rotates
- * rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock moved past
- * half-life, scheduler tick invoked directly): zero failed queries, zero dropped connections; after
- * each step a new connection (openssl s_client) verifies against the bundle and sees the expected key.
+ * Acceptance (docs/certificate-rotation.md): CA rotation and certificate renewal are invisible to
+ * running clients. A pool of verified-TLS mysql2 clients queries continuously while an instance
+ * rotates rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock
+ * moved past half-life, scheduler tick invoked directly): zero failed queries, zero dropped
+ * connections; after each step a new connection (openssl s_client) verifies against the bundle and
+ * sees the expected key.
  *
  * The clock starts 200 days in the past so that certificates issued after moving it ~190 days are
  * still valid for the real clock the clients use.

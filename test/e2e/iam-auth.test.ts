@@ -1,5 +1,5 @@
 /**
- * IAM database authentication end to end (issue 5): tokens from the official @aws-sdk/rds-signer
+ * IAM database authentication end to end (docs/iam.md): tokens from the official @aws-sdk/rds-signer
  * log in over verified TLS through mysql2 and the Debian mariadb client as the real engine
  * account; every other token, password or transport is refused with 1045 and its precise reason
  * in the log. Time-dependent checks move the service's injected clock, never sleep.
