@@ -1,7 +1,8 @@
 /**
- * RDS API benchmark (issue 3): DescribeDBInstances with 1000 instances in the metadata store,
- * p50/p99 and requests/s, against DescribeDBEngineVersions (same SigV4 + awsQuery path, constant
- * small body) measured in the same run. Instances are recorded as `stopped`, so no engine runs.
+ * RDS API benchmark (docs/benchmarks.md "RDS API"): DescribeDBInstances with 1000 instances in the
+ * metadata store, p50/p99 and requests/s, against DescribeDBEngineVersions (same SigV4 + awsQuery
+ * path, constant small body) measured in the same run. Instances are recorded as `stopped`, so no
+ * engine runs.
  *
  *   npm run build && node dist/bench/api.js
  */

@@ -1,7 +1,7 @@
 /**
- * Domain types and the service contract of connection security (issue 4): network allow-lists as
- * RDS DB security groups, the connection list, client certificates and trusted client CAs.
- * camelCase here; the API maps them to RDS / tlsql wire names.
+ * Domain types and the service contract of connection security (docs/connection-security.md):
+ * network allow-lists as RDS DB security groups, the connection list, client certificates and
+ * trusted client CAs. camelCase here; the API maps them to RDS / tlsql wire names.
  */
 import type { IssuedClientCertificate } from '../pki/client-ca.js';
 

@@ -64,7 +64,7 @@ export class TlsqlControlPlane implements ControlPlane {
   readonly events: EventRecorder;
   /** Allow-lists (DB security groups), connection list, client certificates and trusted client CAs. */
   readonly connectionSecurity: ConnectionSecurity;
-  /** Certificate rotation, renewal and expiry notices (issue 6). */
+  /** Certificate rotation, renewal and expiry notices (docs/certificate-rotation.md). */
   readonly certificates: CertificateLifecycle;
   readonly maintenance: MaintenanceActions;
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -326,7 +326,7 @@ export class TlsqlControlPlane implements ControlPlane {
     await this.certificates.rotateCa(inst, ca, 'ModifyDBInstance with ApplyImmediately');
   }
 
-  // --- pending maintenance and certificate upkeep (issue 6) ------------------------------
+  // --- pending maintenance and certificate upkeep (docs/certificate-rotation.md) ---------
 
   async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
     return this.maintenance.describe(this.d.store.listInstances(), q);

@@ -44,7 +44,7 @@ export interface FrontDoorOptions extends SessionSettings {
 
 /**
  * The instance endpoint: TLS termination with the instance certificate, policy enforcement, PROXY v2
- * to the engine, TLS mirrored on the engine link, then a byte pipe. See DESIGN.md "Front door session".
+ * to the engine, TLS mirrored on the engine link, then a byte pipe. See docs/design.md "Front door session".
  */
 export class FrontDoor implements SessionEndpoint {
   private readonly servers: net.Server[] = [];

@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { BusyPoller } from './busy-poll.js';
 
 /**
@@ -33,7 +33,7 @@ export const RELAY_HIGH_WATER_BYTES = 64 * 1024;
  * are a bulk transfer, bound by throughput: there the loop sleeps between reads and leaves the CPU
  * to the engine and the client.
  */
-export function relay(from: Duplex, to: Duplex, poller?: BusyPoller): void {
+export function relay(from: Readable, to: Writable, poller?: BusyPoller): void {
   let corked = false;
   let waiting = false;
   const uncork = (): void => {

@@ -35,7 +35,7 @@ class SessionError extends Error {
 }
 
 /**
- * One client connection through the front door (DESIGN.md "Front door session, step by step").
+ * One client connection through the front door (docs/design.md "Front door session, step by step").
  * Never throws: every failure ends this session only, with the reason in the log.
  */
 export async function runSession(door: SessionEndpoint, client: net.Socket, id: string): Promise<void> {

@@ -1,9 +1,9 @@
 /**
- * CA rotation scheduling and certificate upkeep (issue 6): pending rotations and the maintenance
- * window, ApplyPendingMaintenanceAction, ModifyCertificates, refusals, failed renewals that keep
- * the old certificate serving, expiry notices. Time moves only through a ManualClock; the
- * scheduler is ticked directly. The clock starts 360 days in the past so that every certificate
- * issued during the test is also valid for the real clock the clients use.
+ * CA rotation scheduling and certificate upkeep (docs/certificate-rotation.md): pending rotations
+ * and the maintenance window, ApplyPendingMaintenanceAction, ModifyCertificates, refusals, failed
+ * renewals that keep the old certificate serving, expiry notices. Time moves only through a
+ * ManualClock; the scheduler is ticked directly. The clock starts 360 days in the past so that
+ * every certificate issued during the test is also valid for the real clock the clients use.
  */
 import {
   ApplyPendingMaintenanceActionCommand,
@@ -167,7 +167,7 @@ describe('refusals', () => {
       expect(e.name).toBe('CertificateNotFoundFault');
       expect(e.status).toBe(404);
     }
-    const c = await rdsError(t.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nope', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', CACertificateIdentifier: 'rds-ca-2019' })));
+    const c = await rdsError(t.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nope', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', DBInstanceClass: 'db.t3.micro', CACertificateIdentifier: 'rds-ca-2019' })));
     expect(c.name).toBe('CertificateNotFoundFault');
   });
 

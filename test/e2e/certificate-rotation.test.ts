@@ -1,9 +1,10 @@
 /**
- * Acceptance (issue 6): CA rotation and certificate renewal are invisible to running clients.
- * A pool of verified-TLS mysql2 clients queries continuously while an instance rotates
- * rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock moved past
- * half-life, scheduler tick invoked directly): zero failed queries, zero dropped connections; after
- * each step a new connection (openssl s_client) verifies against the bundle and sees the expected key.
+ * Acceptance (docs/certificate-rotation.md): CA rotation and certificate renewal are invisible to
+ * running clients. A pool of verified-TLS mysql2 clients queries continuously while an instance
+ * rotates rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock
+ * moved past half-life, scheduler tick invoked directly): zero failed queries, zero dropped
+ * connections; after each step a new connection (openssl s_client) verifies against the bundle and
+ * sees the expected key.
  *
  * The clock starts 200 days in the past so that certificates issued after moving it ~190 days are
  * still valid for the real clock the clients use.
@@ -11,6 +12,7 @@
 import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
+import { getCaFamily } from '../../src/pki/families.js';
 import { probeEndpoint } from '../../src/reconcile/tls-probe.js';
 import { mysql2Tls, statusVar } from '../helpers/clients.js';
 import { sClient, startLoad, type LoadReport } from '../helpers/rotation.js';
@@ -151,7 +153,7 @@ describe('certificates prepared ahead of CA rotations', () => {
 
   it('serves the prepared certificate on an immediate rotation, then prepares the family it left', async () => {
     const lc = t.service.control.certificates;
-    const from = t.service.store.getInstance(ID)!.certificate!.caIdentifier;
+    const from = getCaFamily(t.service.store.getInstance(ID)!.certificate!.caIdentifier)!.id;
     const to = 'tlsql-ca-ecc384-g1';
     expect(from).not.toBe(to);
     await lc.prepareRotations(ID);
