@@ -31,12 +31,14 @@ import { parseCertificate } from '../pki/inspect.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
 import { verifyChainOffline } from '../pki/verify-chain.js';
 import { probeEndpoint, probeEngineLink } from '../reconcile/tls-probe.js';
-import { CertificateLifecycleStore, type LinkCertificateRecord } from '../store/certificate-lifecycle-store.js';
-import type { ServerCertificateRecord, Store } from '../store/store.js';
+import type { LinkCertificateRecord } from '../model/link-certificate-record.js';
+import type { ServerCertificateRecord } from '../model/server-certificate-record.js';
+import { CertificateLifecycleStore } from '../store/certificate-lifecycle-store.js';
+import type { Store } from '../store/store.js';
 import type { EventRecorder } from './events.js';
 import { keyLabel, type InstanceRuntime, type LinkKeyType } from './instance-runtime.js';
 import { isInMaintenanceWindow } from './maintenance-window.js';
-import type { DbInstance } from './types.js';
+import type { DbInstance } from '../model/db-instance.js';
 
 /** The pending maintenance action tlsql knows. */
 export const CA_ROTATION_ACTION = 'ca-certificate-rotation';

@@ -11,10 +11,15 @@ import type { Logger } from '../lib/logger.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { ClientCertificateAuthority, createShadowCa, issueLinkClientCertificate, loadCaWithKey, onelineName, parseOnelineSubject, type IssuedClientCertificate, type LoadedClientCa } from '../pki/client-ca.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
-import { ConnectionSecurityStore, type ClientCaRecord, type DbSecurityGroupRecord } from '../store/connection-security-store.js';
+import type { ClientCaRecord } from '../model/client-certificate-authority.js';
+import type { DbSecurityGroupRecord } from '../model/db-security-group.js';
+import { ConnectionSecurityStore } from '../store/connection-security-store.js';
 import type { Store } from '../store/store.js';
-import type { ClientCertificateAuthorityInfo, ConnectionSecurityControl, DbConnection, DbSecurityGroup } from './connection-security-types.js';
-import type { DbInstance } from './types.js';
+import type { ConnectionSecurityControl } from './connection-security-control.js';
+import type { ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
+import type { DbConnection } from '../model/db-connection.js';
+import type { DbSecurityGroup } from '../model/db-security-group.js';
+import type { DbInstance } from '../model/db-instance.js';
 
 export interface ConnectionSecurityDeps {
   config: Config;

@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
-import type { DbEvent } from './types.js';
+import type { DbEvent } from '../model/db-event.js';
 
 /** Records DB events (DescribeEvents) and mirrors each to the log. */
 export class EventRecorder {

@@ -14,7 +14,7 @@ import type { CaFamilyId } from '../pki/families.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
-import type { DbInstance } from './types.js';
+import type { DbInstance } from '../model/db-instance.js';
 
 export type LinkKeyType = 'rsa2048' | 'ecdsa-p256';
 

@@ -6,35 +6,17 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
+import type { DbInstance } from '../model/db-instance.js';
+import type { Filter } from '../model/filter.js';
+import type { OptInType, PendingMaintenanceAction, ResourcePendingMaintenanceActions } from '../model/pending-maintenance.js';
+import { isCaFamilyId } from '../pki/families.js';
 import type { Store } from '../store/store.js';
 import { CA_ROTATION_ACTION, type CertificateLifecycle } from './certificate-lifecycle.js';
 import type { EventRecorder } from './events.js';
 import { currentOrNextWindowStart } from './maintenance-window.js';
-import type { DbInstance, Filter } from './types.js';
-import { isCaFamilyId } from '../pki/families.js';
 
-/** One pending action on a resource (RDS `PendingMaintenanceAction`). */
-export interface PendingMaintenanceAction {
-  action: string;
-  /** Never set by tlsql: nothing is forced on a date. */
-  autoAppliedAfterDate?: Date;
-  forcedApplyDate?: Date;
-  /** `next-maintenance` (applied in the window) or `undo-opt-in` (waits for an opt-in). */
-  optInStatus?: string;
-  /** When it will be applied: the start of the current or next maintenance window; absent after undo-opt-in. */
-  currentApplyDate?: Date;
-  description: string;
-}
-
-/** RDS `ResourcePendingMaintenanceActions`. */
-export interface ResourcePendingMaintenanceActions {
-  /** The DB instance ARN. */
-  resourceIdentifier: string;
-  actions: PendingMaintenanceAction[];
-}
-
-export const OPT_IN_TYPES = ['immediate', 'next-maintenance', 'undo-opt-in'] as const;
-export type OptInType = (typeof OPT_IN_TYPES)[number];
+/** ApplyPendingMaintenanceAction's valid OptInType values. */
+export const OPT_IN_TYPES: readonly OptInType[] = ['immediate', 'next-maintenance', 'undo-opt-in'];
 
 export interface MaintenanceDeps {
   store: Store;

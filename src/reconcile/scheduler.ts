@@ -5,7 +5,7 @@
  * the injected clock; only the pacing uses a real timer, so tests call `tick()` directly.
  */
 import type { MaintenanceOutcome } from '../control/certificate-lifecycle.js';
-import type { DbInstance } from '../control/types.js';
+import type { DbInstance } from '../model/db-instance.js';
 import type { Logger } from '../lib/logger.js';
 import { getCaFamily } from '../pki/families.js';
 import type { KeyPool } from '../pki/key-pool.js';

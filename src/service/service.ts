@@ -6,7 +6,7 @@ import { createApiServer } from '../api/server.js';
 import type { CredentialStore } from '../api/credentials.js';
 import type { Config } from '../config/config.js';
 import { dataPaths } from '../config/paths.js';
-import { TlsqlControlPlane } from '../control/control-plane.js';
+import { TlsqlControlPlane } from '../control/tlsql-control-plane.js';
 import { renderMetrics, type ExpiringCertificate } from '../dataplane/metrics.js';
 import { LocalMariadbEngine } from '../engine/local-mariadb.js';
 import { systemClock, type Clock } from '../lib/clock.js';

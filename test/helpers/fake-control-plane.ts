@@ -5,23 +5,20 @@
  * faults (DBInstanceNotFound, CertificateNotFound, ...), state transitions are checked. Every call
  * is recorded in `calls` so tests can assert what the API decoded.
  */
-import type {
-  CaCertificate,
-  ControlPlane,
-  CreateDbInstanceInput,
-  DbEvent,
-  DbInstance,
-  DbParameterGroup,
-  DeleteDbInstanceInput,
-  EngineVersion,
-  Filter,
-  ModifyDbInstanceInput,
-  Parameter,
-  ParameterChange,
-  ParameterSource,
-  Tag,
-} from '../../src/control/types.js';
+import type { ControlPlane } from '../../src/control/control-plane.js';
+import type { CaCertificate } from '../../src/model/ca-certificate.js';
+import type { DbEvent } from '../../src/model/db-event.js';
+import type { DbInstance } from '../../src/model/db-instance.js';
+import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../../src/model/db-instance-requests.js';
+import type { DbParameterGroup } from '../../src/model/db-parameter-group.js';
+import type { EngineVersion } from '../../src/model/engine-version.js';
+import type { Filter } from '../../src/model/filter.js';
+import type { Parameter, ParameterChange, ParameterSource } from '../../src/model/parameter.js';
+import type { ResourcePendingMaintenanceActions } from '../../src/model/pending-maintenance.js';
+import type { Tag } from '../../src/model/tag.js';
+import type { ConnectionSecurityControl } from '../../src/control/connection-security-control.js';
 import { AppError } from '../../src/errors/app-error.js';
+import type { IamControl } from '../../src/iam/iam-control.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 
 const base32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -57,9 +54,28 @@ function defaultParameters(): Parameter[] {
   ];
 }
 
+/**
+ * A sub-service this fake does not model: every method refuses with InvalidAction, as a server
+ * without that service would. (Not thenable, so awaiting or printing it is harmless.)
+ */
+function unavailable<T extends object>(service: string): T {
+  return new Proxy({} as T, {
+    get: (_target, method) =>
+      typeof method === 'symbol' || method === 'then' || method === 'toJSON'
+        ? undefined
+        : () => {
+            throw new AppError('InvalidAction', `The ${service} action ${method} is not available on this server.`);
+          },
+  });
+}
+
 export class FakeControlPlane implements ControlPlane {
   readonly region: string;
   readonly accountId = '123456789012';
+  /** Not modelled: DB security groups, connections and client certificates answer InvalidAction. */
+  readonly connectionSecurity = unavailable<ConnectionSecurityControl>('connection security');
+  /** Not modelled: IAM users, keys and policies answer InvalidAction. */
+  readonly iam = unavailable<IamControl>('IAM');
   /** Every call in order, with its (decoded) argument. */
   readonly calls: FakeCall[] = [];
   /** When set, the next call throws it (then it is cleared). For error-mapping tests. */
@@ -366,6 +382,36 @@ export class FakeControlPlane implements ControlPlane {
       .filter((e) => q.endTime === undefined || e.date <= q.endTime)
       .filter((e) => q.eventCategories === undefined || q.eventCategories.length === 0 || e.eventCategories.some((c) => q.eventCategories?.includes(c)))
       .map((e) => structuredClone(e));
+  }
+
+  // ---- pending maintenance ------------------------------------------------------------------
+
+  /** Instances with a CA change pending (ModifyDBInstance without ApplyImmediately), as `ca-certificate-rotation`. */
+  async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
+    this.record('describePendingMaintenanceActions', q);
+    return [...this.instances.values()]
+      .filter((i) => i.pendingModifiedValues.caCertificateIdentifier !== undefined)
+      .filter((i) => q.resourceIdentifier === undefined || i.arn === q.resourceIdentifier || i.id === q.resourceIdentifier.toLowerCase())
+      .map((i) => ({
+        resourceIdentifier: i.arn,
+        actions: [{ action: 'ca-certificate-rotation', optInStatus: 'next-maintenance', description: `Rotate to ${i.pendingModifiedValues.caCertificateIdentifier}` }],
+      }));
+  }
+
+  /** Only `ca-certificate-rotation` exists; `immediate` applies the pending CA at once, the other opt-ins keep it pending. */
+  async applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions> {
+    this.record('applyPendingMaintenanceAction', q);
+    const ref = q.resourceIdentifier ?? '';
+    const inst = [...this.instances.values()].find((i) => i.arn === ref || i.id === ref.toLowerCase());
+    if (!inst) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
+    const target = inst.pendingModifiedValues.caCertificateIdentifier;
+    if (q.applyAction !== 'ca-certificate-rotation' || target === undefined) throw new AppError('InvalidParameterValue', `DB instance ${inst.id} has no pending maintenance action ${q.applyAction}.`);
+    if (q.optInType === 'immediate') {
+      inst.caCertificateIdentifier = target;
+      delete inst.pendingModifiedValues.caCertificateIdentifier;
+      return { resourceIdentifier: inst.arn, actions: [] };
+    }
+    return { resourceIdentifier: inst.arn, actions: [{ action: 'ca-certificate-rotation', optInStatus: q.optInType, description: `Rotate to ${target}` }] };
   }
 
   // ---- helpers ----------------------------------------------------------------------------
