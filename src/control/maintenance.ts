@@ -10,7 +10,6 @@ import type { DbInstance } from '../model/db-instance.js';
 import type { Filter } from '../model/filter.js';
 import type { OptInType, PendingMaintenanceAction, ResourcePendingMaintenanceActions } from '../model/pending-maintenance.js';
 import { isCaFamilyId } from '../pki/families.js';
-import type { Store } from '../store/store.js';
 import { CA_ROTATION_ACTION, type CertificateLifecycle } from './certificate-lifecycle.js';
 import type { EventRecorder } from './events.js';
 import { currentOrNextWindowStart } from './maintenance-window.js';
@@ -19,12 +18,12 @@ import { currentOrNextWindowStart } from './maintenance-window.js';
 export const OPT_IN_TYPES: readonly OptInType[] = ['immediate', 'next-maintenance', 'undo-opt-in'];
 
 export interface MaintenanceDeps {
-  store: Store;
   lifecycle: CertificateLifecycle;
   events: EventRecorder;
   clock: Clock;
 }
 
+/** The pending maintenance actions of DB instances: listed, applied, scheduled and withdrawn. */
 export class MaintenanceActions {
   constructor(private readonly d: MaintenanceDeps) {}
 
@@ -82,11 +81,11 @@ export class MaintenanceActions {
         await this.d.lifecycle.rotateCa(inst, target, 'ApplyPendingMaintenanceAction immediate');
         break;
       case 'next-maintenance':
-        this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, 'next-maintenance', now);
+        this.d.lifecycle.setOptIn(inst, 'next-maintenance');
         this.event(inst, `CA certificate rotation to ${target} will be applied in the maintenance window ${inst.preferredMaintenanceWindow} (from ${currentOrNextWindowStart(now, inst.preferredMaintenanceWindow).toISOString()})`);
         break;
       case 'undo-opt-in':
-        this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, 'undo-opt-in', now);
+        this.d.lifecycle.setOptIn(inst, 'undo-opt-in');
         this.event(inst, `CA certificate rotation to ${target} will not be applied in the maintenance window until opted in again`);
         break;
     }
@@ -96,18 +95,18 @@ export class MaintenanceActions {
   /** ModifyDBInstance without ApplyImmediately recorded a CA change: schedule it for the window. */
   scheduled(inst: DbInstance, target: string): void {
     const now = this.d.clock.now();
-    this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, 'next-maintenance', now);
+    this.d.lifecycle.setOptIn(inst, 'next-maintenance');
     this.event(inst, `CA certificate rotation to ${target} is pending: it will be applied in the maintenance window ${inst.preferredMaintenanceWindow} (from ${currentOrNextWindowStart(now, inst.preferredMaintenanceWindow).toISOString()})`);
   }
 
   /** A pending CA change was withdrawn (ModifyDBInstance back to the CA in use). */
   cancelled(inst: DbInstance, target: string): void {
-    this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, null, this.d.clock.now());
+    this.d.lifecycle.setOptIn(inst, null);
     this.event(inst, `Pending CA certificate rotation to ${target} cancelled; the instance keeps ${inst.caCertificateIdentifier}`);
   }
 
   private event(inst: DbInstance, message: string): void {
-    this.d.events.record({ sourceIdentifier: inst.id, sourceType: 'db-instance', message, eventCategories: ['maintenance', 'notification'], sourceArn: inst.arn });
+    this.d.events.instance(inst, message, ['maintenance', 'notification']);
   }
 }
 

@@ -16,7 +16,7 @@ import { isIamUserPrincipal } from '../iam/iam-directory.js';
 import { openSecret } from '../pki/key-store.js';
 import { resolveBundleFile } from '../pki/bundle-formats.js';
 import { KeyPool, leafKeyKinds } from '../pki/key-pool.js';
-import { linkCertificateExpiry, renderCertificateMetrics } from '../reconcile/certificate-metrics.js';
+import { linkCertificateExpiry, renderCertificateMetrics, type CertificateMetricsSource } from '../reconcile/certificate-metrics.js';
 import { CertificateScheduler } from '../reconcile/scheduler.js';
 import { Store } from '../store/store.js';
 import { ensureApiCredentials, ensureDataDir, ensureIdentity, ensureMasterKey } from './init.js';
@@ -103,7 +103,12 @@ export async function startService(config: Config, opts: { logger: Logger; clock
   keyPool.prewarm(leafKeyKinds());
   const scheduler = new CertificateScheduler({ control, logger, intervalMs: opts.schedulerIntervalMs, keyPool });
   scheduler.start();
-  const lifecycleMetrics = { store, lifecycle: control.certificates };
+  const lifecycleMetrics: CertificateMetricsSource = {
+    store,
+    activeLinkCertificate: (resourceId) => control.linkCertificates.activeByResourceId(resourceId),
+    counters: control.certificateCounters,
+    prepared: control.preparedCertificates,
+  };
   const api = createApiServer({
     control,
     credentials: storeCredentials(store, masterKey),
@@ -112,7 +117,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
     clock,
     maxBodyBytes: config.api.maxBodyBytes,
     metrics: () =>
-      renderMetrics(control.runtime.doors, [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)]) + renderCertificateMetrics(lifecycleMetrics),
+      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)]) + renderCertificateMetrics(lifecycleMetrics),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
     bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
   });
@@ -144,7 +149,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
         api.closeAllConnections?.();
         await new Promise<void>((r) => api.close(() => r()));
         // Background certificate preparation first: it would otherwise generate keys on demand once the pool is closed.
-        await control.certificates.stopPreparing();
+        await control.preparedCertificates.stop();
         await scheduler.stop();
         keyPool.close();
         await control.shutdown();
