@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 /** Meta key of the operator's default CA; empty or absent: DEFAULT_CA_FAMILY. */
 const DEFAULT_CA_KEY = 'default_ca';
 
+/** What the CA catalogue reads: the store (the operator's default), the CA (published records) and this region. */
 export interface CaCatalogueDeps {
   store: Store;
   ca: CertificateAuthority;

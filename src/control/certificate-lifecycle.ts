@@ -29,6 +29,7 @@ export const CA_ROTATION_ACTION = 'ca-certificate-rotation';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The certificate services and records the lifecycle decides over. */
 export interface CertificateLifecycleDeps {
   store: Store;
   /** Maintenance opt-ins and expiry notices (and the link certificates, through `links`). */

@@ -45,7 +45,7 @@ const GROUP_NAME = /^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}$/;
  * Every instance trusts its region's tlsql client CA; operators may add their own CAs.
  */
 export class ConnectionSecurity implements ConnectionSecurityControl {
-  readonly clientCa: ClientCertificateAuthority;
+  private readonly clientCa: ClientCertificateAuthority;
   private readonly repo: ConnectionSecurityStore;
   private readonly log: Logger;
   private readonly allowLists = new Map<string, AllowList | null>();
@@ -58,9 +58,12 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     this.clientCa = new ClientCertificateAuthority({ dir: dataPaths(d.config.dataDir).pki, masterKey: d.masterKey, regions: [...d.config.regions], clock: d.clock, logger: d.logger });
   }
 
-  /** Regions served (each has a client CA). */
-  regions(): readonly string[] {
-    return this.d.config.regions;
+  /** The notAfter of each served region's client CA that is loaded, for metrics. */
+  clientCaExpiry(): { region: string; notAfter: Date }[] {
+    return this.d.config.regions.flatMap((region) => {
+      const c = this.clientCa.loaded(region);
+      return c ? [{ region, notAfter: c.cert.notAfter }] : [];
+    });
   }
 
   /** Loads (or creates) the client CAs; every other call awaits it too. */

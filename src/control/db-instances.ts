@@ -35,6 +35,7 @@ import { validateInstanceIdentifier, validateMaintenanceWindow, validateMasterPa
 const HOSTED_ZONE_ID = 'Z2R2ITUGPM61AM';
 const DEFAULT_INSTANCE_CLASS = 'db.t3.micro';
 
+/** Everything instance operations drive: the runtime, the certificate and security services, the shared lock. */
 export interface DbInstancesDeps {
   config: Config;
   store: Store;

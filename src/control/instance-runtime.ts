@@ -19,6 +19,7 @@ import { probeEndpoint, probeEngineLink, type ProbeResult } from '../reconcile/t
 import type { Store } from '../store/store.js';
 import { effectiveParameters } from './parameters.js';
 
+/** What the runtime runs on: the engine, the CA (link trust), the store (certificates, parameters) and IAM. */
 export interface InstanceRuntimeDeps {
   config: Config;
   store: Store;

@@ -25,6 +25,7 @@ import { reasonOf, type EventRecorder } from './events.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 import type { RetryBackoff } from './retry-backoff.js';
 
+/** Where link certificates come from (CA), go to (runtime) and are recorded (repo). */
 export interface LinkCertificatesDeps {
   repo: CertificateLifecycleStore;
   ca: CertificateAuthority;

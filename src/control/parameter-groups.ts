@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 import { DEFAULT_PARAMETER_GROUP, PARAMETER_DEFS, PARAMETER_FAMILY, describeParameters, effectiveParameters, parameterDef } from './parameters.js';
 
+/** The store of groups and values, and the runtime that applies dynamic changes to running engines. */
 export interface ParameterGroupsDeps {
   store: Store;
   runtime: InstanceRuntime;

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { AppError } from '../errors/app-error.js';
 import type { Store } from '../store/store.js';
 
+/** Used ports (store) and the configured range and listen addresses. */
 export interface PortAllocatorDeps {
   store: Store;
   /** First and last port of the range automatic choices come from (inclusive). */

@@ -29,6 +29,7 @@ interface PreparedCertificate {
   issuedAtMs: number;
 }
 
+/** Instances (store), the issuing CA and the clock that ages prepared certificates. */
 export interface PreparedCertificatesDeps {
   store: Store;
   ca: CertificateAuthority;

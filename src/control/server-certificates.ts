@@ -29,6 +29,7 @@ import { serverKeyLabel, type InstanceRuntime } from './instance-runtime.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
 import type { RetryBackoff } from './retry-backoff.js';
 
+/** Where server certificates come from (CA, prepared), go to (runtime) and are recorded (store). */
 export interface ServerCertificatesDeps {
   store: Store;
   ca: CertificateAuthority;

@@ -41,6 +41,7 @@ import { PreparedCertificates } from './prepared-certificates.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerCertificates } from './server-certificates.js';
 
+/** The process-wide parts the control plane is built on (service/service.ts creates them). */
 export interface ControlPlaneDeps {
   config: Config;
   store: Store;

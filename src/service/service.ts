@@ -40,10 +40,7 @@ function serviceCertificates(control: TlsqlControlPlane, ca: CertificateAuthorit
     { kind: 'ca_root', labels: { ca: r.familyId, region: r.region }, notAfter: r.notAfter },
     { kind: 'ca_subordinate', labels: { ca: r.familyId, region: r.region }, notAfter: new Date(new X509Certificate(r.subordinatePem).validTo) },
   ]);
-  for (const region of control.connectionSecurity.regions()) {
-    const c = control.connectionSecurity.clientCa.loaded(region);
-    if (c) out.push({ kind: 'client_ca', labels: { ca: 'client', region }, notAfter: c.cert.notAfter });
-  }
+  for (const c of control.connectionSecurity.clientCaExpiry()) out.push({ kind: 'client_ca', labels: { ca: 'client', region: c.region }, notAfter: c.notAfter });
   return out;
 }
 
