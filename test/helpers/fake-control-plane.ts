@@ -14,7 +14,6 @@ import type { DbParameterGroup } from '../../src/model/db-parameter-group.js';
 import type { EngineVersion } from '../../src/model/engine-version.js';
 import type { Filter } from '../../src/model/filter.js';
 import type { Parameter, ParameterChange, ParameterSource } from '../../src/model/parameter.js';
-import type { ResourcePendingMaintenanceActions } from '../../src/model/pending-maintenance.js';
 import type { Tag } from '../../src/model/tag.js';
 import type { ConnectionSecurityControl } from '../../src/control/connection-security-control.js';
 import { AppError } from '../../src/errors/app-error.js';
@@ -382,36 +381,6 @@ export class FakeControlPlane implements ControlPlane {
       .filter((e) => q.endTime === undefined || e.date <= q.endTime)
       .filter((e) => q.eventCategories === undefined || q.eventCategories.length === 0 || e.eventCategories.some((c) => q.eventCategories?.includes(c)))
       .map((e) => structuredClone(e));
-  }
-
-  // ---- pending maintenance ------------------------------------------------------------------
-
-  /** Instances with a CA change pending (ModifyDBInstance without ApplyImmediately), as `ca-certificate-rotation`. */
-  async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
-    this.record('describePendingMaintenanceActions', q);
-    return [...this.instances.values()]
-      .filter((i) => i.pendingModifiedValues.caCertificateIdentifier !== undefined)
-      .filter((i) => q.resourceIdentifier === undefined || i.arn === q.resourceIdentifier || i.id === q.resourceIdentifier.toLowerCase())
-      .map((i) => ({
-        resourceIdentifier: i.arn,
-        actions: [{ action: 'ca-certificate-rotation', optInStatus: 'next-maintenance', description: `Rotate to ${i.pendingModifiedValues.caCertificateIdentifier}` }],
-      }));
-  }
-
-  /** Only `ca-certificate-rotation` exists; `immediate` applies the pending CA at once, the other opt-ins keep it pending. */
-  async applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions> {
-    this.record('applyPendingMaintenanceAction', q);
-    const ref = q.resourceIdentifier ?? '';
-    const inst = [...this.instances.values()].find((i) => i.arn === ref || i.id === ref.toLowerCase());
-    if (!inst) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
-    const target = inst.pendingModifiedValues.caCertificateIdentifier;
-    if (q.applyAction !== 'ca-certificate-rotation' || target === undefined) throw new AppError('InvalidParameterValue', `DB instance ${inst.id} has no pending maintenance action ${q.applyAction}.`);
-    if (q.optInType === 'immediate') {
-      inst.caCertificateIdentifier = target;
-      delete inst.pendingModifiedValues.caCertificateIdentifier;
-      return { resourceIdentifier: inst.arn, actions: [] };
-    }
-    return { resourceIdentifier: inst.arn, actions: [{ action: 'ca-certificate-rotation', optInStatus: q.optInType, description: `Rotate to ${target}` }] };
   }
 
   // ---- helpers ----------------------------------------------------------------------------
