@@ -30,7 +30,7 @@ export class ParameterGroups {
   }
 
   /** Effective values of every known parameter of `group` (user values over defaults). */
-  effective(group: string): Map<string, string | null> {
+  private effective(group: string): Map<string, string | null> {
     return effectiveParameters(this.d.store.getParameters(group));
   }
 

@@ -180,11 +180,6 @@ export class TlsqlControlPlane implements ControlPlane {
 
   // --- certificates and engine versions --------------------------------------------------
 
-  /** The CA family new instances get when CreateDBInstance names none. */
-  defaultCa(): string {
-    return this.cas.defaultCa();
-  }
-
   describeCertificates(q: { certificateIdentifier?: string; filters?: Filter[] }): Promise<{ certificates: CaCertificate[]; defaultCertificateForNewLaunches: string }> {
     return this.cas.describe(q);
   }
@@ -198,11 +193,6 @@ export class TlsqlControlPlane implements ControlPlane {
   }
 
   // --- parameter groups ------------------------------------------------------------------
-
-  /** Effective values of every known parameter of `group` (user values over defaults). */
-  effectiveParameters(group: string): Map<string, string | null> {
-    return this.parameterGroups.effective(group);
-  }
 
   createDbParameterGroup(q: { name: string; family: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup> {
     return this.parameterGroups.create(q);
