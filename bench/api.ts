@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { Store } from '../src/store/store.js';
-import type { DbInstance } from '../src/control/types.js';
+import type { DbInstance } from '../src/model/db-instance.js';
 import { machine, pct, startServer } from './lib.js';
 
 /** Time of the last HTTP exchange (request sent to response body read), set by the wrapped handler. */

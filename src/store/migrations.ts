@@ -118,4 +118,9 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (user_name, policy_name)
    );
    CREATE INDEX access_keys_principal ON access_keys(principal);`,
+  // One record of an engine link certificate's key type: link_certificates.key_type. The meta rows
+  // `link_key_type:<instance id>` repeated it (and outlived deleted instances). Nothing is lost:
+  // an instance whose link certificate was never recorded gets it adopted, key type included, from
+  // what its engine presents when its endpoint next opens (src/control/link-certificates.ts).
+  `DELETE FROM meta WHERE key LIKE 'link\\_key\\_type:%' ESCAPE '\\';`,
 ];

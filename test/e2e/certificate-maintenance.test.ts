@@ -18,7 +18,7 @@ import {
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MaintenanceOutcome } from '../../src/control/certificate-lifecycle.js';
+import type { MaintenanceOutcome } from '../../src/model/certificate-maintenance.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { sClient } from '../helpers/rotation.js';
@@ -228,7 +228,7 @@ describe('a failed renewal', () => {
   let validTillBefore: number;
 
   beforeAll(async () => {
-    const door = t.service.control.runtime.doors.get(ID)! as unknown as Door;
+    const door = t.service.control.runtime.frontDoor(ID)! as unknown as Door;
     const ca = t.service.ca as unknown as Ca;
     const setCertificate = door.setCertificate;
     const issueLink = ca.issueLinkCertificate;

@@ -152,17 +152,17 @@ describe('certificates prepared ahead of CA rotations', () => {
   const modify = (ca: string) => t.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ID, CACertificateIdentifier: ca, ApplyImmediately: true }));
 
   it('serves the prepared certificate on an immediate rotation, then prepares the family it left', async () => {
-    const lc = t.service.control.certificates;
+    const lc = t.service.control.preparedCertificates;
     const from = getCaFamily(t.service.store.getInstance(ID)!.certificate!.caIdentifier)!.id;
     const to = 'tlsql-ca-ecc384-g1';
     expect(from).not.toBe(to);
-    await lc.prepareRotations(ID);
-    expect(lc.preparedFor(ID, to, db.host)).toBe(true);
-    expect(lc.preparedFor(ID, from, db.host)).toBe(false); // never for the family in use
-    const used = lc.preparedStats.used;
+    await lc.prepare(ID);
+    expect(lc.has(ID, to, db.host)).toBe(true);
+    expect(lc.has(ID, from, db.host)).toBe(false); // never for the family in use
+    const used = lc.stats.used;
 
     await modify(to);
-    expect(lc.preparedStats.used).toBe(used + 1);
+    expect(lc.stats.used).toBe(used + 1);
     const s = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
     expect(s.verifyLine, s.output).toBe('Verify return code: 0 (ok)');
     expect(s.keyType).toBe('ecdsa-p384');
@@ -170,23 +170,23 @@ describe('certificates prepared ahead of CA rotations', () => {
     expect(t.service.store.activeServerCertificate(ID)!.serial).toBe(s.serialHex);
 
     // The rotation started preparing the family it left; joining that run waits for it.
-    await lc.prepareRotations(ID);
-    expect(lc.preparedFor(ID, from, db.host)).toBe(true);
-    expect(lc.preparedFor(ID, to, db.host)).toBe(false);
+    await lc.prepare(ID);
+    expect(lc.has(ID, from, db.host)).toBe(true);
+    expect(lc.has(ID, to, db.host)).toBe(false);
     const text = await (await fetch(`${t.service.apiUrl}/metrics`)).text();
     expect(text).toMatch(/tlsql_certificate_rotations_prepared_total\{result="used"\} [1-9]/);
     expect(text).toMatch(/tlsql_certificate_prepared [1-9]/);
   });
 
   it('does not serve a prepared certificate older than a day: the rotation issues a fresh one', async () => {
-    const lc = t.service.control.certificates;
+    const lc = t.service.control.preparedCertificates;
     const back = 'tlsql-ca-rsa2048-g1';
-    expect(lc.preparedFor(ID, back, db.host)).toBe(true);
+    expect(lc.has(ID, back, db.host)).toBe(true);
     clock.advance(DAY + 1);
-    expect(lc.preparedFor(ID, back, db.host)).toBe(false);
-    const missed = lc.preparedStats.missed;
+    expect(lc.has(ID, back, db.host)).toBe(false);
+    const missed = lc.stats.missed;
     await modify(back);
-    expect(lc.preparedStats.missed).toBe(missed + 1);
+    expect(lc.stats.missed).toBe(missed + 1);
     const served = await probeEndpoint({ address: '127.0.0.1', port: db.port, endpoint: db.host, bundlePem: t.service.ca.bundlePem() });
     // Issued now (notBefore backdated 5 minutes from the current clock, whole seconds), not a day ago.
     expect(served.leaf.notBefore.getTime()).toBe(Math.floor((clock.now().getTime() - 5 * 60 * 1000) / 1000) * 1000);

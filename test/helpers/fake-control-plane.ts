@@ -5,26 +5,23 @@
  * faults (DBInstanceNotFound, CertificateNotFound, ...), state transitions are checked. Every call
  * is recorded in `calls` so tests can assert what the API decoded.
  */
-import type {
-  CaCertificate,
-  ControlPlane,
-  CreateDbInstanceInput,
-  DbEvent,
-  DbInstance,
-  DbParameterGroup,
-  DeleteDbInstanceInput,
-  EngineVersion,
-  Filter,
-  ModifyDbInstanceInput,
-  Parameter,
-  ParameterChange,
-  ParameterSource,
-  Tag,
-} from '../../src/control/types.js';
+import type { ControlPlane } from '../../src/control/control-plane.js';
+import type { CaCertificate } from '../../src/model/ca-certificate.js';
+import type { DbEvent } from '../../src/model/db-event.js';
+import type { DbInstance } from '../../src/model/db-instance.js';
+import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../../src/model/db-instance-requests.js';
+import type { DbParameterGroup } from '../../src/model/db-parameter-group.js';
+import type { EngineVersion } from '../../src/model/engine-version.js';
+import type { Filter } from '../../src/model/filter.js';
+import type { Parameter, ParameterChange, ParameterSource } from '../../src/model/parameter.js';
+import type { PendingMaintenanceAction, ResourcePendingMaintenanceActions } from '../../src/model/pending-maintenance.js';
 import { CA_ROTATION_ACTION } from '../../src/control/certificate-lifecycle.js';
-import { parseOptInType, type PendingMaintenanceAction, type ResourcePendingMaintenanceActions } from '../../src/control/maintenance.js';
+import { parseOptInType } from '../../src/control/maintenance.js';
 import { currentOrNextWindowStart } from '../../src/control/maintenance-window.js';
+import type { Tag } from '../../src/model/tag.js';
+import type { ConnectionSecurityControl } from '../../src/control/connection-security-control.js';
 import { AppError } from '../../src/errors/app-error.js';
+import type { IamControl } from '../../src/iam/iam-control.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 
 const base32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -60,9 +57,28 @@ function defaultParameters(): Parameter[] {
   ];
 }
 
+/**
+ * A sub-service this fake does not model: every method refuses with InvalidAction, as a server
+ * without that service would. (Not thenable, so awaiting or printing it is harmless.)
+ */
+function unavailable<T extends object>(service: string): T {
+  return new Proxy({} as T, {
+    get: (_target, method) =>
+      typeof method === 'symbol' || method === 'then' || method === 'toJSON'
+        ? undefined
+        : () => {
+            throw new AppError('InvalidAction', `The ${service} action ${method} is not available on this server.`);
+          },
+  });
+}
+
 export class FakeControlPlane implements ControlPlane {
   readonly region: string;
   readonly accountId = '123456789012';
+  /** Not modelled: DB security groups, connections and client certificates answer InvalidAction. */
+  readonly connectionSecurity = unavailable<ConnectionSecurityControl>('connection security');
+  /** Not modelled: IAM users, keys and policies answer InvalidAction. */
+  readonly iam = unavailable<IamControl>('IAM');
   /** Every call in order, with its (decoded) argument. */
   readonly calls: FakeCall[] = [];
   /** When set, the next call throws it (then it is cleared). For error-mapping tests. */
@@ -283,42 +299,6 @@ export class FakeControlPlane implements ControlPlane {
     return structuredClone(cert);
   }
 
-  // ---- pending maintenance ------------------------------------------------------------------
-
-  async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
-    this.record('describePendingMaintenanceActions', q);
-    let list = [...this.instances.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const ref = q.resourceIdentifier;
-    if (ref !== undefined) list = list.filter((d) => d.arn === ref || d.id === ref.toLowerCase());
-    for (const f of q.filters ?? []) {
-      if (f.name === 'db-instance-id') list = list.filter((d) => f.values.includes(d.id) || f.values.includes(d.arn));
-      else if (f.name === 'db-cluster-id') list = [];
-      else throw new AppError('InvalidParameterValue', `Unrecognized filter name: ${f.name}. Supported: db-instance-id, db-cluster-id.`);
-    }
-    return list.map((d) => ({ resourceIdentifier: d.arn, actions: this.pendingActions(d) })).filter((r) => r.actions.length > 0);
-  }
-
-  async applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions> {
-    this.record('applyPendingMaintenanceAction', q);
-    if (!q.resourceIdentifier) throw new AppError('MissingParameter', 'The request must contain the parameter ResourceIdentifier');
-    if (!q.applyAction) throw new AppError('MissingParameter', 'The request must contain the parameter ApplyAction');
-    const optIn = parseOptInType(q.optInType);
-    const ref = q.resourceIdentifier;
-    const db = [...this.instances.values()].find((d) => d.arn === ref || d.id === ref.toLowerCase());
-    if (!db) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
-    const target = db.pendingModifiedValues.caCertificateIdentifier;
-    if (q.applyAction !== CA_ROTATION_ACTION || target === undefined) {
-      throw new AppError('InvalidParameterValue', `DB instance ${db.id} has no pending maintenance action ${q.applyAction}.`);
-    }
-    if (optIn === 'immediate') {
-      if (db.status !== 'available') throw this.badState(db);
-      this.rotateCa(db, target);
-    } else {
-      this.optIns.set(db.id, optIn);
-    }
-    return { resourceIdentifier: db.arn, actions: this.pendingActions(db) };
-  }
-
   // ---- engine versions ----------------------------------------------------------------------
 
   async describeDbEngineVersions(q: { engine?: string; engineVersion?: string; dbParameterGroupFamily?: string; defaultOnly?: boolean }): Promise<EngineVersion[]> {
@@ -411,6 +391,42 @@ export class FakeControlPlane implements ControlPlane {
       .filter((e) => q.endTime === undefined || e.date <= q.endTime)
       .filter((e) => q.eventCategories === undefined || q.eventCategories.length === 0 || e.eventCategories.some((c) => q.eventCategories?.includes(c)))
       .map((e) => structuredClone(e));
+  }
+
+  // ---- pending maintenance ------------------------------------------------------------------
+
+  async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
+    this.record('describePendingMaintenanceActions', q);
+    let list = [...this.instances.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const ref = q.resourceIdentifier;
+    if (ref !== undefined) list = list.filter((d) => d.arn === ref || d.id === ref.toLowerCase());
+    for (const f of q.filters ?? []) {
+      if (f.name === 'db-instance-id') list = list.filter((d) => f.values.includes(d.id) || f.values.includes(d.arn));
+      else if (f.name === 'db-cluster-id') list = [];
+      else throw new AppError('InvalidParameterValue', `Unrecognized filter name: ${f.name}. Supported: db-instance-id, db-cluster-id.`);
+    }
+    return list.map((d) => ({ resourceIdentifier: d.arn, actions: this.pendingActions(d) })).filter((r) => r.actions.length > 0);
+  }
+
+  async applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions> {
+    this.record('applyPendingMaintenanceAction', q);
+    if (!q.resourceIdentifier) throw new AppError('MissingParameter', 'The request must contain the parameter ResourceIdentifier');
+    if (!q.applyAction) throw new AppError('MissingParameter', 'The request must contain the parameter ApplyAction');
+    const optIn = parseOptInType(q.optInType);
+    const ref = q.resourceIdentifier;
+    const db = [...this.instances.values()].find((d) => d.arn === ref || d.id === ref.toLowerCase());
+    if (!db) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
+    const target = db.pendingModifiedValues.caCertificateIdentifier;
+    if (q.applyAction !== CA_ROTATION_ACTION || target === undefined) {
+      throw new AppError('InvalidParameterValue', `DB instance ${db.id} has no pending maintenance action ${q.applyAction}.`);
+    }
+    if (optIn === 'immediate') {
+      if (db.status !== 'available') throw this.badState(db);
+      this.rotateCa(db, target);
+    } else {
+      this.optIns.set(db.id, optIn);
+    }
+    return { resourceIdentifier: db.arn, actions: this.pendingActions(db) };
   }
 
   // ---- helpers ----------------------------------------------------------------------------
