@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { AllowList } from '../dataplane/allow-list.js';
-import { BusyPoller } from '../dataplane/busy-poll.js';
 import type { ClientTrust } from '../dataplane/client-certs.js';
 import { FrontDoor } from '../dataplane/front-door.js';
 import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
+import { NativeDataplane } from '../dataplane/native/native-dataplane.js';
 import { instanceIamSecret } from '../iam/engine-accounts.js';
 import { tlsPolicyFor, type TlsPolicy } from '../dataplane/tls-policy.js';
 import type { Engine } from '../engine/engine.js';
@@ -24,8 +24,8 @@ export type LinkKeyType = 'rsa2048' | 'ecdsa-p256';
  */
 export class InstanceRuntime {
   readonly doors = new Map<string, FrontDoor>();
-  /** One for the process: every endpoint's traffic keeps the same event loop polling. */
-  private readonly busyPoller: BusyPoller;
+  /** One for the process: every endpoint's sessions run on its threads. */
+  private dataplaneInstance: NativeDataplane | null = null;
 
   constructor(
     private readonly deps: {
@@ -48,8 +48,15 @@ export class InstanceRuntime {
         allowListFor(inst: DbInstance): AllowList | null;
       };
     },
-  ) {
-    this.busyPoller = new BusyPoller(deps.config.frontDoor.busyPollMicros / 1000);
+  ) {}
+
+  /**
+   * The native data plane, started with the first endpoint; throws NativeLoadError (saying how to
+   * build it) when the addon is missing, so an endpoint never opens without it.
+   */
+  dataplane(): NativeDataplane {
+    this.dataplaneInstance ??= new NativeDataplane({ loops: this.deps.config.frontDoor.dataplaneThreads, busyPollMicros: this.deps.config.frontDoor.busyPollMicros });
+    return this.dataplaneInstance;
   }
 
   instanceDir(id: string): string {
@@ -129,9 +136,8 @@ export class InstanceRuntime {
       iam: this.iamGate(inst),
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
-      engineSpareMaxAgeMs: cfg.frontDoor.engineSpareMaxAgeMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
-      busyPoller: this.busyPoller,
+      dataplane: this.dataplane(),
       logger: this.deps.logger.child({ instance: inst.id }),
     });
     if (this.deps.security) door.setClientTrust(await this.deps.security.clientTrust(inst));
