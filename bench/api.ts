@@ -1,7 +1,8 @@
 /**
- * RDS API benchmark (issue 3): DescribeDBInstances with 1000 instances in the metadata store,
- * p50/p99 and requests/s, against DescribeDBEngineVersions (same SigV4 + awsQuery path, constant
- * small body) measured in the same run. Instances are recorded as `stopped`, so no engine runs.
+ * RDS API benchmark (docs/benchmarks.md "RDS API"): DescribeDBInstances with 1000 instances in the
+ * metadata store, p50/p99 and requests/s, against DescribeDBEngineVersions (same SigV4 + awsQuery
+ * path, constant small body) measured in the same run. Instances are recorded as `stopped`, so no
+ * engine runs.
  *
  *   npm run build && node dist/bench/api.js
  */
@@ -11,7 +12,7 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { Store } from '../src/store/store.js';
-import type { DbInstance } from '../src/control/types.js';
+import type { DbInstance } from '../src/model/db-instance.js';
 import { machine, pct, startServer } from './lib.js';
 
 /** Time of the last HTTP exchange (request sent to response body read), set by the wrapped handler. */

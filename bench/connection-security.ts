@@ -1,9 +1,9 @@
 /**
- * Connection-security benchmark (issue 4): new connections per second through the front door with
- * a client certificate (REQUIRE X509 account; the front door verifies it and presents a link
- * certificate with the same subject to the engine) versus without one, in the same run,
- * interleaved in rounds so both see the same machine state. Also the cost of the link
- * certificate itself: issuing one (in process) and the first connection of a new client
+ * Connection-security benchmark (docs/benchmarks.md "Client certificates"): new connections per
+ * second through the front door with a client certificate (REQUIRE X509 account; the front door
+ * verifies it and presents a link certificate with the same subject to the engine) versus without
+ * one, in the same run, interleaved in rounds so both see the same machine state. Also the cost of
+ * the link certificate itself: issuing one (in process) and the first connection of a new client
  * certificate (issuance included) versus later ones (cached identity, resumed link session).
  *
  *   npm run build && node dist/bench/connection-security.js

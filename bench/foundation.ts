@@ -1,6 +1,7 @@
 /**
- * Foundation benchmarks (issue 2): provisioning, new connections/s, SELECT 1 latency, streaming a
- * ~100 MB result, idle memory. Every number is measured against baselines in the same run:
+ * Foundation benchmarks (docs/benchmarks.md "Foundation"): provisioning, new connections/s,
+ * SELECT 1 latency, streaming a ~100 MB result, idle memory. Every number is measured against
+ * baselines in the same run:
  * - "direct": a mariadbd of the same build and configuration serving TLS itself on loopback TCP,
  *   with a certificate chain shaped like the instance's, verified against the same CA file
  *   (baseline-engine.ts). This is the like-for-like baseline the targets are judged against: the

@@ -1,11 +1,11 @@
 /**
- * IAM database authentication benchmark (issue 5): new logins per second through one endpoint
- * with an IAM token (@aws-sdk/rds-signer, mysql2 with the cleartext plugin) versus a native
- * password, both over verified TLS (chain + host name), in the same run, interleaved in rounds so
- * both see the same machine state. Each login is connect + TLS + authentication + COM_QUIT.
- * Sequential (one client) and concurrent (several clients at once, spread over worker threads)
- * rates are measured, plus the token's own cost: signing it (client) and verifying it (front door,
- * in process).
+ * IAM database authentication benchmark (docs/benchmarks.md "IAM database authentication"): new
+ * logins per second through one endpoint with an IAM token (@aws-sdk/rds-signer, mysql2 with the
+ * cleartext plugin) versus a native password, both over verified TLS (chain + host name), in the
+ * same run, interleaved in rounds so both see the same machine state. Each login is connect + TLS +
+ * authentication + COM_QUIT. Sequential (one client) and concurrent (several clients at once,
+ * spread over worker threads) rates are measured, plus the token's own cost: signing it (client)
+ * and verifying it (front door, in process).
  *
  *   npm run build && node dist/bench/iam-logins.js
  *

@@ -1,6 +1,7 @@
 /**
- * CA rotation benchmark (issue 6): how long after `ModifyDBInstance --apply-immediately` new
- * connections see the new certificate, and how many queries fail under load while it happens.
+ * CA rotation benchmark (docs/benchmarks.md "Certificate rotation"): how long after
+ * `ModifyDBInstance --apply-immediately` new connections see the new certificate, and how many
+ * queries fail under load while it happens.
  *
  * The server runs in its own process (`tlsql server`); here a pool of verified-TLS mysql2 clients
  * queries continuously, loops open new verified connections (one at TLS 1.2), and a prober runs

@@ -47,9 +47,8 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (better-sqlite3 may build from source: about a minute)"
-  # npm ci refuses a lock file whose optional platform packages (e.g. rollup's non-Linux builds)
-  # the registry mirror does not carry; npm install resolves the same locked versions and skips them.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+  # Exactly the committed lock: npm ci never rewrites package-lock.json, so setup leaves the tree clean.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 say "building"
 npm run -s build

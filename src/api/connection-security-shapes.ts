@@ -3,17 +3,12 @@
  * `@aws-sdk/client-rds` names its members) and tlsql's own `Connection`, `ClientCertificate` and
  * `ClientCertificateAuthority` structures (awsQuery XML like every other action).
  */
-import type { ClientCertificateAuthorityInfo, ConnectionSecurityControl, DbConnection, DbSecurityGroup, IssuedClientCertificate } from '../control/connection-security-types.js';
-import type { ControlPlane } from '../control/types.js';
-import { AppError } from '../errors/app-error.js';
+import type { ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
+import type { DbConnection } from '../model/db-connection.js';
+import type { DbSecurityGroup } from '../model/db-security-group.js';
+import type { IssuedClientCertificate } from '../pki/client-ca.js';
 import type { QueryReader } from './query.js';
 import type { XmlWriter } from './xml.js';
-
-/** The control plane's connection-security service; InvalidAction when this deployment has none. */
-export function connectionSecurity(control: ControlPlane, action: string): ConnectionSecurityControl {
-  if (!control.connectionSecurity) throw new AppError('InvalidAction', `The action ${action} is not available on this server.`);
-  return control.connectionSecurity;
-}
 
 /** The members of a `DBSecurityGroup` structure. */
 export function writeDbSecurityGroupMembers(w: XmlWriter, g: DbSecurityGroup): void {

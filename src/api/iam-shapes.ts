@@ -4,15 +4,16 @@
  * are served on the RDS endpoint (awsQuery, Version 2014-10-31, SigV4 service `rds`) by the
  * root key only.
  */
-import type { ControlPlane } from '../control/types.js';
+import type { ControlPlane } from '../control/control-plane.js';
 import { AppError } from '../errors/app-error.js';
-import { ROOT_PRINCIPAL, type AccessKeyMetadata, type IamDirectory, type NewAccessKey } from '../iam/iam-directory.js';
-import type { IamUserRecord } from '../store/iam-store.js';
+import type { IamControl } from '../iam/iam-control.js';
+import { ROOT_PRINCIPAL } from '../iam/iam-directory.js';
+import type { AccessKeyMetadata, NewAccessKey } from '../model/access-key.js';
+import type { IamUserRecord } from '../model/iam-user.js';
 import type { XmlWriter } from './xml.js';
 
 /** The control plane's IAM directory, for the root key only. */
-export function iamDirectory(control: ControlPlane, principal: string, action: string): IamDirectory {
-  if (!control.iam) throw new AppError('InvalidAction', `The action ${action} is not available on this server.`);
+export function iamDirectory(control: ControlPlane, principal: string, action: string): IamControl {
   if (principal !== ROOT_PRINCIPAL) throw new AppError('InvalidClientTokenId', `${action} needs the root access key of the data dir (tlsql credentials).`);
   return control.iam;
 }

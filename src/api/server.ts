@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors/app-error.js';
-import type { ControlPlane } from '../control/types.js';
+import type { ControlPlane } from '../control/control-plane.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { actions } from './actions/index.js';

@@ -8,7 +8,13 @@
  * Fields tlsql has no concept of are written with the values a single-AZ, unencrypted,
  * private gp2 RDS for MariaDB instance reports, so SDK shapes are complete.
  */
-import type { CaCertificate, DbEvent, DbInstance, DbParameterGroup, EngineVersion, Parameter, Tag } from '../control/types.js';
+import type { CaCertificate } from '../model/ca-certificate.js';
+import type { DbEvent } from '../model/db-event.js';
+import type { DbInstance } from '../model/db-instance.js';
+import type { DbParameterGroup } from '../model/db-parameter-group.js';
+import type { EngineVersion } from '../model/engine-version.js';
+import type { Parameter } from '../model/parameter.js';
+import type { Tag } from '../model/tag.js';
 import type { XmlWriter } from './xml.js';
 
 /** `<TagList><Tag><Key/><Value/></Tag>...</TagList>`. */

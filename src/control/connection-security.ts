@@ -3,31 +3,32 @@ import type { Config } from '../config/config.js';
 import { dataPaths } from '../config/paths.js';
 import { AllowList, formatCidr, parseCidr } from '../dataplane/allow-list.js';
 import { ClientTrust, type TrustedClientCa } from '../dataplane/client-certs.js';
-import type { FrontDoor } from '../dataplane/front-door.js';
 import type { SessionInfo } from '../dataplane/session-info.js';
-import type { Engine } from '../engine/engine.js';
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { ClientCaRecord, ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
+import type { DbConnection } from '../model/db-connection.js';
+import type { DbInstance } from '../model/db-instance.js';
+import type { DbSecurityGroup, DbSecurityGroupRecord } from '../model/db-security-group.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { ClientCertificateAuthority, createShadowCa, issueLinkClientCertificate, loadCaWithKey, onelineName, parseOnelineSubject, type IssuedClientCertificate, type LoadedClientCa } from '../pki/client-ca.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
-import { ConnectionSecurityStore, type ClientCaRecord, type DbSecurityGroupRecord } from '../store/connection-security-store.js';
+import { ConnectionSecurityStore } from '../store/connection-security-store.js';
 import type { Store } from '../store/store.js';
-import type { ClientCertificateAuthorityInfo, ConnectionSecurityControl, DbConnection, DbSecurityGroup } from './connection-security-types.js';
-import type { DbInstance } from './types.js';
+import type { ConnectionSecurityControl } from './connection-security-control.js';
+import type { InstanceRuntime } from './instance-runtime.js';
 
 export interface ConnectionSecurityDeps {
   config: Config;
   store: Store;
   ca: CertificateAuthority;
-  engine: Engine;
   masterKey: Buffer;
   clock: Clock;
   logger: Logger;
   accountId: string;
-  /** The live endpoints, by instance id (the runtime's map). */
-  doors: () => ReadonlyMap<string, FrontDoor>;
+  /** Engines and endpoints: trusted CAs, client-certificate trust, sessions. */
+  runtime: InstanceRuntime;
 }
 
 /** Most operator CAs one instance may trust. */
@@ -37,14 +38,14 @@ const GROUP_NAME = /^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}$/;
 /**
  * Connection security services behind the API and the CLI: DB security groups as network
  * allow-lists, the connection list, client certificates and each instance's trusted client CAs.
- * Also the hooks the runtime uses when it opens an endpoint or provisions an engine.
+ * Also what the control plane hands the runtime when it provisions an engine or opens an endpoint.
  *
  * Defaults: an instance without DB security groups accepts every address that reaches its
  * listeners (loopback only unless `listenAddresses` says otherwise); with groups, only their CIDRs.
  * Every instance trusts its region's tlsql client CA; operators may add their own CAs.
  */
 export class ConnectionSecurity implements ConnectionSecurityControl {
-  readonly clientCa: ClientCertificateAuthority;
+  private readonly clientCa: ClientCertificateAuthority;
   private readonly repo: ConnectionSecurityStore;
   private readonly log: Logger;
   private readonly allowLists = new Map<string, AllowList | null>();
@@ -57,9 +58,12 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     this.clientCa = new ClientCertificateAuthority({ dir: dataPaths(d.config.dataDir).pki, masterKey: d.masterKey, regions: [...d.config.regions], clock: d.clock, logger: d.logger });
   }
 
-  /** Regions served (each has a client CA). */
-  regions(): readonly string[] {
-    return this.d.config.regions;
+  /** The notAfter of each served region's client CA that is loaded, for metrics. */
+  clientCaExpiry(): { region: string; notAfter: Date }[] {
+    return this.d.config.regions.flatMap((region) => {
+      const c = this.clientCa.loaded(region);
+      return c ? [{ region, notAfter: c.cert.notAfter }] : [];
+    });
   }
 
   /** Loads (or creates) the client CAs; every other call awaits it too. */
@@ -108,12 +112,12 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
    */
   async syncClientTrust(): Promise<number> {
     let changed = 0;
-    for (const [id, door] of this.d.doors()) {
+    for (const id of this.d.runtime.servingIds()) {
       const inst = this.d.store.getInstance(id);
       if (!inst) continue;
       const trust = await this.clientTrust(inst);
-      if ((trust === null) === (door.clientTrust() === null)) continue;
-      door.setClientTrust(trust);
+      if ((trust === null) === (this.d.runtime.clientTrust(id) === null)) continue;
+      if (!this.d.runtime.setClientTrust(id, trust)) continue;
       changed++;
       this.log.info(trust ? 'endpoint asks for client certificates' : 'endpoint stopped asking for client certificates: no certificate it trusts is valid any more', { instance: id });
     }
@@ -122,8 +126,7 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
 
   /** Makes the engine trust what `engineCaPem` says (FLUSH SSL when it changed). */
   async ensureEngineTrust(inst: DbInstance): Promise<void> {
-    if (!this.d.engine.replaceTrustedCas) return;
-    if (await this.d.engine.replaceTrustedCas(inst.id, await this.engineCaPem(inst))) {
+    if (await this.d.runtime.trustEngineCas(inst.id, await this.engineCaPem(inst))) {
       this.log.info('engine trusted client CAs updated', { instance: inst.id });
     }
   }
@@ -282,13 +285,11 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   }
 
   async describeDbConnections(q: { dbInstanceIdentifier?: string }): Promise<DbConnection[]> {
-    const ids = q.dbInstanceIdentifier !== undefined ? [this.mustGetInstance(q.dbInstanceIdentifier).id] : [...this.d.doors().keys()].sort();
+    const ids = q.dbInstanceIdentifier !== undefined ? [this.mustGetInstance(q.dbInstanceIdentifier).id] : this.d.runtime.servingIds();
     const now = Date.now();
     const out: DbConnection[] = [];
     for (const id of ids) {
-      const door = this.d.doors().get(id);
-      if (!door) continue;
-      for (const s of door.sessions.values()) out.push(this.connection(id, s, now));
+      for (const s of this.d.runtime.sessions(id)) out.push(this.connection(id, s, now));
     }
     return out.sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || a.connectionId.localeCompare(b.connectionId));
   }
@@ -298,12 +299,10 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     if (q.transport === undefined && !q.connectionIds?.length) {
       throw new AppError('MissingParameter', 'The request must contain Transport (plaintext, tls or all) or ConnectionIds');
     }
-    const door = this.d.doors().get(inst.id);
-    if (!door) return [];
     const ids = new Set(q.connectionIds ?? []);
     const now = Date.now();
     const closed: DbConnection[] = [];
-    for (const s of [...door.sessions.values()]) {
+    for (const s of this.d.runtime.sessions(inst.id)) {
       const t = s.tls ? 'tls' : 'plaintext';
       const byTransport = q.transport === 'all' || (q.transport !== undefined && q.transport === t && (t === 'tls' || s.user !== null || s.phase === 'authenticated'));
       if (!byTransport && !ids.has(s.id)) continue;
@@ -414,11 +413,10 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
    * endpoint before the engine, so no client is ever accepted at the door and refused on the link.
    */
   private async applyTrust(inst: DbInstance, change: 'added' | 'removed'): Promise<void> {
-    const door = this.d.doors().get(inst.id);
-    if (!door) return; // applied when the endpoint next opens
-    if (change === 'removed') door.setClientTrust(await this.clientTrust(inst));
+    if (!this.d.runtime.isServing(inst.id)) return; // applied when the endpoint next opens
+    if (change === 'removed') this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
     await this.ensureEngineTrust(inst);
-    if (change === 'added') door.setClientTrust(await this.clientTrust(inst));
+    if (change === 'added') this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
   }
 }
 

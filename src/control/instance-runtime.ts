@@ -1,165 +1,231 @@
 import { join } from 'node:path';
+import type { Connection } from 'mysql2/promise';
 import type { Config } from '../config/config.js';
 import type { AllowList } from '../dataplane/allow-list.js';
 import type { ClientTrust } from '../dataplane/client-certs.js';
 import { FrontDoor } from '../dataplane/front-door.js';
-import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
 import { NativeDataplane } from '../dataplane/native/native-dataplane.js';
-import { instanceIamSecret } from '../iam/engine-accounts.js';
+import type { SessionInfo } from '../dataplane/session-info.js';
+import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
 import { tlsPolicyFor, type TlsPolicy } from '../dataplane/tls-policy.js';
-import type { Engine } from '../engine/engine.js';
-import type { Logger } from '../lib/logger.js';
-import type { CertificateAuthority, IssuedCertificate } from '../pki/certificate-authority.js';
-import type { CaFamilyId } from '../pki/families.js';
-import { openSecret, sealSecret } from '../pki/key-store.js';
+import type { Engine, EngineStateEvent } from '../engine/engine.js';
+import { instanceIamSecret } from '../iam/engine-accounts.js';
 import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { DbInstance } from '../model/db-instance.js';
+import type { LinkKeyType } from '../model/link-certificate-record.js';
+import type { CertificateAuthority } from '../pki/certificate-authority.js';
+import { openSecret } from '../pki/key-store.js';
+import { probeEndpoint, probeEngineLink, type ProbeResult } from '../reconcile/tls-probe.js';
 import type { Store } from '../store/store.js';
-import type { DbInstance } from './types.js';
+import { effectiveParameters } from './parameters.js';
 
-export type LinkKeyType = 'rsa2048' | 'ecdsa-p256';
+/** What the runtime runs on: the engine, the CA (link trust), the store (certificates, parameters) and IAM. */
+export interface InstanceRuntimeDeps {
+  config: Config;
+  store: Store;
+  ca: CertificateAuthority;
+  engine: Engine;
+  masterKey: Buffer;
+  clock: Clock;
+  logger: Logger;
+  /** IAM database authentication: who signs tokens, and the account id of policy ARNs. */
+  iam: { identity: IamIdentity; accountId: string };
+}
+
+/** What an endpoint is opened with, decided by the control plane. */
+export interface EndpointSetup {
+  /**
+   * The server certificate to serve, in memory (a certificate just issued). Default: the
+   * instance's active certificate from the store, its key unsealed.
+   */
+  serverCertificate?: { chainPem: string; keyPem: string };
+  /** Key type of the engine's link certificate; the link prefers TLS 1.2 suites of the same kind. */
+  linkKeyType: LinkKeyType;
+  /** Client CAs the endpoint asks certificates for; null: it asks for none. */
+  clientTrust: ClientTrust | null;
+  /** Read on every accept; null allows every address that reaches the listener. */
+  allowList: () => AllowList | null;
+}
+
+/** TLS material a new engine is provisioned with (PEM). */
+export interface EngineProvisionTls {
+  /** The engine's link certificate and key. */
+  certPem: string;
+  keyPem: string;
+  /** Every CA the engine trusts for link client certificates. */
+  caPem: string;
+}
+
+/** One open endpoint: its front door and the IAM gate it was opened with. */
+interface LiveEndpoint {
+  door: FrontDoor;
+  iam: IamGate;
+}
 
 /**
- * The live side of instances: engines and their front doors. Knows nothing of API statuses;
- * the control plane decides what should run and calls this to make it so.
+ * The live side of instances: engines and their front doors, and the only way to reach either.
+ * Knows nothing of API statuses or certificate records; the control plane decides what should
+ * run and calls these methods to make it so. Methods taking an instance id are no-ops (or answer
+ * "nothing") for an instance that is not serving, unless they say otherwise.
  */
 export class InstanceRuntime {
-  readonly doors = new Map<string, FrontDoor>();
-  /** One for the process: every endpoint's sessions run on its threads. */
+  private readonly endpoints = new Map<string, LiveEndpoint>();
+  /** One for the process: every endpoint's sessions run on its threads (started with the first endpoint). */
   private dataplaneInstance: NativeDataplane | null = null;
 
-  constructor(
-    private readonly deps: {
-      config: Config;
-      store: Store;
-      ca: CertificateAuthority;
-      engine: Engine;
-      masterKey: Buffer;
-      clock: Clock;
-      logger: Logger;
-      /** Effective parameter values of an instance's group, read on every login (dynamic). */
-      parameters: (inst: DbInstance) => Map<string, string | null>;
-      /** IAM database authentication: who signs tokens, and the account id of policy ARNs. */
-      iam?: { identity: IamIdentity; accountId: string };
-      /** Client-certificate trust and network allow-lists (control/connection-security.ts). */
-      security?: {
-        engineCaPem(inst: DbInstance): Promise<string>;
-        ensureEngineTrust(inst: DbInstance): Promise<void>;
-        clientTrust(inst: DbInstance): Promise<ClientTrust | null>;
-        allowListFor(inst: DbInstance): AllowList | null;
-      };
-    },
-  ) {}
+  constructor(private readonly deps: InstanceRuntimeDeps) {}
 
   /**
-   * The native data plane, started with the first endpoint; throws NativeLoadError (saying how to
-   * build it) when the addon is missing, so an endpoint never opens without it.
+   * The native data plane; throws NativeLoadError (saying how to build it) when the addon is
+   * missing, so an endpoint never opens without it.
    */
-  dataplane(): NativeDataplane {
+  private dataplane(): NativeDataplane {
     this.dataplaneInstance ??= new NativeDataplane({ loops: this.deps.config.frontDoor.dataplaneThreads, busyPollMicros: this.deps.config.frontDoor.busyPollMicros });
     return this.dataplaneInstance;
   }
 
-  instanceDir(id: string): string {
-    return join(this.deps.config.dataDir, 'instances', id);
+  /** The native data plane's counters for /metrics; null before the first endpoint opened. */
+  dataplaneStats(): ReturnType<NativeDataplane['stats']> | null {
+    return this.dataplaneInstance?.stats() ?? null;
   }
 
+  /** Version of the installed engine, e.g. `10.11.19`. */
+  get engineVersion(): string {
+    return this.deps.engine.version;
+  }
+
+  /** The name the engine's link certificate carries (SNI and host name check on the link). */
   linkServername(inst: DbInstance): string {
     return `${inst.resourceId.toLowerCase()}.engine.tlsql.internal`;
   }
 
-  linkKeyTypeFor(family: CaFamilyId): LinkKeyType {
-    return family === 'tlsql-ca-ecc384-g1' ? 'ecdsa-p256' : 'rsa2048';
-  }
-
+  /** The TLS policy of the instance's endpoint: engine version and the group's `tls_version`. */
   policyFor(inst: DbInstance): TlsPolicy {
-    return tlsPolicyFor(inst.engineVersion, this.deps.parameters(inst).get('tls_version'));
+    return tlsPolicyFor(inst.engineVersion, this.parameters(inst).get('tls_version'));
   }
 
-  /** Issues a fresh server certificate for the instance's endpoint and records it as active. */
-  async issueServerCertificate(inst: DbInstance, family: CaFamilyId): Promise<IssuedCertificate> {
-    const cert = await this.deps.ca.issueServerCertificate({ endpoint: inst.endpoint.address, familyId: family, region: inst.region });
-    this.deps.store.activateServerCertificate({
-      serial: cert.serialHex,
-      instanceId: inst.id,
-      familyId: family,
-      chainPem: cert.chainPem,
-      keySealed: sealSecret(this.deps.masterKey, keyLabel(inst.id, cert.serialHex), cert.keyPem),
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      createdAt: this.deps.clock.now(),
-    });
-    return cert;
+  /** Effective parameter values of the instance's group, read from the store (dynamic ones apply per login). */
+  private parameters(inst: DbInstance): Map<string, string | null> {
+    return effectiveParameters(this.deps.store.getParameters(inst.parameterGroup.name));
   }
 
-  /** First start of a new instance: engine from template, then the endpoint. */
-  async provision(inst: DbInstance, masterUserPassword: string): Promise<void> {
-    const keyType = this.linkKeyTypeFor(inst.caCertificateIdentifier as CaFamilyId);
-    const link = await this.deps.ca.issueLinkCertificate({ hostname: this.linkServername(inst), keyType });
-    this.deps.store.setMeta(`link_key_type:${inst.id}`, keyType);
+  // --- engines ---------------------------------------------------------------------------
+
+  /** First start of a new instance's engine from the template; leaves it running. */
+  async provisionEngine(inst: DbInstance, masterUserPassword: string, tls: EngineProvisionTls): Promise<void> {
     await this.deps.engine.provision({
       id: inst.id,
-      dir: this.instanceDir(inst.id),
-      tls: { certPem: link.certPem, keyPem: link.keyPem, caPem: (await this.deps.security?.engineCaPem(inst)) ?? this.deps.ca.internalCaPem() },
+      dir: join(this.deps.config.dataDir, 'instances', inst.id),
+      tls,
       masterUsername: inst.masterUsername,
       masterUserPassword,
     });
-    await this.openDoor(inst);
   }
 
-  /** Brings an existing instance up: engine running, endpoint listening. Idempotent. */
-  async activate(inst: DbInstance): Promise<void> {
-    await this.deps.engine.start(inst.id);
-    await this.deps.security?.ensureEngineTrust(inst);
-    await this.openDoor(inst);
+  /** Starts a provisioned engine (idempotent; adopts a healthy one left by a previous process). */
+  async startEngine(id: string): Promise<void> {
+    await this.deps.engine.start(id);
   }
 
-  /** Opens (or re-opens) the instance's endpoint with its active certificate. */
-  async openDoor(inst: DbInstance): Promise<FrontDoor> {
-    const existing = this.doors.get(inst.id);
-    if (existing) return existing;
-    const rec = this.deps.store.activeServerCertificate(inst.id);
-    if (!rec) throw new Error(`instance ${inst.id} has no active server certificate`);
-    const keyPem = openSecret(this.deps.masterKey, keyLabel(inst.id, rec.serial), rec.keySealed).toString('utf8');
+  /** Reports engine state changes (crashes, supervisor restarts) to `listener`. */
+  onEngineState(listener: (e: EngineStateEvent) => void): void {
+    this.deps.engine.on('state', listener);
+  }
+
+  /** PID of the instance's mariadbd, or null when none runs. */
+  enginePid(id: string): number | null {
+    return this.deps.engine.pid(id);
+  }
+
+  /** `CREATE DATABASE IF NOT EXISTS` on the engine (the name is validated by the caller). */
+  async createDatabase(id: string, name: string): Promise<void> {
+    await this.deps.engine.admin(id, (c) => c.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``));
+  }
+
+  /** Sets the master user's password (recreating the user if it was dropped). */
+  async setMasterPassword(id: string, username: string, password: string): Promise<void> {
+    await this.deps.engine.setMasterPassword(id, username, password);
+  }
+
+  /** `SET GLOBAL max_connections` on a running engine. */
+  async setMaxConnections(id: string, value: number): Promise<void> {
+    await this.deps.engine.admin(id, (c) => c.query('SET GLOBAL max_connections = ?', [value]));
+  }
+
+  /**
+   * Gives the engine a new link certificate through FLUSH SSL: new link handshakes get it,
+   * established links keep theirs. Throws (engine restored to its previous files) when the engine
+   * refuses the material.
+   */
+  async replaceEngineLinkCertificate(id: string, material: { certPem: string; keyPem: string }): Promise<void> {
+    await this.deps.engine.replaceTls(id, material);
+  }
+
+  /**
+   * Makes the engine trust `caPem` for link client certificates (FLUSH SSL). Returns false, doing
+   * nothing, when it already does or when the engine has no client certificate support.
+   */
+  async trustEngineCas(id: string, caPem: string): Promise<boolean> {
+    if (!this.deps.engine.replaceTrustedCas) return false;
+    return this.deps.engine.replaceTrustedCas(id, caPem);
+  }
+
+  /** A verifying handshake on the engine's socket, as the front door's link makes it (internal link CA, link name). */
+  probeEngineLink(inst: DbInstance): Promise<ProbeResult> {
+    return probeEngineLink({ socketPath: this.deps.engine.socketPath(inst.id), servername: this.linkServername(inst), linkCaPem: this.deps.ca.internalCaPem() });
+  }
+
+  // --- endpoints -------------------------------------------------------------------------
+
+  /** Opens the instance's endpoint (idempotent: an open one is kept as it is). */
+  async openEndpoint(inst: DbInstance, setup: EndpointSetup): Promise<void> {
+    if (this.endpoints.has(inst.id)) return;
+    const { chainPem, keyPem } = setup.serverCertificate ?? this.storedServerCertificate(inst);
     const cfg = this.deps.config;
-    const linkKeyType = (this.deps.store.getMeta(`link_key_type:${inst.id}`) ?? 'rsa2048') as LinkKeyType;
+    const iam = this.iamGate(inst);
     const door = new FrontDoor({
       instanceId: inst.id,
       addresses: [...cfg.listenAddresses],
       port: inst.endpoint.port,
       engineSocketPath: this.deps.engine.socketPath(inst.id),
-      certificateChainPem: rec.chainPem,
+      certificateChainPem: chainPem,
       privateKeyPem: keyPem,
       policy: this.policyFor(inst),
-      link: { caPem: this.deps.ca.internalCaPem(), servername: this.linkServername(inst), keyType: linkKeyType === 'rsa2048' ? 'rsa' : 'ecdsa' },
-      requireSecureTransport: () => this.deps.parameters(inst).get('require_secure_transport') === '1',
-      allowList: this.deps.security ? () => this.deps.security!.allowListFor(inst) : undefined,
-      iam: this.iamGate(inst),
+      link: { caPem: this.deps.ca.internalCaPem(), servername: this.linkServername(inst), keyType: linkAuthType(setup.linkKeyType) },
+      requireSecureTransport: () => this.parameters(inst).get('require_secure_transport') === '1',
+      allowList: setup.allowList,
+      iam,
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
       dataplane: this.dataplane(),
       logger: this.deps.logger.child({ instance: inst.id }),
     });
-    if (this.deps.security) door.setClientTrust(await this.deps.security.clientTrust(inst));
+    door.setClientTrust(setup.clientTrust);
     await door.listen();
-    this.doors.set(inst.id, door);
-    return door;
+    this.endpoints.set(inst.id, { door, iam });
   }
 
-  /** The endpoint's IAM gate, or undefined when the service has no IAM directory (some tests). */
-  private iamGate(inst: DbInstance): IamGate | undefined {
-    const iam = this.deps.iam;
-    if (!iam) return undefined;
+  /** The active server certificate from the store, its key unsealed (reopening an endpoint). */
+  private storedServerCertificate(inst: DbInstance): { chainPem: string; keyPem: string } {
+    const rec = this.deps.store.activeServerCertificate(inst.id);
+    if (!rec) throw new Error(`instance ${inst.id} has no active server certificate`);
+    return { chainPem: rec.chainPem, keyPem: openSecret(this.deps.masterKey, serverKeyLabel(inst.id, rec.serial), rec.keySealed).toString('utf8') };
+  }
+
+  /** The endpoint's IAM gate: enabled or not, it answers IAM account statements and logins. */
+  private iamGate(inst: DbInstance): IamGate {
     const gate = new IamGate({
       instanceId: inst.id,
       resourceId: inst.resourceId,
       region: inst.region,
-      accountId: iam.accountId,
+      accountId: this.deps.iam.accountId,
       endpoint: { address: inst.endpoint.address, port: inst.endpoint.port },
       enabled: inst.iamDatabaseAuthenticationEnabled,
       secret: instanceIamSecret(this.deps.masterKey, inst.resourceId),
-      identity: iam.identity,
-      admin: (fn) => this.deps.engine.admin(inst.id, fn),
+      identity: this.deps.iam.identity,
+      admin: <T>(fn: (c: Connection) => Promise<T>) => this.deps.engine.admin(inst.id, fn),
       clock: this.deps.clock,
       clockSkewMs: this.deps.config.iam.tokenClockSkewMs,
       logger: this.deps.logger.child({ instance: inst.id, component: 'iam' }),
@@ -169,31 +235,117 @@ export class InstanceRuntime {
     return gate;
   }
 
-  async closeDoor(id: string): Promise<void> {
-    const door = this.doors.get(id);
-    this.doors.delete(id);
-    await door?.close(true);
+  /** True while the instance's endpoint is open. */
+  isServing(id: string): boolean {
+    return this.endpoints.has(id);
+  }
+
+  /** Identifiers of the instances whose endpoint is open, sorted. */
+  servingIds(): string[] {
+    return [...this.endpoints.keys()].sort();
+  }
+
+  /**
+   * Serves a new certificate at the endpoint: new handshakes get it, sessions keep theirs.
+   * Returns false when the endpoint is not open.
+   */
+  swapCertificate(id: string, chainPem: string, keyPem: string): boolean {
+    const e = this.endpoints.get(id);
+    e?.door.setCertificate(chainPem, keyPem);
+    return e !== undefined;
+  }
+
+  /** A verifying handshake against the live endpoint with `bundlePem`, as a client with VERIFY_IDENTITY makes it. */
+  probeEndpoint(inst: DbInstance, bundlePem: string): Promise<ProbeResult> {
+    const e = this.endpoints.get(inst.id);
+    if (!e) return Promise.reject(new Error(`the endpoint of ${inst.id} is not open`));
+    return probeEndpoint({ address: this.probeAddress(), port: e.door.port, endpoint: inst.endpoint.address, bundlePem });
+  }
+
+  /** A loopback address the endpoints listen on, for probes. */
+  private probeAddress(): string {
+    const a = this.deps.config.listenAddresses[0] ?? '127.0.0.1';
+    if (a === '0.0.0.0') return '127.0.0.1';
+    if (a === '::') return '::1';
+    return a;
+  }
+
+  /** Turns IAM database authentication on or off at once: the next login and account statement see it. */
+  setIamEnabled(id: string, on: boolean): void {
+    this.endpoints.get(id)?.iam.setEnabled(on);
+  }
+
+  /** From now on the endpoint's engine link prefers TLS 1.2 suites matching a `keyType` link certificate. */
+  setLinkKeyType(id: string, keyType: LinkKeyType): void {
+    this.endpoints.get(id)?.door.engineLink().setKeyType(linkAuthType(keyType));
+  }
+
+  /** The client-certificate trust the endpoint asks with; null when it asks for none or is not open. */
+  clientTrust(id: string): ClientTrust | null {
+    return this.endpoints.get(id)?.door.clientTrust() ?? null;
+  }
+
+  /** Replaces the endpoint's client-certificate trust (new handshakes). Returns false when it is not open. */
+  setClientTrust(id: string, trust: ClientTrust | null): boolean {
+    const e = this.endpoints.get(id);
+    e?.door.setClientTrust(trust);
+    return e !== undefined;
+  }
+
+  /** The endpoint's live sessions; empty when it is not open. */
+  sessions(id: string): SessionInfo[] {
+    return [...(this.endpoints.get(id)?.door.sessions.values() ?? [])];
+  }
+
+  /**
+   * The endpoint's front door, for observers only (metrics, tests): change an endpoint through
+   * this class's methods, never through the door.
+   */
+  frontDoor(id: string): FrontDoor | undefined {
+    return this.endpoints.get(id)?.door;
+  }
+
+  /** A snapshot of the open endpoints by instance id, for metrics. */
+  frontDoors(): ReadonlyMap<string, FrontDoor> {
+    return new Map([...this.endpoints].map(([id, e]) => [id, e.door]));
+  }
+
+  // --- whole instances -------------------------------------------------------------------
+
+  /** Closes the endpoint (sessions dropped). */
+  async closeEndpoint(id: string): Promise<void> {
+    const e = this.endpoints.get(id);
+    this.endpoints.delete(id);
+    await e?.door.close(true);
   }
 
   /** Stops serving: endpoint closed (sessions dropped), engine stopped cleanly. */
   async deactivate(id: string): Promise<void> {
-    await this.closeDoor(id);
+    await this.closeEndpoint(id);
     await this.deps.engine.stop(id);
   }
 
+  /** Endpoint closed, engine stopped and its directory removed. */
   async destroy(id: string): Promise<void> {
-    await this.closeDoor(id);
+    await this.closeEndpoint(id);
     await this.deps.engine.destroy(id);
   }
 
   /** Closes every endpoint and stops engines, keeping data. */
   async shutdown(): Promise<void> {
-    await Promise.all([...this.doors.keys()].map((id) => this.closeDoor(id)));
+    await Promise.all([...this.endpoints.keys()].map((id) => this.closeEndpoint(id)));
+    this.dataplaneInstance?.shutdown();
+    this.dataplaneInstance = null;
     await this.deps.engine.shutdownAll();
   }
 }
 
+/** The link's authentication type for a link certificate key type (how dataplane/engine-link.ts names it). */
+function linkAuthType(keyType: LinkKeyType): 'rsa' | 'ecdsa' {
+  return keyType === 'rsa2048' ? 'rsa' : 'ecdsa';
+}
+
 /** Label binding a sealed server-certificate key to its instance and serial (AES-GCM associated data). */
-export function keyLabel(instanceId: string, serial: string): string {
+export function serverKeyLabel(instanceId: string, serial: string): string {
   return `instances/${instanceId}/server-certificates/${serial}.key`;
 }

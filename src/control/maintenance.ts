@@ -6,43 +6,24 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
-import type { Store } from '../store/store.js';
+import type { DbInstance } from '../model/db-instance.js';
+import type { Filter } from '../model/filter.js';
+import type { OptInType, PendingMaintenanceAction, ResourcePendingMaintenanceActions } from '../model/pending-maintenance.js';
+import { isCaFamilyId } from '../pki/families.js';
 import { CA_ROTATION_ACTION, type CertificateLifecycle } from './certificate-lifecycle.js';
 import type { EventRecorder } from './events.js';
 import { currentOrNextWindowStart } from './maintenance-window.js';
-import type { DbInstance, Filter } from './types.js';
-import { isCaFamilyId } from '../pki/families.js';
 
-/** One pending action on a resource (RDS `PendingMaintenanceAction`). */
-export interface PendingMaintenanceAction {
-  action: string;
-  /** Never set by tlsql: nothing is forced on a date. */
-  autoAppliedAfterDate?: Date;
-  forcedApplyDate?: Date;
-  /** `next-maintenance` (applied in the window) or `undo-opt-in` (waits for an opt-in). */
-  optInStatus?: string;
-  /** When it will be applied: the start of the current or next maintenance window; absent after undo-opt-in. */
-  currentApplyDate?: Date;
-  description: string;
-}
-
-/** RDS `ResourcePendingMaintenanceActions`. */
-export interface ResourcePendingMaintenanceActions {
-  /** The DB instance ARN. */
-  resourceIdentifier: string;
-  actions: PendingMaintenanceAction[];
-}
-
-export const OPT_IN_TYPES = ['immediate', 'next-maintenance', 'undo-opt-in'] as const;
-export type OptInType = (typeof OPT_IN_TYPES)[number];
+/** ApplyPendingMaintenanceAction's valid OptInType values. */
+export const OPT_IN_TYPES: readonly OptInType[] = ['immediate', 'next-maintenance', 'undo-opt-in'];
 
 export interface MaintenanceDeps {
-  store: Store;
   lifecycle: CertificateLifecycle;
   events: EventRecorder;
   clock: Clock;
 }
 
+/** The pending maintenance actions of DB instances: listed, applied, scheduled and withdrawn. */
 export class MaintenanceActions {
   constructor(private readonly d: MaintenanceDeps) {}
 
@@ -100,11 +81,11 @@ export class MaintenanceActions {
         await this.d.lifecycle.rotateCa(inst, target, 'ApplyPendingMaintenanceAction immediate');
         break;
       case 'next-maintenance':
-        this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, 'next-maintenance', now);
+        this.d.lifecycle.setOptIn(inst, 'next-maintenance');
         this.event(inst, `CA certificate rotation to ${target} will be applied in the maintenance window ${inst.preferredMaintenanceWindow} (from ${currentOrNextWindowStart(now, inst.preferredMaintenanceWindow).toISOString()})`);
         break;
       case 'undo-opt-in':
-        this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, 'undo-opt-in', now);
+        this.d.lifecycle.setOptIn(inst, 'undo-opt-in');
         this.event(inst, `CA certificate rotation to ${target} will not be applied in the maintenance window until opted in again`);
         break;
     }
@@ -114,18 +95,18 @@ export class MaintenanceActions {
   /** ModifyDBInstance without ApplyImmediately recorded a CA change: schedule it for the window. */
   scheduled(inst: DbInstance, target: string): void {
     const now = this.d.clock.now();
-    this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, 'next-maintenance', now);
+    this.d.lifecycle.setOptIn(inst, 'next-maintenance');
     this.event(inst, `CA certificate rotation to ${target} is pending: it will be applied in the maintenance window ${inst.preferredMaintenanceWindow} (from ${currentOrNextWindowStart(now, inst.preferredMaintenanceWindow).toISOString()})`);
   }
 
   /** A pending CA change was withdrawn (ModifyDBInstance back to the CA in use). */
   cancelled(inst: DbInstance, target: string): void {
-    this.d.lifecycle.repo.setMaintenanceOptIn(inst.resourceId, CA_ROTATION_ACTION, null, this.d.clock.now());
+    this.d.lifecycle.setOptIn(inst, null);
     this.event(inst, `Pending CA certificate rotation to ${target} cancelled; the instance keeps ${inst.caCertificateIdentifier}`);
   }
 
   private event(inst: DbInstance, message: string): void {
-    this.d.events.record({ sourceIdentifier: inst.id, sourceType: 'db-instance', message, eventCategories: ['maintenance', 'notification'], sourceArn: inst.arn });
+    this.d.events.instance(inst, message, ['maintenance', 'notification']);
   }
 }
 

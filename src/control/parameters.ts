@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import { parseTlsVersionParameter } from '../dataplane/tls-policy.js';
-import type { Parameter } from './types.js';
+import type { Parameter } from '../model/parameter.js';
 
 /** A parameter tlsql knows: its default, type, how it applies, and its validator. */
 interface ParameterDef {

@@ -4,7 +4,7 @@ import { onelineName } from '../pki/client-ca.js';
 import { LinkIdentity } from './link-identity.js';
 
 /**
- * Client certificates at the front door (DESIGN.md "Client certificates"): which CAs an instance
+ * Client certificates at the front door (docs/design.md "Client certificates"): which CAs an instance
  * trusts for client certificates, the check of what a client presented, and the link identities
  * (certificate + key) that carry the client's subject to the engine so that MariaDB enforces
  * REQUIRE X509 / ISSUER / SUBJECT itself.

@@ -1,5 +1,5 @@
 /**
- * IAM database authentication at the front door (DESIGN.md "IAM accounts").
+ * IAM database authentication at the front door (docs/design.md "IAM accounts", docs/iam.md).
  *
  * Per instance, an `IamGate` knows whether IAM authentication is enabled (live: ModifyDBInstance
  * flips it for the next login), which engine accounts are IAM accounts (read from the engine,

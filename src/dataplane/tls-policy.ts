@@ -9,7 +9,7 @@ export type NodeTlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 const ORDER: TlsVersionToken[] = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 const toNode: Record<TlsVersionToken, NodeTlsVersion> = { 'TLSv1.0': 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
 
-/** TLS versions each engine version supports by default (REFERENCE.md §3). */
+/** TLS versions each engine version supports by default (docs/reference.md §3). */
 export const ENGINE_DEFAULT_TLS_VERSIONS: Record<string, TlsVersionToken[]> = {
   '10.11': ['TLSv1.2', 'TLSv1.3'],
   '11.4': ['TLSv1.2', 'TLSv1.3'],

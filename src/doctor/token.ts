@@ -1,5 +1,5 @@
 /**
- * Decodes an IAM database authentication token (REFERENCE.md §4: a SigV4 presigned URL without
+ * Decodes an IAM database authentication token (docs/reference.md §4: a SigV4 presigned URL without
  * scheme, `<host>:<port>/?Action=connect&DBUser=...&X-Amz-...`) and says which of the server's
  * checks would fail for a given endpoint, user and time. The signature cannot be checked without
  * the secret key, and is never printed; neither is the session token. The access key id is shown

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { AppError, wrap } from '../errors/app-error.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { KeyedLock } from '../lib/keyed-lock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { readSealedFile, writePrivateFile, writeSealedFile } from '../pki/key-store.js';
 import type { Engine, EngineInstanceSpec, EngineState, EngineStateEvent, EngineTls, EngineTlsUpdate } from './engine.js';
@@ -83,8 +84,6 @@ interface Instance {
   /** Clock time (ms) at which it last became ready; for the backoff reset. */
   runningSinceMs: number;
   restartTimer: NodeJS.Timeout | null;
-  /** Serialises provision/start/stop/restart/replaceTls on one instance. */
-  queue: Promise<unknown>;
   adminPassword: string | null;
 }
 
@@ -118,6 +117,8 @@ export class LocalMariadbEngine implements Engine {
   private readonly stopTimeoutMs: number;
   private readonly events = new EventEmitter();
   private readonly instances = new Map<string, Instance>();
+  /** Serialises provision/start/stop/restart/replaceTls on one instance (by id). */
+  private readonly operations = new KeyedLock();
   private runAsPromise: Promise<RunAs> | null = null;
   private templatePromise: Promise<string> | null = null;
 
@@ -414,7 +415,6 @@ export class LocalMariadbEngine implements Engine {
         backoffMs: this.restartBackoffMs,
         runningSinceMs: 0,
         restartTimer: null,
-        queue: Promise.resolve(),
         adminPassword: null,
       };
       this.instances.set(id, inst);
@@ -422,11 +422,9 @@ export class LocalMariadbEngine implements Engine {
     return inst;
   }
 
+  /** Orders operations on one instance; each caller gets its own operation's outcome. */
   private exclusive<T>(inst: Instance, fn: () => Promise<T>): Promise<T> {
-    const run = inst.queue.then(fn, fn);
-    // The queue only orders operations; each caller gets its own operation's error from `run`.
-    inst.queue = run.catch(() => undefined);
-    return run;
+    return this.operations.run(inst.id, fn);
   }
 
   private runAs(): Promise<RunAs> {

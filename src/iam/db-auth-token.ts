@@ -1,5 +1,5 @@
 /**
- * IAM database authentication tokens (REFERENCE.md §4): a SigV4 presigned `GET /?Action=connect`
+ * IAM database authentication tokens (docs/reference.md §4): a SigV4 presigned `GET /?Action=connect`
  * URL without its scheme, as `@aws-sdk/rds-signer`, `aws rds generate-db-auth-token` and the other
  * SDKs produce. Verification canonicalises the query (SDKs order parameters differently), never
  * compares strings, and reports the precise reason for a refusal, for the log and the metrics;
@@ -120,7 +120,7 @@ export interface TokenExpectations {
   lookupKey(accessKeyId: string): TokenSigningKey | null | Promise<TokenSigningKey | null>;
 }
 
-/** A token that passed every check of REFERENCE.md §4 except the policy, which needs the caller's view. */
+/** A token that passed every check of docs/reference.md §4 except the policy, which needs the caller's view. */
 export interface VerifiedDbAuthToken {
   accessKeyId: string;
   principal: string;

@@ -9,9 +9,12 @@ import { generateCredentials } from '../config/credentials.js';
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
-import { IamStore, type IamAccessKeyRecord, type IamUserRecord } from '../store/iam-store.js';
+import type { AccessKeyMetadata, IamAccessKeyRecord, NewAccessKey } from '../model/access-key.js';
+import type { IamUserRecord } from '../model/iam-user.js';
+import { IamStore } from '../store/iam-store.js';
 import type { Store } from '../store/store.js';
 import type { TokenSigningKey } from './db-auth-token.js';
+import type { IamControl } from './iam-control.js';
 import { evaluatePolicies, parsePolicyDocument, type ParsedPolicy, type PolicyDecision } from './policy.js';
 
 /** The principal of the data dir owner's API key (created by `tlsql init`). */
@@ -23,23 +26,6 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
-/** A new access key, the only time its secret is available. */
-export interface NewAccessKey {
-  userName: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  status: 'Active';
-  createDate: Date;
-}
-
-/** An access key as listed: never the secret. */
-export interface AccessKeyMetadata {
-  userName: string;
-  accessKeyId: string;
-  status: 'Active' | 'Inactive';
-  createDate: Date;
-}
-
 export interface IamDirectoryDeps {
   store: Store;
   masterKey: Buffer;
@@ -47,7 +33,11 @@ export interface IamDirectoryDeps {
   clock: Clock;
 }
 
-export class IamDirectory {
+/**
+ * IAM users, access keys and policies over the metadata store (IamControl for the API), and the
+ * identity the front doors verify IAM database authentication tokens with (lookupSigningKey, authorize).
+ */
+export class IamDirectory implements IamControl {
   private readonly repo: IamStore;
   /** Parsed policies by document text; documents are immutable strings, so this never goes stale. */
   private readonly parsed = new Map<string, ParsedPolicy>();

@@ -113,7 +113,7 @@ const MAX_VALIDITY_DAYS = 100 * 366;
 
 /**
  * tlsql's certificate authority: per region and CA family a self-signed root and a subordinate that
- * signs DB instance server certificates (the RDS model, REFERENCE.md §1), plus one internal CA for
+ * signs DB instance server certificates (the RDS model, docs/reference.md §1), plus one internal CA for
  * the front-door -> engine link that is never published.
  *
  * Files under `dir`:

@@ -13,7 +13,7 @@ import { pathExists, writePublicFile } from './public-file.js';
 import { certificateToPem, signCertificate, type Signer } from './sign.js';
 
 /**
- * Client certificates (DESIGN.md "Client certificates"): a per-region client CA, separate from the
+ * Client certificates (docs/design.md "Client certificates"): a per-region client CA, separate from the
  * server CA families, that issues certificates for `REQUIRE X509 / ISSUER / SUBJECT` accounts; the
  * "shadow" CAs that stand in for operator-supplied client CAs on the engine link; and the
  * short-lived link certificates that carry a client's subject to the engine.

@@ -1,7 +1,7 @@
 /**
  * CA families: tlsql's counterpart of the RDS CA identifiers (`rds-ca-rsa2048-g1`, ...).
  * Each family is one root per region plus one regional subordinate that signs server certificates;
- * the numbers follow REFERENCE.md §1.
+ * the numbers follow docs/reference.md §1.
  */
 
 /** Identifier of a CA family, as shown in `CACertificateIdentifier`. */

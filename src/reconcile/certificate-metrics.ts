@@ -5,8 +5,20 @@
  * Unix seconds, so an alert reads e.g. `tlsql_certificate_renewal_due_timestamp_seconds < time()`
  * ("renewal overdue", i.e. renewals are failing).
  */
-import { halfLife, type CertificateLifecycle } from '../control/certificate-lifecycle.js';
+import type { CertificateReplacementCounters, PreparedCertificateStats } from '../model/certificate-maintenance.js';
+import type { LinkCertificateRecord } from '../model/link-certificate-record.js';
+import { halfLife } from '../pki/certificate-schedule.js';
 import type { Store } from '../store/store.js';
+
+/** What the certificate metrics read (control/tlsql-control-plane.ts provides each). */
+export interface CertificateMetricsSource {
+  /** Instances and their active server certificates. */
+  store: Store;
+  /** The active engine link certificate of an instance (by DbiResourceId), or null. */
+  activeLinkCertificate(resourceId: string): LinkCertificateRecord | null;
+  counters: CertificateReplacementCounters;
+  prepared: { stats: PreparedCertificateStats; count(): number };
+}
 
 /** A certificate whose expiry is exported (same shape as dataplane/metrics.ts ExpiringCertificate). */
 export interface ExpiringCertificateSample {
@@ -21,10 +33,10 @@ function labelText(labels: Record<string, string>): string {
 }
 
 /** Expiry of every instance's engine link certificate, for `tlsql_certificate_expiry_timestamp_seconds{kind="engine_link"}`. */
-export function linkCertificateExpiry(d: { store: Store; lifecycle: CertificateLifecycle }): ExpiringCertificateSample[] {
+export function linkCertificateExpiry(d: CertificateMetricsSource): ExpiringCertificateSample[] {
   const out: ExpiringCertificateSample[] = [];
   for (const inst of d.store.listInstances()) {
-    const l = d.lifecycle.repo.activeLinkCertificate(inst.resourceId);
+    const l = d.activeLinkCertificate(inst.resourceId);
     if (l) out.push({ kind: 'engine_link', labels: { instance: inst.id, serial: l.serial }, notAfter: l.notAfter });
   }
   return out;
@@ -34,7 +46,7 @@ export function linkCertificateExpiry(d: { store: Store; lifecycle: CertificateL
  * `tlsql_certificate_renewal_due_timestamp_seconds{kind,instance,serial}` (half-life of the active
  * server and link certificates) and `tlsql_certificate_replacements_total{kind,result}`.
  */
-export function renderCertificateMetrics(d: { store: Store; lifecycle: CertificateLifecycle }): string {
+export function renderCertificateMetrics(d: CertificateMetricsSource): string {
   const lines: string[] = [
     '# HELP tlsql_certificate_renewal_due_timestamp_seconds When automatic renewal of a certificate is due (its half-life), seconds since the epoch.',
     '# TYPE tlsql_certificate_renewal_due_timestamp_seconds gauge',
@@ -42,14 +54,14 @@ export function renderCertificateMetrics(d: { store: Store; lifecycle: Certifica
   for (const inst of d.store.listInstances()) {
     const rec = d.store.activeServerCertificate(inst.id);
     if (rec) lines.push(`tlsql_certificate_renewal_due_timestamp_seconds${labelText({ kind: 'server', instance: inst.id, serial: rec.serial })} ${halfLife(rec.notBefore, rec.notAfter).getTime() / 1000}`);
-    const l = d.lifecycle.repo.activeLinkCertificate(inst.resourceId);
+    const l = d.activeLinkCertificate(inst.resourceId);
     if (l) lines.push(`tlsql_certificate_renewal_due_timestamp_seconds${labelText({ kind: 'engine_link', instance: inst.id, serial: l.serial })} ${halfLife(l.notBefore, l.notAfter).getTime() / 1000}`);
   }
   lines.push(
     '# HELP tlsql_certificate_replacements_total Certificate replacements since start, by kind (server_renewal, engine_link_renewal, ca_rotation) and result.',
     '# TYPE tlsql_certificate_replacements_total counter',
   );
-  const c = d.lifecycle.counters;
+  const c = d.counters;
   for (const [kind, o] of [
     ['server_renewal', c.serverRenewals],
     ['engine_link_renewal', c.linkRenewals],
@@ -58,11 +70,11 @@ export function renderCertificateMetrics(d: { store: Store; lifecycle: Certifica
     lines.push(`tlsql_certificate_replacements_total${labelText({ kind, result: 'success' })} ${o.succeeded}`);
     lines.push(`tlsql_certificate_replacements_total${labelText({ kind, result: 'failure' })} ${o.failed}`);
   }
-  const p = d.lifecycle.preparedStats;
+  const p = d.prepared.stats;
   lines.push(
     '# HELP tlsql_certificate_prepared Server certificates issued ahead of CA rotations and not used yet.',
     '# TYPE tlsql_certificate_prepared gauge',
-    `tlsql_certificate_prepared ${d.lifecycle.preparedCount()}`,
+    `tlsql_certificate_prepared ${d.prepared.count()}`,
     '# HELP tlsql_certificate_rotations_prepared_total CA rotations by whether a prepared certificate was ready (used) or one had to be issued then (missed).',
     '# TYPE tlsql_certificate_rotations_prepared_total counter',
     `tlsql_certificate_rotations_prepared_total${labelText({ result: 'used' })} ${p.used}`,

@@ -4,23 +4,26 @@
  * they no longer match the endpoint or CA), and announces upcoming expiry. Time decisions use
  * the injected clock; only the pacing uses a real timer, so tests call `tick()` directly.
  */
-import type { MaintenanceOutcome } from '../control/certificate-lifecycle.js';
-import type { DbInstance } from '../control/types.js';
 import type { Logger } from '../lib/logger.js';
+import type { MaintenanceOutcome } from '../model/certificate-maintenance.js';
+import type { DbInstance } from '../model/db-instance.js';
 import { getCaFamily } from '../pki/families.js';
 import type { KeyPool } from '../pki/key-pool.js';
 
-/** What the scheduler needs from the control plane. */
+/**
+ * What the scheduler needs from the control plane (control/tlsql-control-plane.ts implements it);
+ * the scheduler decides when, the control plane what.
+ */
 export interface SchedulerControl {
   describeDbInstances(q: Record<string, never>): Promise<DbInstance[]>;
   /** One instance's pass, serialised with API operations on it; never throws. */
   maintainCertificates(id: string): Promise<MaintenanceOutcome>;
   /** Issues up to `limit` prepared CA-rotation certificates for an instance; never throws. */
   prepareCertificateRotations(id: string, limit: number): Promise<number>;
-  /** Drops lifecycle rows of deleted instances, and prepared certificates of instances not listed. */
-  certificates: { repo: { sweepDeletedInstances(): number }; retainPrepared(ids: ReadonlySet<string>): void };
-  /** Endpoints stop asking for client certificates once none they trust is valid (connection-security.ts). */
-  connectionSecurity: { syncClientTrust(): Promise<number> };
+  /** Drops certificate records of deleted instances and prepared certificates of instances not in `liveIds`; returns how many records went. */
+  forgetDeletedInstances(liveIds: ReadonlySet<string>): number;
+  /** Endpoints stop asking for client certificates once none they trust is valid; returns how many changed. */
+  syncClientTrust(): Promise<number>;
 }
 
 export interface SchedulerOptions {
@@ -76,8 +79,7 @@ export class CertificateScheduler {
     let instances: DbInstance[];
     try {
       instances = await this.opts.control.describeDbInstances({});
-      const swept = this.opts.control.certificates.repo.sweepDeletedInstances();
-      this.opts.control.certificates.retainPrepared(new Set(instances.map((i) => i.id)));
+      const swept = this.opts.control.forgetDeletedInstances(new Set(instances.map((i) => i.id)));
       if (swept > 0) this.log.debug('dropped certificate records of deleted instances', { rows: swept });
     } catch (e) {
       this.log.error('scheduler pass could not list instances', { err: e as Error });
@@ -95,7 +97,7 @@ export class CertificateScheduler {
       else if (out.rotatedTo || out.serverRenewed || out.linkRenewed) this.log.info('certificate maintenance', { ...out });
     }
     try {
-      await this.opts.control.connectionSecurity.syncClientTrust();
+      await this.opts.control.syncClientTrust();
     } catch (e) {
       this.log.error('scheduler pass could not re-evaluate client-certificate trust', { err: e as Error });
     }

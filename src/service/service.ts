@@ -6,7 +6,7 @@ import { createApiServer } from '../api/server.js';
 import type { CredentialStore } from '../api/credentials.js';
 import type { Config } from '../config/config.js';
 import { dataPaths } from '../config/paths.js';
-import { TlsqlControlPlane } from '../control/control-plane.js';
+import { TlsqlControlPlane } from '../control/tlsql-control-plane.js';
 import { renderMetrics, type ExpiringCertificate } from '../dataplane/metrics.js';
 import { LocalMariadbEngine } from '../engine/local-mariadb.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -16,7 +16,7 @@ import { isIamUserPrincipal } from '../iam/iam-directory.js';
 import { openSecret } from '../pki/key-store.js';
 import { resolveBundleFile } from '../pki/bundle-formats.js';
 import { KeyPool, leafKeyKinds } from '../pki/key-pool.js';
-import { linkCertificateExpiry, renderCertificateMetrics } from '../reconcile/certificate-metrics.js';
+import { linkCertificateExpiry, renderCertificateMetrics, type CertificateMetricsSource } from '../reconcile/certificate-metrics.js';
 import { CertificateScheduler } from '../reconcile/scheduler.js';
 import { Store } from '../store/store.js';
 import { ensureApiCredentials, ensureDataDir, ensureIdentity, ensureMasterKey } from './init.js';
@@ -40,10 +40,7 @@ function serviceCertificates(control: TlsqlControlPlane, ca: CertificateAuthorit
     { kind: 'ca_root', labels: { ca: r.familyId, region: r.region }, notAfter: r.notAfter },
     { kind: 'ca_subordinate', labels: { ca: r.familyId, region: r.region }, notAfter: new Date(new X509Certificate(r.subordinatePem).validTo) },
   ]);
-  for (const region of control.connectionSecurity.regions()) {
-    const c = control.connectionSecurity.clientCa.loaded(region);
-    if (c) out.push({ kind: 'client_ca', labels: { ca: 'client', region }, notAfter: c.cert.notAfter });
-  }
+  for (const c of control.connectionSecurity.clientCaExpiry()) out.push({ kind: 'client_ca', labels: { ca: 'client', region: c.region }, notAfter: c.notAfter });
   return out;
 }
 
@@ -103,7 +100,12 @@ export async function startService(config: Config, opts: { logger: Logger; clock
   keyPool.prewarm(leafKeyKinds());
   const scheduler = new CertificateScheduler({ control, logger, intervalMs: opts.schedulerIntervalMs, keyPool });
   scheduler.start();
-  const lifecycleMetrics = { store, lifecycle: control.certificates };
+  const lifecycleMetrics: CertificateMetricsSource = {
+    store,
+    activeLinkCertificate: (resourceId) => control.linkCertificates.activeByResourceId(resourceId),
+    counters: control.certificateCounters,
+    prepared: control.preparedCertificates,
+  };
   const api = createApiServer({
     control,
     credentials: storeCredentials(store, masterKey),
@@ -112,7 +114,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
     clock,
     maxBodyBytes: config.api.maxBodyBytes,
     metrics: () =>
-      renderMetrics(control.runtime.doors, [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)]) + renderCertificateMetrics(lifecycleMetrics),
+      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)]) + renderCertificateMetrics(lifecycleMetrics),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
     bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
   });
@@ -144,7 +146,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
         api.closeAllConnections?.();
         await new Promise<void>((r) => api.close(() => r()));
         // Background certificate preparation first: it would otherwise generate keys on demand once the pool is closed.
-        await control.certificates.stopPreparing();
+        await control.preparedCertificates.stop();
         await scheduler.stop();
         keyPool.close();
         await control.shutdown();

@@ -1,22 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { LinkCertificateRecord } from '../model/link-certificate-record.js';
+import type { MaintenanceOptIn } from '../model/pending-maintenance.js';
 import type { Store } from './store.js';
-
-/** An engine link certificate. `keySealed` is null for one adopted from a running engine (issued before tlsql recorded link certificates). */
-export interface LinkCertificateRecord {
-  serial: string;
-  /** The instance's DbiResourceId (never reused, unlike identifiers). */
-  resourceId: string;
-  keyType: 'rsa2048' | 'ecdsa-p256';
-  certPem: string;
-  keySealed: Buffer | null;
-  notBefore: Date;
-  notAfter: Date;
-  state: 'active' | 'retired';
-  createdAt: Date;
-}
-
-/** Opt-in of a pending maintenance action: scheduled for the next window, or explicitly not. */
-export type MaintenanceOptIn = 'next-maintenance' | 'undo-opt-in';
 
 /**
  * The certificate lifecycle's tables (the "Certificate lifecycle" migration in migrations.ts):

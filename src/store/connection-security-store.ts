@@ -1,30 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { ClientCaRecord } from '../model/client-certificate-authority.js';
+import type { DbSecurityGroupRecord } from '../model/db-security-group.js';
 import type { Store } from './store.js';
-
-/** A DB security group: a named set of CIDR rules (network allow-list) shared by instances. */
-export interface DbSecurityGroupRecord {
-  name: string;
-  description: string;
-  createdAt: Date;
-  /** Canonical CIDRs (`10.0.0.0/8`, `2001:db8::/32`), in the order they were authorized. */
-  cidrs: string[];
-}
-
-/** An operator's client CA trusted by one instance, with the shadow CA the engine trusts in its place. */
-export interface ClientCaRecord {
-  /** The instance's DbiResourceId: a new instance with the same identifier starts with an empty list. */
-  resourceId: string;
-  /** Lower-case hex SHA-256 of the CA certificate's DER. */
-  thumbprint: string;
-  /** OpenSSL one-line subject. */
-  subject: string;
-  certPem: string;
-  notAfter: Date;
-  shadowCertPem: string;
-  /** The shadow CA's PKCS#8 key, sealed under the master key. */
-  shadowKeySealed: Buffer;
-  createdAt: Date;
-}
 
 /** SQLite repository of the connection-security tables (migration 2), sharing the metadata store's database. */
 export class ConnectionSecurityStore {

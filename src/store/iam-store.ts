@@ -1,23 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { IamAccessKeyRecord } from '../model/access-key.js';
+import type { IamUserRecord } from '../model/iam-user.js';
 import type { Store } from './store.js';
-
-/** An IAM user: who may own access keys and policies. */
-export interface IamUserRecord {
-  userName: string;
-  /** `AIDA` + 17 upper-case base32 characters, as IAM. */
-  userId: string;
-  /** `arn:aws:iam::<account>:user/<name>`; also the `principal` of the user's access keys. */
-  arn: string;
-  createdAt: Date;
-}
-
-/** An access key as listed (never with its secret). */
-export interface IamAccessKeyRecord {
-  accessKeyId: string;
-  principal: string;
-  active: boolean;
-  createdAt: Date;
-}
 
 /** SQLite repository of the IAM tables (iam_users, iam_user_policies) and the IAM users' rows of access_keys. */
 export class IamStore {

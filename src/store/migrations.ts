@@ -48,8 +48,9 @@ export const migrations: readonly string[] = [
      active INTEGER NOT NULL,
      created_at TEXT NOT NULL
    );`,
-  // Connection security (issue 4): DB security groups (network allow-lists) and per-instance
-  // trusted client CAs (operator CAs with the shadow CA the engine trusts in their place).
+  // Connection security (docs/connection-security.md): DB security groups (network allow-lists) and
+  // per-instance trusted client CAs (operator CAs with the shadow CA the engine trusts in their
+  // place).
   `CREATE TABLE db_security_groups (
      name TEXT PRIMARY KEY,
      description TEXT NOT NULL,
@@ -72,8 +73,9 @@ export const migrations: readonly string[] = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (resource_id, thumbprint)
    );`,
-  // Certificate lifecycle (issue 6): engine link certificates, maintenance opt-ins, expiry notices.
-  // Keyed by the instance's resource id, which is never reused (an identifier can be).
+  // Certificate lifecycle (docs/certificate-rotation.md): engine link certificates, maintenance
+  // opt-ins, expiry notices. Keyed by the instance's resource id, which is never reused (an
+  // identifier can be).
   `CREATE TABLE link_certificates (
      serial TEXT PRIMARY KEY,
      resource_id TEXT NOT NULL,
@@ -98,9 +100,9 @@ export const migrations: readonly string[] = [
      resource_id TEXT NOT NULL,
      threshold_days INTEGER NOT NULL
    );`,
-  // IAM database authentication (issue 5): IAM users and their inline policies. Their access keys
-  // live in access_keys with principal = the user's ARN; IAM DB accounts live in the engine itself
-  // (see src/iam/engine-accounts.ts), so nothing here can drift from the engine.
+  // IAM database authentication (docs/iam.md): IAM users and their inline policies. Their access
+  // keys live in access_keys with principal = the user's ARN; IAM DB accounts live in the engine
+  // itself (see src/iam/engine-accounts.ts), so nothing here can drift from the engine.
   `CREATE TABLE iam_users (
      user_name TEXT PRIMARY KEY,
      user_id TEXT NOT NULL UNIQUE,
@@ -116,4 +118,9 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (user_name, policy_name)
    );
    CREATE INDEX access_keys_principal ON access_keys(principal);`,
+  // One record of an engine link certificate's key type: link_certificates.key_type. The meta rows
+  // `link_key_type:<instance id>` repeated it (and outlived deleted instances). Nothing is lost:
+  // an instance whose link certificate was never recorded gets it adopted, key type included, from
+  // what its engine presents when its endpoint next opens (src/control/link-certificates.ts).
+  `DELETE FROM meta WHERE key LIKE 'link\\_key\\_type:%' ESCAPE '\\';`,
 ];

@@ -1,29 +1,12 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DbEvent, DbInstance } from '../control/types.js';
+import type { DbEvent } from '../model/db-event.js';
+import type { DbInstance } from '../model/db-instance.js';
+import type { AccessKeyRecord } from '../model/access-key.js';
+import type { ParameterGroupRecord } from '../model/db-parameter-group.js';
+import type { ServerCertificateRecord } from '../model/server-certificate-record.js';
 import { migrations } from './migrations.js';
-
-/** A server certificate record; the private key stays sealed under the master key. */
-export interface ServerCertificateRecord {
-  serial: string;
-  instanceId: string;
-  familyId: string;
-  chainPem: string;
-  keySealed: Buffer;
-  notBefore: Date;
-  notAfter: Date;
-  state: 'active' | 'retired';
-  createdAt: Date;
-}
-
-export interface AccessKeyRecord {
-  accessKeyId: string;
-  secretSealed: Buffer;
-  principal: string;
-  active: boolean;
-  createdAt: Date;
-}
 
 type InstanceRow = { doc: string };
 
@@ -187,14 +170,12 @@ export class Store {
     return r.changes === 1;
   }
 
-  getParameterGroup(name: string): { name: string; family: string; description: string } | null {
-    return (this.db.prepare('SELECT name, family, description FROM parameter_groups WHERE name = ?').get(name) as
-      | { name: string; family: string; description: string }
-      | undefined) ?? null;
+  getParameterGroup(name: string): ParameterGroupRecord | null {
+    return (this.db.prepare('SELECT name, family, description FROM parameter_groups WHERE name = ?').get(name) as ParameterGroupRecord | undefined) ?? null;
   }
 
-  listParameterGroups(): { name: string; family: string; description: string }[] {
-    return this.db.prepare('SELECT name, family, description FROM parameter_groups ORDER BY name').all() as { name: string; family: string; description: string }[];
+  listParameterGroups(): ParameterGroupRecord[] {
+    return this.db.prepare('SELECT name, family, description FROM parameter_groups ORDER BY name').all() as ParameterGroupRecord[];
   }
 
   deleteParameterGroup(name: string): void {

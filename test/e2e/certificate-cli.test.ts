@@ -1,8 +1,8 @@
 /**
- * The `tlsql` CLI for certificate rotation (issue 6): modify-db-instance --apply-immediately,
- * describe/apply-pending-maintenance-action, and download-bundle's per-CA-family, PKCS#7 and
- * PKCS#12 (Java truststore) outputs, checked with openssl, keytool and a Java TLS client.
- * Two regions, so bundles hold every family of every region.
+ * The `tlsql` CLI for certificate rotation (docs/certificate-rotation.md): modify-db-instance
+ * --apply-immediately, describe/apply-pending-maintenance-action, and download-bundle's
+ * per-CA-family, PKCS#7 and PKCS#12 (Java truststore) outputs, checked with openssl, keytool and a
+ * Java TLS client. Two regions, so bundles hold every family of every region.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';

@@ -1,9 +1,9 @@
 /**
- * CA rotation scheduling and certificate upkeep (issue 6): pending rotations and the maintenance
- * window, ApplyPendingMaintenanceAction, ModifyCertificates, refusals, failed renewals that keep
- * the old certificate serving, expiry notices. Time moves only through a ManualClock; the
- * scheduler is ticked directly. The clock starts 360 days in the past so that every certificate
- * issued during the test is also valid for the real clock the clients use.
+ * CA rotation scheduling and certificate upkeep (docs/certificate-rotation.md): pending rotations
+ * and the maintenance window, ApplyPendingMaintenanceAction, ModifyCertificates, refusals, failed
+ * renewals that keep the old certificate serving, expiry notices. Time moves only through a
+ * ManualClock; the scheduler is ticked directly. The clock starts 360 days in the past so that
+ * every certificate issued during the test is also valid for the real clock the clients use.
  */
 import {
   ApplyPendingMaintenanceActionCommand,
@@ -18,7 +18,7 @@ import {
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MaintenanceOutcome } from '../../src/control/certificate-lifecycle.js';
+import type { MaintenanceOutcome } from '../../src/model/certificate-maintenance.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { sClient } from '../helpers/rotation.js';
@@ -167,7 +167,7 @@ describe('refusals', () => {
       expect(e.name).toBe('CertificateNotFoundFault');
       expect(e.status).toBe(404);
     }
-    const c = await rdsError(t.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nope', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', CACertificateIdentifier: 'rds-ca-2019' })));
+    const c = await rdsError(t.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nope', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', DBInstanceClass: 'db.t3.micro', CACertificateIdentifier: 'rds-ca-2019' })));
     expect(c.name).toBe('CertificateNotFoundFault');
   });
 
@@ -228,7 +228,7 @@ describe('a failed renewal', () => {
   let validTillBefore: number;
 
   beforeAll(async () => {
-    const door = t.service.control.runtime.doors.get(ID)! as unknown as Door;
+    const door = t.service.control.runtime.frontDoor(ID)! as unknown as Door;
     const ca = t.service.ca as unknown as Ca;
     const setCertificate = door.setCertificate;
     const issueLink = ca.issueLinkCertificate;

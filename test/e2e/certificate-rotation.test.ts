@@ -1,9 +1,10 @@
 /**
- * Acceptance (issue 6): CA rotation and certificate renewal are invisible to running clients.
- * A pool of verified-TLS mysql2 clients queries continuously while an instance rotates
- * rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock moved past
- * half-life, scheduler tick invoked directly): zero failed queries, zero dropped connections; after
- * each step a new connection (openssl s_client) verifies against the bundle and sees the expected key.
+ * Acceptance (docs/certificate-rotation.md): CA rotation and certificate renewal are invisible to
+ * running clients. A pool of verified-TLS mysql2 clients queries continuously while an instance
+ * rotates rsa2048 -> ecc384 -> rsa4096 -> rsa2048 and while its certificates renew (ManualClock
+ * moved past half-life, scheduler tick invoked directly): zero failed queries, zero dropped
+ * connections; after each step a new connection (openssl s_client) verifies against the bundle and
+ * sees the expected key.
  *
  * The clock starts 200 days in the past so that certificates issued after moving it ~190 days are
  * still valid for the real clock the clients use.
@@ -11,6 +12,7 @@
 import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
+import { getCaFamily } from '../../src/pki/families.js';
 import { probeEndpoint } from '../../src/reconcile/tls-probe.js';
 import { mysql2Tls, statusVar } from '../helpers/clients.js';
 import { sClient, startLoad, type LoadReport } from '../helpers/rotation.js';
@@ -150,17 +152,17 @@ describe('certificates prepared ahead of CA rotations', () => {
   const modify = (ca: string) => t.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ID, CACertificateIdentifier: ca, ApplyImmediately: true }));
 
   it('serves the prepared certificate on an immediate rotation, then prepares the family it left', async () => {
-    const lc = t.service.control.certificates;
-    const from = t.service.store.getInstance(ID)!.certificate!.caIdentifier;
+    const lc = t.service.control.preparedCertificates;
+    const from = getCaFamily(t.service.store.getInstance(ID)!.certificate!.caIdentifier)!.id;
     const to = 'tlsql-ca-ecc384-g1';
     expect(from).not.toBe(to);
-    await lc.prepareRotations(ID);
-    expect(lc.preparedFor(ID, to, db.host)).toBe(true);
-    expect(lc.preparedFor(ID, from, db.host)).toBe(false); // never for the family in use
-    const used = lc.preparedStats.used;
+    await lc.prepare(ID);
+    expect(lc.has(ID, to, db.host)).toBe(true);
+    expect(lc.has(ID, from, db.host)).toBe(false); // never for the family in use
+    const used = lc.stats.used;
 
     await modify(to);
-    expect(lc.preparedStats.used).toBe(used + 1);
+    expect(lc.stats.used).toBe(used + 1);
     const s = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
     expect(s.verifyLine, s.output).toBe('Verify return code: 0 (ok)');
     expect(s.keyType).toBe('ecdsa-p384');
@@ -168,23 +170,23 @@ describe('certificates prepared ahead of CA rotations', () => {
     expect(t.service.store.activeServerCertificate(ID)!.serial).toBe(s.serialHex);
 
     // The rotation started preparing the family it left; joining that run waits for it.
-    await lc.prepareRotations(ID);
-    expect(lc.preparedFor(ID, from, db.host)).toBe(true);
-    expect(lc.preparedFor(ID, to, db.host)).toBe(false);
+    await lc.prepare(ID);
+    expect(lc.has(ID, from, db.host)).toBe(true);
+    expect(lc.has(ID, to, db.host)).toBe(false);
     const text = await (await fetch(`${t.service.apiUrl}/metrics`)).text();
     expect(text).toMatch(/tlsql_certificate_rotations_prepared_total\{result="used"\} [1-9]/);
     expect(text).toMatch(/tlsql_certificate_prepared [1-9]/);
   });
 
   it('does not serve a prepared certificate older than a day: the rotation issues a fresh one', async () => {
-    const lc = t.service.control.certificates;
+    const lc = t.service.control.preparedCertificates;
     const back = 'tlsql-ca-rsa2048-g1';
-    expect(lc.preparedFor(ID, back, db.host)).toBe(true);
+    expect(lc.has(ID, back, db.host)).toBe(true);
     clock.advance(DAY + 1);
-    expect(lc.preparedFor(ID, back, db.host)).toBe(false);
-    const missed = lc.preparedStats.missed;
+    expect(lc.has(ID, back, db.host)).toBe(false);
+    const missed = lc.stats.missed;
     await modify(back);
-    expect(lc.preparedStats.missed).toBe(missed + 1);
+    expect(lc.stats.missed).toBe(missed + 1);
     const served = await probeEndpoint({ address: '127.0.0.1', port: db.port, endpoint: db.host, bundlePem: t.service.ca.bundlePem() });
     // Issued now (notBefore backdated 5 minutes from the current clock, whole seconds), not a day ago.
     expect(served.leaf.notBefore.getTime()).toBe(Math.floor((clock.now().getTime() - 5 * 60 * 1000) / 1000) * 1000);

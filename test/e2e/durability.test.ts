@@ -36,12 +36,12 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 
 describe('durability', () => {
   it('restarts a SIGKILLed mariadbd, reports it in status and events, and keeps committed data', async () => {
-    const engine = (t.service.control.runtime as unknown as { deps: { engine: { pid(id: string): number | null } } }).deps.engine;
-    const pid = engine.pid('durable');
+    const runtime = t.service.control.runtime;
+    const pid = runtime.enginePid('durable');
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
     await until('engine back', async () => {
-      const p = engine.pid('durable');
+      const p = runtime.enginePid('durable');
       return p && p !== pid ? p : undefined;
     });
     const c = await until('a verified connection after the crash', () => mysql2Tls({ ...db, ca: t.bundlePath }));

@@ -146,7 +146,7 @@ describe('a DB instance endpoint certified by tlsql CA', () => {
   });
 
   it('resumes one engine-link TLS session across new connections, also after a client gave up mid-handshake', async () => {
-    const link = t.service.control.runtime.doors.get('acme')!.engineLink();
+    const link = t.service.control.runtime.frontDoor('acme')!.engineLink();
     await (await mysql2Tls({ ...db, ca: t.bundlePath })).end(); // the link has a session to resume
     // A client that rejects the endpoint's certificate leaves while its engine link is being set up.
     await expect(mysql2Tls({ ...db, host: `not-${db.host}`, ca: t.bundlePath })).rejects.toThrow(/altnames|certificate/i);

@@ -67,14 +67,14 @@ describe('front door under bad input', () => {
 
   it('closes a session whose client sends SSLRequest and then no TLS, and one that sends garbage instead of a ClientHello', async () => {
     const ssl = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
-    const before = t.service.control.runtime.doors.get('tough')!.counters.tlsHandshakeFailures;
+    const before = t.service.control.runtime.frontDoor('tough')!.counters.tlsHandshakeFailures;
     await raw((s) => s.write(encodePacket(1, ssl)));
     await raw((s) => s.write(Buffer.concat([encodePacket(1, ssl), Buffer.from('this is not a TLS record at all\r\n')])));
-    expect(t.service.control.runtime.doors.get('tough')!.counters.tlsHandshakeFailures).toBe(before + 2);
+    expect(t.service.control.runtime.frontDoor('tough')!.counters.tlsHandshakeFailures).toBe(before + 2);
   });
 
   it('ends a login that stalls after the engine asked for an auth switch, so it cannot hold an engine connection', async () => {
-    const door = t.service.control.runtime.doors.get('tough')!;
+    const door = t.service.control.runtime.frontDoor('tough')!;
     const sessionsBefore = door.sessions.size;
     // A plaintext HandshakeResponse for 'admin' claiming a plugin the account does not use: MariaDB
     // answers with an AuthSwitchRequest (0xfe) on the byte pipe, and this client never replies.

@@ -1,5 +1,5 @@
 /**
- * IAM database authentication end to end (issue 5): tokens from the official @aws-sdk/rds-signer
+ * IAM database authentication end to end (docs/iam.md): tokens from the official @aws-sdk/rds-signer
  * log in over verified TLS through mysql2 and the Debian mariadb client as the real engine
  * account; every other token, password or transport is refused with 1045 and its precise reason
  * in the log. Time-dependent checks move the service's injected clock, never sleep.
@@ -213,7 +213,7 @@ describe('IAM database authentication', () => {
     it('the engine password of the account, even for someone who learned its hash or derivation', async () => {
       // What the master user can read: the account's native hash, from SHOW CREATE USER (or mysql.global_priv).
       const [rows] = await admin.query<mysql.RowDataPacket[]>("SHOW CREATE USER 'jane'@'%'");
-      const hash = /mysql_native_password USING '(\*[0-9A-F]{40})'/.exec(String(Object.values(rows[0]!)[0]))?.[1];
+      const hash = /mysql_native_password USING '(\*[0-9A-F]{40})'/.exec(String(Object.values(rows[0]!)[0]))?.[1] ?? '';
       expect(hash).toMatch(/^\*[0-9A-F]{40}$/);
       await expectRefused(hash, 'malformed');
       // Worse than knowing the hash: knowing the derived password itself (master key + resource id).

@@ -5,23 +5,23 @@
  * faults (DBInstanceNotFound, CertificateNotFound, ...), state transitions are checked. Every call
  * is recorded in `calls` so tests can assert what the API decoded.
  */
-import type {
-  CaCertificate,
-  ControlPlane,
-  CreateDbInstanceInput,
-  DbEvent,
-  DbInstance,
-  DbParameterGroup,
-  DeleteDbInstanceInput,
-  EngineVersion,
-  Filter,
-  ModifyDbInstanceInput,
-  Parameter,
-  ParameterChange,
-  ParameterSource,
-  Tag,
-} from '../../src/control/types.js';
+import type { ControlPlane } from '../../src/control/control-plane.js';
+import type { CaCertificate } from '../../src/model/ca-certificate.js';
+import type { DbEvent } from '../../src/model/db-event.js';
+import type { DbInstance } from '../../src/model/db-instance.js';
+import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../../src/model/db-instance-requests.js';
+import type { DbParameterGroup } from '../../src/model/db-parameter-group.js';
+import type { EngineVersion } from '../../src/model/engine-version.js';
+import type { Filter } from '../../src/model/filter.js';
+import type { Parameter, ParameterChange, ParameterSource } from '../../src/model/parameter.js';
+import type { PendingMaintenanceAction, ResourcePendingMaintenanceActions } from '../../src/model/pending-maintenance.js';
+import { CA_ROTATION_ACTION } from '../../src/control/certificate-lifecycle.js';
+import { parseOptInType } from '../../src/control/maintenance.js';
+import { currentOrNextWindowStart } from '../../src/control/maintenance-window.js';
+import type { Tag } from '../../src/model/tag.js';
+import type { ConnectionSecurityControl } from '../../src/control/connection-security-control.js';
 import { AppError } from '../../src/errors/app-error.js';
+import type { IamControl } from '../../src/iam/iam-control.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 
 const base32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -57,9 +57,28 @@ function defaultParameters(): Parameter[] {
   ];
 }
 
+/**
+ * A sub-service this fake does not model: every method refuses with InvalidAction, as a server
+ * without that service would. (Not thenable, so awaiting or printing it is harmless.)
+ */
+function unavailable<T extends object>(service: string): T {
+  return new Proxy({} as T, {
+    get: (_target, method) =>
+      typeof method === 'symbol' || method === 'then' || method === 'toJSON'
+        ? undefined
+        : () => {
+            throw new AppError('InvalidAction', `The ${service} action ${method} is not available on this server.`);
+          },
+  });
+}
+
 export class FakeControlPlane implements ControlPlane {
   readonly region: string;
   readonly accountId = '123456789012';
+  /** Not modelled: DB security groups, connections and client certificates answer InvalidAction. */
+  readonly connectionSecurity = unavailable<ConnectionSecurityControl>('connection security');
+  /** Not modelled: IAM users, keys and policies answer InvalidAction. */
+  readonly iam = unavailable<IamControl>('IAM');
   /** Every call in order, with its (decoded) argument. */
   readonly calls: FakeCall[] = [];
   /** When set, the next call throws it (then it is cleared). For error-mapping tests. */
@@ -70,6 +89,8 @@ export class FakeControlPlane implements ControlPlane {
   private readonly groups = new Map<string, GroupState>();
   private readonly events: DbEvent[] = [];
   private readonly certificates: CaCertificate[];
+  /** Opt-in of an instance's pending CA rotation; absent means `next-maintenance`, as in the real one. */
+  private readonly optIns = new Map<string, 'next-maintenance' | 'undo-opt-in'>();
   private defaultCa = 'tlsql-ca-rsa2048-g1';
   private overrideCa: string | null = null;
   private serial = 0;
@@ -195,10 +216,14 @@ export class FakeControlPlane implements ControlPlane {
     if (input.caCertificateIdentifier !== undefined) {
       this.requireCertificate(input.caCertificateIdentifier);
       if (input.applyImmediately) {
-        db.caCertificateIdentifier = input.caCertificateIdentifier;
-        db.certificate = { caIdentifier: input.caCertificateIdentifier, validTill: new Date(this.clock.now().getTime() + 365 * dayMs) };
+        this.rotateCa(db, input.caCertificateIdentifier);
+      } else if (input.caCertificateIdentifier === db.caCertificateIdentifier) {
+        // Back to the CA in use: the pending rotation is withdrawn (control/maintenance.ts `cancelled`).
+        delete db.pendingModifiedValues.caCertificateIdentifier;
+        this.optIns.delete(db.id);
       } else {
         db.pendingModifiedValues.caCertificateIdentifier = input.caCertificateIdentifier;
+        this.optIns.delete(db.id);
       }
     }
     if (input.masterUserPassword !== undefined) db.pendingModifiedValues.masterUserPassword = true;
@@ -368,7 +393,66 @@ export class FakeControlPlane implements ControlPlane {
       .map((e) => structuredClone(e));
   }
 
+  // ---- pending maintenance ------------------------------------------------------------------
+
+  async describePendingMaintenanceActions(q: { resourceIdentifier?: string; filters?: Filter[] }): Promise<ResourcePendingMaintenanceActions[]> {
+    this.record('describePendingMaintenanceActions', q);
+    let list = [...this.instances.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const ref = q.resourceIdentifier;
+    if (ref !== undefined) list = list.filter((d) => d.arn === ref || d.id === ref.toLowerCase());
+    for (const f of q.filters ?? []) {
+      if (f.name === 'db-instance-id') list = list.filter((d) => f.values.includes(d.id) || f.values.includes(d.arn));
+      else if (f.name === 'db-cluster-id') list = [];
+      else throw new AppError('InvalidParameterValue', `Unrecognized filter name: ${f.name}. Supported: db-instance-id, db-cluster-id.`);
+    }
+    return list.map((d) => ({ resourceIdentifier: d.arn, actions: this.pendingActions(d) })).filter((r) => r.actions.length > 0);
+  }
+
+  async applyPendingMaintenanceAction(q: { resourceIdentifier?: string; applyAction?: string; optInType?: string }): Promise<ResourcePendingMaintenanceActions> {
+    this.record('applyPendingMaintenanceAction', q);
+    if (!q.resourceIdentifier) throw new AppError('MissingParameter', 'The request must contain the parameter ResourceIdentifier');
+    if (!q.applyAction) throw new AppError('MissingParameter', 'The request must contain the parameter ApplyAction');
+    const optIn = parseOptInType(q.optInType);
+    const ref = q.resourceIdentifier;
+    const db = [...this.instances.values()].find((d) => d.arn === ref || d.id === ref.toLowerCase());
+    if (!db) throw new AppError('ResourceNotFoundFault', `The specified resource ARN was not found: ${ref}`);
+    const target = db.pendingModifiedValues.caCertificateIdentifier;
+    if (q.applyAction !== CA_ROTATION_ACTION || target === undefined) {
+      throw new AppError('InvalidParameterValue', `DB instance ${db.id} has no pending maintenance action ${q.applyAction}.`);
+    }
+    if (optIn === 'immediate') {
+      if (db.status !== 'available') throw this.badState(db);
+      this.rotateCa(db, target);
+    } else {
+      this.optIns.set(db.id, optIn);
+    }
+    return { resourceIdentifier: db.arn, actions: this.pendingActions(db) };
+  }
+
   // ---- helpers ----------------------------------------------------------------------------
+
+  /** Serves a certificate from `ca` at once; nothing stays pending. */
+  private rotateCa(db: DbInstance, ca: string): void {
+    db.caCertificateIdentifier = ca;
+    db.certificate = { caIdentifier: ca, validTill: new Date(this.clock.now().getTime() + 365 * dayMs) };
+    delete db.pendingModifiedValues.caCertificateIdentifier;
+    this.optIns.delete(db.id);
+  }
+
+  /** The instance's pending actions, shaped like control/maintenance.ts `actionsOf`. */
+  private pendingActions(db: DbInstance): PendingMaintenanceAction[] {
+    const target = db.pendingModifiedValues.caCertificateIdentifier;
+    if (target === undefined) return [];
+    const optIn = this.optIns.get(db.id) ?? 'next-maintenance';
+    return [
+      {
+        action: CA_ROTATION_ACTION,
+        optInStatus: optIn,
+        ...(optIn === 'next-maintenance' ? { currentApplyDate: currentOrNextWindowStart(this.clock.now(), db.preferredMaintenanceWindow) } : {}),
+        description: `Rotate the server certificate from CA ${db.caCertificateIdentifier} to ${target}`,
+      },
+    ];
+  }
 
   private groupRecord(name: string, family: string, description: string): DbParameterGroup {
     return { name, family, description, arn: `arn:aws:rds:${this.region}:${this.accountId}:pg:${name}` };

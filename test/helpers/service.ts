@@ -43,7 +43,7 @@ export async function startTestService(
   const rds = new RDSClient({ endpoint: service.apiUrl, region: config.region, credentials: creds, ...skew });
   const bundlePath = join(dataDir, 'global-bundle.pem');
   await writeFile(bundlePath, service.ca.bundlePem());
-  return {
+  const t: TestService = {
     service,
     config,
     dataDir,
@@ -52,11 +52,12 @@ export async function startTestService(
     logs,
     async close() {
       // Tests may replace `service`/`rds` (e.g. to restart the server): close what is current.
-      this.rds.destroy();
-      await this.service.close();
+      t.rds.destroy();
+      await t.service.close();
       if (!process.env.TLSQL_KEEP_TEST_DIRS) await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return t;
 }
 
 /** Creates an instance through the real API and waits for `available`. */

@@ -2,7 +2,9 @@
  * The shape of one RDS Query API action: read awsQuery parameters, call the control plane,
  * write the `<{Action}Result>` members. One file per action; `index.ts` is the registry.
  */
-import type { ControlPlane, Filter, Tag } from '../../control/types.js';
+import type { ControlPlane } from '../../control/control-plane.js';
+import type { Filter } from '../../model/filter.js';
+import type { Tag } from '../../model/tag.js';
 import { AppError } from '../../errors/app-error.js';
 import type { Logger } from '../../lib/logger.js';
 import type { QueryReader } from '../query.js';

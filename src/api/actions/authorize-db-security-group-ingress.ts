@@ -1,4 +1,4 @@
-import { connectionSecurity, readIngress, writeDbSecurityGroup } from '../connection-security-shapes.js';
+import { readIngress, writeDbSecurityGroup } from '../connection-security-shapes.js';
 import { defineAction } from './action.js';
 
 /**
@@ -6,6 +6,6 @@ import { defineAction } from './action.js';
  * parameters are refused (tlsql has no EC2). Applies to new connections of every member instance at once.
  */
 export const authorizeDbSecurityGroupIngressAction = defineAction('AuthorizeDBSecurityGroupIngress', async ({ control, params }) => {
-  const g = await connectionSecurity(control, 'AuthorizeDBSecurityGroupIngress').authorizeDbSecurityGroupIngress(readIngress(params));
+  const g = await control.connectionSecurity.authorizeDbSecurityGroupIngress(readIngress(params));
   return (w) => writeDbSecurityGroup(w, g);
 });

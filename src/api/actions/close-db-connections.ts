@@ -1,4 +1,4 @@
-import { connectionSecurity, writeConnections } from '../connection-security-shapes.js';
+import { writeConnections } from '../connection-security-shapes.js';
 import { defineAction } from './action.js';
 
 /**
@@ -7,7 +7,7 @@ import { defineAction } from './action.js';
  * `Transport=plaintext` ends the plaintext sessions that logged in before. Returns the closed sessions.
  */
 export const closeDbConnectionsAction = defineAction('CloseDBConnections', async ({ control, params }) => {
-  const closed = await connectionSecurity(control, 'CloseDBConnections').closeDbConnections({
+  const closed = await control.connectionSecurity.closeDbConnections({
     dbInstanceIdentifier: params.requiredString('DBInstanceIdentifier'),
     transport: params.oneOf('Transport', ['plaintext', 'tls', 'all'] as const),
     connectionIds: params.stringList('ConnectionIds', 'member'),

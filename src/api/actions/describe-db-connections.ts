@@ -1,4 +1,4 @@
-import { connectionSecurity, writeConnections } from '../connection-security-shapes.js';
+import { writeConnections } from '../connection-security-shapes.js';
 import { defineAction } from './action.js';
 
 /**
@@ -7,6 +7,6 @@ import { defineAction } from './action.js';
  * certificate subject, start time, duration and bytes in/out.
  */
 export const describeDbConnectionsAction = defineAction('DescribeDBConnections', async ({ control, params }) => {
-  const list = await connectionSecurity(control, 'DescribeDBConnections').describeDbConnections({ dbInstanceIdentifier: params.string('DBInstanceIdentifier') });
+  const list = await control.connectionSecurity.describeDbConnections({ dbInstanceIdentifier: params.string('DBInstanceIdentifier') });
   return (w) => writeConnections(w, list);
 });

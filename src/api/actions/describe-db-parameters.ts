@@ -1,4 +1,4 @@
-import type { ParameterSource } from '../../control/types.js';
+import type { ParameterSource } from '../../model/parameter.js';
 import { paginate, readPageRequest } from '../paging.js';
 import { writeParameterMembers } from '../shapes.js';
 import { defineAction, refuseFilters } from './action.js';

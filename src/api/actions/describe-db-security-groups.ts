@@ -1,4 +1,4 @@
-import { connectionSecurity, writeDbSecurityGroupMembers } from '../connection-security-shapes.js';
+import { writeDbSecurityGroupMembers } from '../connection-security-shapes.js';
 import { paginate, readPageRequest } from '../paging.js';
 import { defineAction, refuseFilters } from './action.js';
 
@@ -6,7 +6,7 @@ import { defineAction, refuseFilters } from './action.js';
 export const describeDbSecurityGroupsAction = defineAction('DescribeDBSecurityGroups', async ({ control, params }) => {
   refuseFilters(params, 'DescribeDBSecurityGroups');
   const page = readPageRequest(params);
-  const groups = await connectionSecurity(control, 'DescribeDBSecurityGroups').describeDbSecurityGroups({ name: params.string('DBSecurityGroupName') });
+  const groups = await control.connectionSecurity.describeDbSecurityGroups({ name: params.string('DBSecurityGroupName') });
   const { items, marker } = paginate(groups, (g) => g.name, page);
   return (w) => {
     w.leaf('Marker', marker);

@@ -1,4 +1,4 @@
-import type { ResourcePendingMaintenanceActions } from '../../control/maintenance.js';
+import type { ResourcePendingMaintenanceActions } from '../../model/pending-maintenance.js';
 import { paginate, readPageRequest } from '../paging.js';
 import type { XmlWriter } from '../xml.js';
 import { defineAction, readFilters } from './action.js';

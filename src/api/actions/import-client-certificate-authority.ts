@@ -1,4 +1,4 @@
-import { connectionSecurity, writeClientCaMembers } from '../connection-security-shapes.js';
+import { writeClientCaMembers } from '../connection-security-shapes.js';
 import { defineAction } from './action.js';
 
 /**
@@ -7,7 +7,7 @@ import { defineAction } from './action.js';
  * engine sees them through a shadow CA with the same subject, so REQUIRE ISSUER names the real CA.
  */
 export const importClientCertificateAuthorityAction = defineAction('ImportClientCertificateAuthority', async ({ control, params }) => {
-  const ca = await connectionSecurity(control, 'ImportClientCertificateAuthority').importClientCertificateAuthority({
+  const ca = await control.connectionSecurity.importClientCertificateAuthority({
     dbInstanceIdentifier: params.requiredString('DBInstanceIdentifier'),
     certificatePem: params.requiredString('CertificatePem'),
   });

@@ -1,4 +1,4 @@
-import { connectionSecurity, writeClientCertificate } from '../connection-security-shapes.js';
+import { writeClientCertificate } from '../connection-security-shapes.js';
 import { defineAction } from './action.js';
 
 /**
@@ -7,7 +7,7 @@ import { defineAction } from './action.js';
  * Issued by the region's client CA with EKU clientAuth. The private key is in this response only.
  */
 export const issueClientCertificateAction = defineAction('IssueClientCertificate', async ({ control, params }) => {
-  const c = await connectionSecurity(control, 'IssueClientCertificate').issueClientCertificate({
+  const c = await control.connectionSecurity.issueClientCertificate({
     subject: params.requiredString('Subject'),
     validityHours: params.integer('ValidityHours'),
     keyType: params.oneOf('KeyType', ['rsa2048', 'ecdsa-p256'] as const),

@@ -1,4 +1,4 @@
-import type { ParameterChange } from '../../control/types.js';
+import type { ParameterChange } from '../../model/parameter.js';
 import type { QueryReader } from '../query.js';
 
 const applyMethods = ['immediate', 'pending-reboot'] as const;

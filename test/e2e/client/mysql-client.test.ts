@@ -24,7 +24,7 @@ let foreignCa: string;
 
 beforeAll(async () => {
   t = await startTestService();
-  // alpha also serves the RDS guide's IAM command line (issue 5's IAM authentication).
+  // alpha also serves the RDS guide's IAM command line (docs/iam.md).
   [alpha, beta] = await Promise.all([createInstance(t, 'alpha', { EnableIAMDatabaseAuthentication: true }), createInstance(t, 'beta')]);
   plain = await startPlainMariadb();
   // A CA that has nothing to do with tlsql: "an unknown CA" for REQUIRED and the wrong-bundle cases.

@@ -1,4 +1,5 @@
 import {
+  ApplyPendingMaintenanceActionCommand,
   CreateDBInstanceCommand,
   CreateDBParameterGroupCommand,
   DBInstanceNotFoundFault,
@@ -10,6 +11,7 @@ import {
   DescribeDBParameterGroupsCommand,
   DescribeDBParametersCommand,
   DescribeEventsCommand,
+  DescribePendingMaintenanceActionsCommand,
   ModifyCertificatesCommand,
   ModifyDBInstanceCommand,
   ModifyDBParameterGroupCommand,
@@ -265,6 +267,30 @@ describe('RDS API via @aws-sdk/client-rds', () => {
     await rds.send(new ModifyCertificatesCommand({ RemoveCustomerOverride: true }));
     expect(api.control.callsTo('modifyCertificates').at(-1)).toEqual({ removeCustomerOverride: true });
     expect((await rds.send(new DescribeCertificatesCommand({}))).DefaultCertificateForNewLaunches).toBe('tlsql-ca-rsa2048-g1');
+  });
+
+  it('decodes the pending-maintenance actions and encodes every PendingMaintenanceAction field', async () => {
+    const { DBInstance } = await createInstance('rotating', { PreferredMaintenanceWindow: 'sun:05:00-sun:05:30' });
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'rotating', CACertificateIdentifier: 'tlsql-ca-ecc384-g1', ApplyImmediately: false }));
+    const listed = await rds.send(new DescribePendingMaintenanceActionsCommand({ Filters: [{ Name: 'db-instance-id', Values: ['rotating'] }] }));
+    expect(api.control.callsTo('describePendingMaintenanceActions').at(-1)).toEqual({ filters: [{ name: 'db-instance-id', values: ['rotating'] }] });
+    expect(listed.PendingMaintenanceActions).toHaveLength(1);
+    const [resource] = listed.PendingMaintenanceActions!;
+    expect(resource?.ResourceIdentifier).toBe(DBInstance?.DBInstanceArn);
+    expect(resource?.PendingMaintenanceActionDetails?.[0]).toMatchObject({ Action: 'ca-certificate-rotation', OptInStatus: 'next-maintenance' });
+    expect(resource?.PendingMaintenanceActionDetails?.[0]?.CurrentApplyDate?.getUTCDay()).toBe(0);
+
+    const held = await rds.send(new ApplyPendingMaintenanceActionCommand({ ResourceIdentifier: DBInstance!.DBInstanceArn!, ApplyAction: 'ca-certificate-rotation', OptInType: 'undo-opt-in' }));
+    expect(api.control.callsTo('applyPendingMaintenanceAction').at(-1)).toEqual({ resourceIdentifier: DBInstance!.DBInstanceArn, applyAction: 'ca-certificate-rotation', optInType: 'undo-opt-in' });
+    expect(held.ResourcePendingMaintenanceActions?.PendingMaintenanceActionDetails?.[0]).toMatchObject({ OptInStatus: 'undo-opt-in' });
+    expect(held.ResourcePendingMaintenanceActions?.PendingMaintenanceActionDetails?.[0]?.CurrentApplyDate).toBeUndefined();
+
+    const applied = await rds.send(new ApplyPendingMaintenanceActionCommand({ ResourceIdentifier: DBInstance!.DBInstanceArn!, ApplyAction: 'ca-certificate-rotation', OptInType: 'immediate' }));
+    expect(applied.ResourcePendingMaintenanceActions?.PendingMaintenanceActionDetails ?? []).toEqual([]);
+    expect((await rds.send(new DescribePendingMaintenanceActionsCommand({}))).PendingMaintenanceActions ?? []).toEqual([]);
+    await expect(
+      rds.send(new ApplyPendingMaintenanceActionCommand({ ResourceIdentifier: DBInstance!.DBInstanceArn!, ApplyAction: 'ca-certificate-rotation', OptInType: 'tomorrow' })),
+    ).rejects.toMatchObject({ name: expect.stringMatching(/InvalidParameterValue/) });
   });
 
   it('lists engine versions with their supported CA identifiers', async () => {

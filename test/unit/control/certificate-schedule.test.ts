@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiryNoticeDue, halfLife } from '../../../src/control/certificate-lifecycle.js';
+import { expiryNoticeDue, halfLife } from '../../../src/pki/certificate-schedule.js';
 import { currentOrNextWindowStart, isInMaintenanceWindow, parseMaintenanceWindow } from '../../../src/control/maintenance-window.js';
 
 describe('maintenance windows', () => {

@@ -1,59 +1,14 @@
 /**
- * Domain types and the service contract of connection security (issue 4): network allow-lists as
- * RDS DB security groups, the connection list, client certificates and trusted client CAs.
- * camelCase here; the API maps them to RDS / tlsql wire names.
+ * The connection-security contract: network allow-lists as RDS DB security groups, the
+ * connection list, client certificates and trusted client CAs. Implemented by
+ * connection-security.ts; the records are in model/.
  */
+import type { ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
+import type { DbConnection } from '../model/db-connection.js';
+import type { DbSecurityGroup } from '../model/db-security-group.js';
 import type { IssuedClientCertificate } from '../pki/client-ca.js';
 
-export type { IssuedClientCertificate };
-
-/** A DB security group (RDS's EC2-Classic-era allow-list, reused as tlsql's network allow-list). */
-export interface DbSecurityGroup {
-  name: string;
-  description: string;
-  ownerId: string;
-  arn: string;
-  /** Inbound CIDR rules; always `authorized` (effective at once for new connections). */
-  ipRanges: { cidrIp: string; status: 'authorized' }[];
-}
-
-/** One live session through an instance endpoint. */
-export interface DbConnection {
-  connectionId: string;
-  dbInstanceIdentifier: string;
-  /** The login name sent by the client; null before its HandshakeResponse. */
-  user: string | null;
-  clientAddress: string;
-  clientPort: number;
-  transport: 'tls' | 'plaintext' | 'handshake';
-  tlsVersion: string | null;
-  cipher: string | null;
-  /** OpenSSL one-line subject of the client certificate, if one was presented. */
-  clientCertificateSubject: string | null;
-  clientCertificateIssuer: string | null;
-  phase: 'handshake' | 'authenticated' | 'closed';
-  engineThreadId: number | null;
-  startTime: Date;
-  durationSeconds: number;
-  /** Bytes received from the client (TLS records included). */
-  bytesIn: number;
-  /** Bytes sent to the client. */
-  bytesOut: number;
-}
-
-/** A CA an instance trusts for client certificates. */
-export interface ClientCertificateAuthorityInfo {
-  dbInstanceIdentifier: string;
-  /** Lower-case hex SHA-256 of the CA certificate. */
-  thumbprint: string;
-  /** OpenSSL one-line subject: what `REQUIRE ISSUER` names for certificates it issues. */
-  subject: string;
-  /** `tlsql`: the region's own client CA (always trusted); `operator`: imported. */
-  source: 'tlsql' | 'operator';
-  validTill: Date;
-  certificatePem: string;
-}
-
+/** What the API and the CLI may ask of connection security. Inputs are validated by the implementation (AppError with RDS codes). */
 export interface ConnectionSecurityControl {
   createDbSecurityGroup(q: { name: string; description: string }): Promise<DbSecurityGroup>;
   describeDbSecurityGroups(q: { name?: string }): Promise<DbSecurityGroup[]>;

@@ -1,0 +1,493 @@
+/**
+ * DB instance operations: CreateDBInstance, DescribeDBInstances, ModifyDBInstance,
+ * DeleteDBInstance, RebootDBInstance, StopDBInstance, StartDBInstance, and bringing instances back
+ * after a restart. Operations on one instance are serialised with the shared instance lock; long
+ * work (provisioning, deletes, restarts) runs after the call returns, with the status visible to
+ * Describe while it happens, as in RDS.
+ */
+import type { Config } from '../config/config.js';
+import { AppError } from '../errors/app-error.js';
+import type { Clock } from '../lib/clock.js';
+import { newResourceId } from '../lib/ids.js';
+import type { KeyedLock } from '../lib/keyed-lock.js';
+import type { Logger } from '../lib/logger.js';
+import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
+import type { DbInstance, InstanceStatus } from '../model/db-instance.js';
+import type { Filter } from '../model/filter.js';
+import type { LinkKeyType } from '../model/link-certificate-record.js';
+import type { Tag } from '../model/tag.js';
+import { CA_FAMILIES, isCaFamilyId, type CaFamilyId } from '../pki/families.js';
+import type { Store } from '../store/store.js';
+import type { CaCatalogue } from './ca-catalogue.js';
+import type { CertificateLifecycle } from './certificate-lifecycle.js';
+import type { ConnectionSecurity } from './connection-security.js';
+import type { EngineVersions } from './engine-versions.js';
+import { publicReason, type EventRecorder } from './events.js';
+import type { InstanceRuntime } from './instance-runtime.js';
+import type { LinkCertificates } from './link-certificates.js';
+import type { MaintenanceActions } from './maintenance.js';
+import { DEFAULT_PARAMETER_GROUP } from './parameters.js';
+import type { PortAllocator } from './port-allocator.js';
+import type { PreparedCertificates } from './prepared-certificates.js';
+import type { ServerCertificates } from './server-certificates.js';
+import { validateInstanceIdentifier, validateMaintenanceWindow, validateMasterPassword, validateMasterUsername, validatePort } from './validation.js';
+
+const HOSTED_ZONE_ID = 'Z2R2ITUGPM61AM';
+const DEFAULT_INSTANCE_CLASS = 'db.t3.micro';
+
+/** Everything instance operations drive: the runtime, the certificate and security services, the shared lock. */
+export interface DbInstancesDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  accountId: string;
+  /** 12 lower-case chars shared by every endpoint of this service, like RDS's per-account part. */
+  endpointSuffix: string;
+  runtime: InstanceRuntime;
+  events: EventRecorder;
+  security: ConnectionSecurity;
+  servers: ServerCertificates;
+  links: LinkCertificates;
+  lifecycle: CertificateLifecycle;
+  prepared: PreparedCertificates;
+  maintenance: MaintenanceActions;
+  cas: CaCatalogue;
+  engineVersions: EngineVersions;
+  ports: PortAllocator;
+  /** The instance lock, shared with the control plane's other per-instance operations. */
+  lock: KeyedLock;
+}
+
+/** The DB instance services; see the file comment. */
+export class DbInstances {
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly log: Logger;
+
+  constructor(private readonly d: DbInstancesDeps) {
+    this.log = d.logger;
+    d.runtime.onEngineState((e) => this.onEngineState(e.id, e.state, e.reason));
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------
+
+  /** Makes reality match the store after a (re)start: instances come back exactly as they were. */
+  async reconcile(): Promise<void> {
+    for (const inst of this.d.store.listInstances()) {
+      try {
+        switch (inst.status) {
+          case 'creating':
+            // The master password is never stored, so an interrupted creation cannot be resumed.
+            await this.d.runtime.destroy(inst.id).catch(() => {});
+            this.setStatus(inst, 'failed');
+            this.d.events.instance(inst, 'DB instance creation was interrupted by a tlsql restart; delete it and create it again', ['failure']);
+            break;
+          case 'deleting':
+            await this.finishDelete(inst);
+            break;
+          case 'stopped':
+          case 'failed':
+            break;
+          case 'stopping':
+            await this.d.runtime.deactivate(inst.id).catch(() => {});
+            this.setStatus(inst, 'stopped');
+            break;
+          default:
+            await this.activate(inst);
+            this.setStatus(inst, 'available');
+        }
+      } catch (e) {
+        this.log.error('reconcile failed', { instance: inst.id, err: e as Error });
+        this.setStatus(inst, 'failed');
+        this.d.events.instance(inst, `DB instance could not be started: ${(e as Error).message}`, ['failure']);
+      }
+    }
+  }
+
+  /** Waits for background work (provisioning, deletes) to settle; for shutdown and tests. */
+  async idle(): Promise<void> {
+    while (this.background.size) await Promise.allSettled([...this.background]);
+  }
+
+  /** Engine running (trusting the current client CAs), endpoint open. Idempotent. */
+  private async activate(inst: DbInstance): Promise<void> {
+    await this.d.runtime.startEngine(inst.id);
+    await this.d.security.ensureEngineTrust(inst);
+    await this.openEndpoint(inst);
+  }
+
+  /**
+   * Opens the endpoint unless it is open: with `serverCertificate` when one was just issued (its
+   * key still in memory), else with the active one from the store.
+   */
+  private async openEndpoint(inst: DbInstance, serverCertificate?: { chainPem: string; keyPem: string }, linkKeyType?: LinkKeyType): Promise<void> {
+    if (this.d.runtime.isServing(inst.id)) return;
+    await this.d.runtime.openEndpoint(inst, {
+      ...(serverCertificate ? { serverCertificate } : {}),
+      linkKeyType: linkKeyType ?? (await this.d.links.activeKeyType(inst)),
+      clientTrust: await this.d.security.clientTrust(inst),
+      allowList: () => this.d.security.allowListFor(inst),
+    });
+  }
+
+  // --- create ----------------------------------------------------------------------------
+
+  /** CreateDBInstance: validates, records the instance as `creating`, provisions in the background. */
+  async create(input: CreateDbInstanceInput): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(input.dbInstanceIdentifier);
+    if (input.engine === undefined || input.engine === '') throw new AppError('MissingParameter', 'The request must contain the parameter Engine');
+    if (input.engine !== 'mariadb') {
+      throw new AppError('InvalidParameterValue', `Invalid DB engine: ${input.engine}. tlsql runs MariaDB engines: use --engine mariadb.`);
+    }
+    const engineVersion = this.d.engineVersions.resolve(input.engineVersion);
+    const masterUsername = validateMasterUsername(input.masterUsername);
+    const masterUserPassword = validateMasterPassword(input.masterUserPassword);
+    const ca = input.caCertificateIdentifier ?? this.d.cas.defaultCa();
+    if (!isCaFamilyId(ca)) throw new AppError('CertificateNotFound', `Certificate ${ca} not found. Valid identifiers: ${CA_FAMILIES.map((f) => f.id).join(', ')}.`);
+    const groupName = input.dbParameterGroupName ?? DEFAULT_PARAMETER_GROUP;
+    if (!this.d.store.getParameterGroup(groupName)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${groupName}`);
+    if (this.d.store.getInstance(id)) throw new AppError('DBInstanceAlreadyExists', `DB instance already exists`);
+    const window = validateMaintenanceWindow(input.preferredMaintenanceWindow ?? 'sun:05:00-sun:05:30');
+    if (input.dbName !== undefined && !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(input.dbName)) {
+      throw new AppError('InvalidParameterValue', 'The parameter DBName must begin with a letter and contain only letters, digits and underscores (1 to 64 characters).');
+    }
+    const requestedPort = validatePort(input.port);
+    const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
+    const storage = input.allocatedStorage ?? 20;
+    if (!Number.isInteger(storage) || storage < 20 || storage > 65536) throw new AppError('InvalidParameterValue', 'Invalid storage size: AllocatedStorage must be an integer from 20 to 65536 (GiB).');
+    const region = this.d.config.region;
+
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = requestedPort ?? (await this.d.ports.freePort());
+      if (requestedPort !== undefined) await this.d.ports.assertPortFree(requestedPort);
+      const inst: DbInstance = {
+        id,
+        resourceId: newResourceId(),
+        arn: `arn:aws:rds:${region}:${this.d.accountId}:db:${id}`,
+        region,
+        engine: 'mariadb',
+        engineVersion,
+        instanceClass: input.dbInstanceClass ?? DEFAULT_INSTANCE_CLASS,
+        status: 'creating',
+        masterUsername,
+        dbName: input.dbName ?? null,
+        endpoint: { address: `${id}.${this.d.endpointSuffix}.${region}.${this.d.config.domain}`, port, hostedZoneId: HOSTED_ZONE_ID },
+        allocatedStorageGiB: storage,
+        createdAt: this.d.clock.now(),
+        caCertificateIdentifier: ca,
+        certificate: null,
+        parameterGroup: { name: groupName, applyStatus: 'in-sync' },
+        pendingModifiedValues: {},
+        iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
+        preferredMaintenanceWindow: window,
+        preferredBackupWindow: '03:00-03:30',
+        backupRetentionPeriod: 1,
+        tags: validateTags(input.tags ?? []),
+        insecureTlsAllowed: false,
+        dbSecurityGroups: securityGroups,
+      };
+      inst.insecureTlsAllowed = this.d.runtime.policyFor(inst).insecure;
+      if (!this.d.store.insertInstance(inst)) {
+        if (this.d.store.getInstance(id)) throw new AppError('DBInstanceAlreadyExists', `DB instance already exists`);
+        if (requestedPort !== undefined) throw new AppError('PortInUse', `Port ${requestedPort} is already used by another DB instance.`);
+        continue; // lost a race for an automatically chosen port; pick the next one
+      }
+      this.d.events.instance(inst, 'DB instance creating', ['creation']);
+      this.inBackground(this.d.lock.run(id, () => this.provision(inst, ca, masterUserPassword)));
+      return inst;
+    }
+    throw new AppError('StorageQuotaExceeded', 'Could not allocate a port for the DB instance; configure a larger port range.');
+  }
+
+  /**
+   * Certificates, engine, endpoint. The new certificates' keys are recorded sealed and also handed
+   * on in memory, so the first start never unseals what it has just sealed.
+   */
+  private async provision(inst: DbInstance, ca: CaFamilyId, masterUserPassword: string): Promise<void> {
+    try {
+      const cert = await this.d.servers.issueFirst(inst, ca);
+      inst.certificate = { caIdentifier: inst.caCertificateIdentifier, validTill: cert.notAfter };
+      this.d.store.updateInstance(inst);
+      this.d.events.instance(inst, `Server certificate issued by ${inst.caCertificateIdentifier} (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`, ['security']);
+      const link = await this.d.links.issueFirst(inst);
+      await this.d.runtime.provisionEngine(inst, masterUserPassword, { certPem: link.certPem, keyPem: link.keyPem, caPem: await this.d.security.engineCaPem(inst) });
+      await this.openEndpoint(inst, { chainPem: cert.chainPem, keyPem: cert.keyPem }, link.keyType);
+      if (inst.dbName) await this.d.runtime.createDatabase(inst.id, inst.dbName);
+      this.setStatus(inst, 'available');
+      this.d.events.instance(inst, 'DB instance created', ['creation']);
+      this.d.prepared.prepareLater(inst.id);
+    } catch (e) {
+      this.log.error('provisioning failed', { instance: inst.id, err: e as Error });
+      await this.d.runtime.destroy(inst.id).catch(() => {});
+      this.setStatus(inst, 'failed');
+      this.d.events.instance(inst, `DB instance creation failed: ${publicReason(e)}`, ['failure']);
+    }
+  }
+
+  // --- describe --------------------------------------------------------------------------
+
+  /** DescribeDBInstances; see ControlPlane.describeDbInstances. */
+  async describe(q: { dbInstanceIdentifier?: string; filters?: Filter[]; afterId?: string; limit?: number }): Promise<DbInstance[]> {
+    // The common call (no identifier, no filter) reads only the page it returns.
+    if (q.dbInstanceIdentifier === undefined && !q.filters?.length) return this.d.store.listInstancesAfter(q.afterId, q.limit);
+    let list: DbInstance[];
+    if (q.dbInstanceIdentifier !== undefined) {
+      // An identifier or this service's ARN of one: a keyed lookup, not a scan.
+      const arn = /^arn:aws:rds:[^:]*:[^:]*:db:(.+)$/.exec(q.dbInstanceIdentifier);
+      const inst = this.d.store.getInstance((arn ? arn[1]! : q.dbInstanceIdentifier).toLowerCase());
+      if (!inst || (arn && inst.arn !== q.dbInstanceIdentifier)) throw notFound(q.dbInstanceIdentifier);
+      list = [inst];
+    } else {
+      list = this.d.store.listInstances();
+    }
+    for (const f of q.filters ?? []) {
+      const values = new Set(f.values);
+      const pick: Record<string, (i: DbInstance) => boolean> = {
+        'db-instance-id': (i) => values.has(i.id) || values.has(i.arn),
+        'dbi-resource-id': (i) => values.has(i.resourceId),
+        engine: (i) => values.has(i.engine),
+        'db-cluster-id': () => false,
+        domain: () => false,
+      };
+      const fn = pick[f.name];
+      if (!fn) throw new AppError('InvalidParameterValue', `Unrecognized filter name: ${f.name}. Supported: ${Object.keys(pick).join(', ')}.`);
+      list = list.filter(fn);
+    }
+    // listInstances() is in identifier order already.
+    if (q.afterId !== undefined) list = list.filter((i) => i.id > q.afterId!);
+    return q.limit === undefined ? list : list.slice(0, q.limit);
+  }
+
+  // --- modify ----------------------------------------------------------------------------
+
+  /** ModifyDBInstance: everything is validated before anything changes; status `modifying` meanwhile. */
+  async modify(input: ModifyDbInstanceInput): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(input.dbInstanceIdentifier);
+    const password = input.masterUserPassword !== undefined ? validateMasterPassword(input.masterUserPassword) : undefined;
+    const ca = input.caCertificateIdentifier;
+    if (ca !== undefined && !isCaFamilyId(ca)) throw new AppError('CertificateNotFound', `Certificate ${ca} not found.`);
+    const group = input.dbParameterGroupName;
+    if (group !== undefined && !this.d.store.getParameterGroup(group)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${group}`);
+    const window = input.preferredMaintenanceWindow !== undefined ? validateMaintenanceWindow(input.preferredMaintenanceWindow) : undefined;
+    const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups);
+    return this.d.lock.run(id, async () => {
+      const inst = this.mustGet(id);
+      this.assertStatus(inst, ['available'], 'modify');
+      const changed = Object.entries({ MasterUserPassword: password, CACertificateIdentifier: ca, DBParameterGroupName: group, EnableIAMDatabaseAuthentication: input.enableIAMDatabaseAuthentication, PreferredMaintenanceWindow: window, DBSecurityGroups: securityGroups })
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k);
+      // Visible to Describe while the changes are applied, as RDS shows `modifying`.
+      this.setStatus(inst, 'modifying');
+      try {
+        await this.applyModification(inst, input, { password, ca: ca as CaFamilyId | undefined, group, window, securityGroups });
+      } finally {
+        this.setStatus(inst, 'available');
+      }
+      if (changed.length) this.d.events.instance(inst, `DB instance modified: ${changed.join(', ')}${input.applyImmediately ? ' (applied immediately)' : ''}`, ['configuration change']);
+      return inst;
+    });
+  }
+
+  private async applyModification(
+    inst: DbInstance,
+    input: ModifyDbInstanceInput,
+    v: { password: string | undefined; ca: CaFamilyId | undefined; group: string | undefined; window: string | undefined; securityGroups: string[] | undefined },
+  ): Promise<void> {
+    const { password, ca, group, window, securityGroups } = v;
+    if (window) inst.preferredMaintenanceWindow = window;
+    if (input.enableIAMDatabaseAuthentication !== undefined) {
+      inst.iamDatabaseAuthenticationEnabled = input.enableIAMDatabaseAuthentication;
+      // Live at once, as in RDS: the next login and the next account statement see it.
+      this.d.runtime.setIamEnabled(inst.id, inst.iamDatabaseAuthenticationEnabled);
+    }
+    // The allow-list applies at once (no reboot), as security group changes do in RDS.
+    if (securityGroups !== undefined) inst.dbSecurityGroups = securityGroups;
+    if (group !== undefined && group !== inst.parameterGroup.name) {
+      // A new group applies at the next reboot, as in RDS.
+      inst.pendingModifiedValues.dbParameterGroupName = group;
+      inst.parameterGroup = { name: group, applyStatus: 'pending-reboot' };
+    }
+    if (password !== undefined) {
+      await this.d.runtime.setMasterPassword(inst.id, inst.masterUsername, password);
+      this.d.events.instance(inst, 'Reset master credentials', ['configuration change']);
+    }
+    // With ApplyImmediately, a CA change pending from an earlier request is applied too, as in RDS.
+    const pendingCa = inst.pendingModifiedValues.caCertificateIdentifier;
+    const targetCa = ca ?? (input.applyImmediately && pendingCa !== undefined && isCaFamilyId(pendingCa) ? pendingCa : undefined);
+    if (targetCa !== undefined && targetCa !== inst.caCertificateIdentifier) {
+      if (input.applyImmediately) {
+        // Swaps the endpoint to a certificate from the new family, verified before the old one is forgotten.
+        await this.d.lifecycle.rotateCa(inst, targetCa, 'ModifyDBInstance with ApplyImmediately');
+      } else if (targetCa !== pendingCa) {
+        inst.pendingModifiedValues.caCertificateIdentifier = targetCa;
+        this.d.maintenance.scheduled(inst, targetCa);
+      }
+    } else if (targetCa !== undefined && pendingCa !== undefined) {
+      // Asking for the CA in use withdraws a pending rotation.
+      delete inst.pendingModifiedValues.caCertificateIdentifier;
+      this.d.maintenance.cancelled(inst, pendingCa);
+    }
+    this.d.store.updateInstance(inst);
+    if (securityGroups !== undefined) this.d.security.invalidateAllowLists();
+  }
+
+  // --- delete, reboot, stop, start -------------------------------------------------------
+
+  /** DeleteDBInstance: `deleting` at once, the rest in the background. tlsql takes no snapshots. */
+  async delete(input: DeleteDbInstanceInput): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(input.dbInstanceIdentifier);
+    if (!input.skipFinalSnapshot && !input.finalDBSnapshotIdentifier) {
+      // tlsql has no snapshots; RDS requires one of the two, so keep the same contract.
+      throw new AppError('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified (tlsql does not take snapshots: use --skip-final-snapshot).');
+    }
+    if (input.finalDBSnapshotIdentifier) throw new AppError('InvalidParameterValue', 'tlsql does not support snapshots: use --skip-final-snapshot.');
+    return this.d.lock.run(id, async () => {
+      const inst = this.mustGet(id);
+      this.assertStatus(inst, ['available', 'stopped', 'failed', 'incompatible-parameters'], 'delete');
+      this.setStatus(inst, 'deleting');
+      this.d.events.instance(inst, 'DB instance deleting', ['deletion']);
+      const snapshot = structuredClone(inst);
+      this.inBackground(this.d.lock.run(id, () => this.finishDelete(inst)));
+      return snapshot;
+    });
+  }
+
+  private async finishDelete(inst: DbInstance): Promise<void> {
+    await this.d.runtime.destroy(inst.id);
+    this.d.store.deleteInstance(inst.id);
+    this.d.security.forgetInstance(inst);
+    this.d.events.instance(inst, 'DB instance deleted', ['deletion']);
+  }
+
+  /** RebootDBInstance: endpoint and engine down and up again; pending static parameters and group apply. */
+  async reboot(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
+    if (q.forceFailover) throw new AppError('InvalidParameterCombination', 'ForceFailover requires a Multi-AZ DB instance.');
+    return this.transition(id, ['available'], 'reboot', 'rebooting', 'available', async (inst) => {
+      await this.d.runtime.deactivate(inst.id);
+      this.applyPendingOnReboot(inst);
+      await this.activate(inst);
+      this.d.events.instance(inst, 'DB instance restarted', ['availability']);
+    });
+  }
+
+  /** StopDBInstance: endpoint closed, engine stopped, data kept. */
+  async stop(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
+    return this.transition(id, ['available'], 'stop', 'stopping', 'stopped', async (inst) => {
+      await this.d.runtime.deactivate(inst.id);
+      this.d.events.instance(inst, 'DB instance stopped', ['notification']);
+    });
+  }
+
+  /** StartDBInstance of a stopped instance; pending static parameters and group apply. */
+  async start(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
+    return this.transition(id, ['stopped'], 'start', 'starting', 'available', async (inst) => {
+      this.applyPendingOnReboot(inst);
+      await this.activate(inst);
+      this.d.events.instance(inst, 'DB instance started', ['notification']);
+    });
+  }
+
+  /** Static parameters and a new parameter group take effect on a restart. */
+  private applyPendingOnReboot(inst: DbInstance): void {
+    delete inst.pendingModifiedValues.dbParameterGroupName;
+    inst.parameterGroup = { name: inst.parameterGroup.name, applyStatus: 'in-sync' };
+    inst.insecureTlsAllowed = this.d.runtime.policyFor(inst).insecure;
+    this.d.store.updateInstance(inst);
+  }
+
+  /** Status change visible at once; the work runs in the background; failure -> 'failed' + event. */
+  private async transition(
+    id: string,
+    from: InstanceStatus[],
+    action: string,
+    during: InstanceStatus,
+    after: InstanceStatus,
+    work: (inst: DbInstance) => Promise<void>,
+  ): Promise<DbInstance> {
+    return this.d.lock.run(id, async () => {
+      const inst = this.mustGet(id);
+      this.assertStatus(inst, from, action);
+      this.setStatus(inst, during);
+      const snapshot = structuredClone(inst);
+      this.inBackground(
+        this.d.lock.run(id, async () => {
+          try {
+            await work(inst);
+            this.setStatus(inst, after);
+          } catch (e) {
+            this.log.error(`${action} failed`, { instance: id, err: e as Error });
+            this.setStatus(inst, 'failed');
+            this.d.events.instance(inst, `DB instance ${action} failed: ${publicReason(e)}`, ['failure']);
+          }
+        }),
+      );
+      return snapshot;
+    });
+  }
+
+  // --- supervision -----------------------------------------------------------------------
+
+  private onEngineState(id: string, state: string, reason?: string): void {
+    const inst = this.d.store.getInstance(id);
+    if (!inst) return;
+    if (state === 'crashed' && inst.status === 'available') {
+      this.setStatus(inst, 'rebooting');
+      this.d.events.instance(inst, `DB instance shutdown unexpectedly${reason ? ` (${reason})` : ''}; restarting the engine`, ['failure', 'availability']);
+    } else if (state === 'running' && inst.status === 'rebooting' && !this.d.lock.held(id)) {
+      this.setStatus(inst, 'available');
+      this.d.events.instance(inst, 'DB instance restarted after an engine failure; data recovered', ['availability']);
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------
+
+  /** Every stored instance, in identifier order. */
+  listAll(): DbInstance[] {
+    return this.d.store.listInstances();
+  }
+
+  /** The stored instance, or null. */
+  find(id: string): DbInstance | null {
+    return this.d.store.getInstance(id);
+  }
+
+  /** The stored instance, or DBInstanceNotFound. */
+  mustGet(id: string): DbInstance {
+    const inst = this.d.store.getInstance(id);
+    if (!inst) throw notFound(id);
+    return inst;
+  }
+
+  private assertStatus(inst: DbInstance, allowed: InstanceStatus[], action: string): void {
+    if (!allowed.includes(inst.status)) {
+      throw new AppError('InvalidDBInstanceState', `Cannot ${action} DB instance ${inst.id}: its status is ${inst.status} (must be ${allowed.join(' or ')}).`);
+    }
+  }
+
+  private setStatus(inst: DbInstance, status: InstanceStatus): void {
+    inst.status = status;
+    if (this.d.store.getInstance(inst.id)) this.d.store.updateInstance(inst);
+  }
+
+  private inBackground(p: Promise<unknown>): void {
+    const t = p.catch((e) => this.log.error('background operation failed', { err: e as Error }));
+    this.background.add(t);
+    void t.finally(() => this.background.delete(t));
+  }
+}
+
+function notFound(id: string): AppError {
+  return new AppError('DBInstanceNotFound', `DBInstance ${id} not found.`);
+}
+
+function validateTags(tags: Tag[]): Tag[] {
+  if (tags.length > 50) throw new AppError('InvalidParameterValue', 'At most 50 tags are allowed.');
+  for (const t of tags) {
+    if (!t.key || t.key.length > 128 || t.key.startsWith('aws:')) throw new AppError('InvalidParameterValue', `Invalid tag key: ${t.key}`);
+    if (t.value.length > 256) throw new AppError('InvalidParameterValue', `Invalid tag value for key ${t.key}: at most 256 characters.`);
+  }
+  return tags;
+}

@@ -1,0 +1,132 @@
+/**
+ * DB parameter groups: CreateDBParameterGroup, DescribeDBParameterGroups, DeleteDBParameterGroup,
+ * ModifyDBParameterGroup, ResetDBParameterGroup and DescribeDBParameters. The parameters tlsql
+ * knows, their defaults and validators are in parameters.ts.
+ */
+import { AppError } from '../errors/app-error.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { DbParameterGroup, ParameterGroupRecord } from '../model/db-parameter-group.js';
+import type { Parameter, ParameterChange, ParameterSource } from '../model/parameter.js';
+import type { Tag } from '../model/tag.js';
+import type { Store } from '../store/store.js';
+import type { InstanceRuntime } from './instance-runtime.js';
+import { DEFAULT_PARAMETER_GROUP, PARAMETER_DEFS, PARAMETER_FAMILY, describeParameters, effectiveParameters, parameterDef } from './parameters.js';
+
+/** The store of groups and values, and the runtime that applies dynamic changes to running engines. */
+export interface ParameterGroupsDeps {
+  store: Store;
+  runtime: InstanceRuntime;
+  clock: Clock;
+  logger: Logger;
+  region: string;
+  accountId: string;
+}
+
+/** The parameter group services; the default group always exists and cannot be changed. */
+export class ParameterGroups {
+  constructor(private readonly d: ParameterGroupsDeps) {
+    d.store.insertParameterGroup({ name: DEFAULT_PARAMETER_GROUP, family: PARAMETER_FAMILY, description: `Default parameter group for ${PARAMETER_FAMILY}`, createdAt: d.clock.now() });
+  }
+
+  /** Effective values of every known parameter of `group` (user values over defaults). */
+  private effective(group: string): Map<string, string | null> {
+    return effectiveParameters(this.d.store.getParameters(group));
+  }
+
+  private arn(name: string): string {
+    return `arn:aws:rds:${this.d.region}:${this.d.accountId}:pg:${name}`;
+  }
+
+  private mustGet(name: string | undefined): ParameterGroupRecord {
+    if (!name) throw new AppError('MissingParameter', 'The request must contain the parameter DBParameterGroupName');
+    const g = this.d.store.getParameterGroup(name);
+    if (!g) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`);
+    return g;
+  }
+
+  /** CreateDBParameterGroup: the name is lower-cased; only the installed family is supported. */
+  async create(q: { name: string; family: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup> {
+    if (!q.name) throw new AppError('MissingParameter', 'The request must contain the parameter DBParameterGroupName');
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(q.name) || q.name.endsWith('-') || q.name.includes('--')) {
+      throw new AppError('InvalidParameterValue', 'The parameter DBParameterGroupName is not a valid identifier: it must begin with a letter, contain only letters, digits and hyphens, and not end with a hyphen or contain two consecutive hyphens.');
+    }
+    if (q.family !== PARAMETER_FAMILY) throw new AppError('InvalidParameterValue', `ParameterGroupFamily ${q.family} is not supported. Supported: ${PARAMETER_FAMILY}.`);
+    if (!q.description) throw new AppError('MissingParameter', 'The request must contain the parameter Description');
+    const name = q.name.toLowerCase();
+    if (!this.d.store.insertParameterGroup({ name, family: q.family, description: q.description, createdAt: this.d.clock.now() })) {
+      throw new AppError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
+    }
+    return { name, family: q.family, description: q.description, arn: this.arn(name) };
+  }
+
+  /** DescribeDBParameterGroups: one by name, or all in name order. */
+  async describe(q: { name?: string }): Promise<DbParameterGroup[]> {
+    const groups = q.name !== undefined ? [this.mustGet(q.name)] : this.d.store.listParameterGroups();
+    return groups.map((g) => ({ ...g, arn: this.arn(g.name) }));
+  }
+
+  /** DeleteDBParameterGroup: refused for the default group and while an instance uses it. */
+  async delete(q: { name: string }): Promise<void> {
+    const g = this.mustGet(q.name);
+    if (g.name === DEFAULT_PARAMETER_GROUP) throw new AppError('InvalidParameterValue', 'Default parameter groups cannot be deleted.');
+    const users = this.d.store.listInstances().filter((i) => i.parameterGroup.name === g.name);
+    if (users.length) throw new AppError('InvalidDBParameterGroupState', `One or more DB instances are still members of this parameter group ${g.name}: ${users.map((i) => i.id).join(', ')}`);
+    this.d.store.deleteParameterGroup(g.name);
+  }
+
+  private validateChanges(changes: ParameterChange[]): { name: string; value: string | null }[] {
+    if (changes.length === 0) throw new AppError('MissingParameter', 'The request must contain the parameter Parameters');
+    if (changes.length > 20) throw new AppError('InvalidParameterValue', 'At most 20 parameters can be modified in one request.');
+    return changes.map((c) => {
+      const def = parameterDef(c.name);
+      if (def.applyType === 'static' && c.applyMethod === 'immediate') {
+        throw new AppError('InvalidParameterCombination', `cannot use immediate apply method for static parameter ${c.name}`);
+      }
+      return { name: c.name, value: c.value === null ? null : def.normalise(c.value) };
+    });
+  }
+
+  /** ModifyDBParameterGroup (at most 20 changes); returns the group name. */
+  async modify(q: { name: string; parameters: ParameterChange[] }): Promise<string> {
+    const g = this.mustGet(q.name);
+    if (g.name === DEFAULT_PARAMETER_GROUP) throw new AppError('InvalidParameterValue', `The parameter group ${g.name} is a default group and cannot be modified; create your own group.`);
+    const values = this.validateChanges(q.parameters);
+    this.d.store.setParameters(g.name, values);
+    this.afterChange(g.name, values.map((v) => v.name));
+    return g.name;
+  }
+
+  /** ResetDBParameterGroup: every parameter, or the listed ones, back to the default; returns the group name. */
+  async reset(q: { name: string; resetAll?: boolean; parameters?: ParameterChange[] }): Promise<string> {
+    const g = this.mustGet(q.name);
+    if (q.resetAll && q.parameters?.length) throw new AppError('InvalidParameterCombination', 'Specify either ResetAllParameters or Parameters, not both.');
+    if (!q.resetAll && !q.parameters?.length) throw new AppError('MissingParameter', 'The request must contain ResetAllParameters or Parameters');
+    const names = q.resetAll ? PARAMETER_DEFS.map((p) => p.name) : q.parameters!.map((p) => parameterDef(p.name).name);
+    this.d.store.resetParameters(g.name, q.resetAll ? 'all' : names);
+    this.afterChange(g.name, names);
+    return g.name;
+  }
+
+  /** Dynamic parameters are live at once (read per login); static ones mark members pending-reboot. */
+  private afterChange(group: string, names: string[]): void {
+    const hasStatic = names.some((n) => parameterDef(n).applyType === 'static');
+    for (const inst of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
+      if (hasStatic) {
+        inst.parameterGroup = { name: group, applyStatus: 'pending-reboot' };
+        this.d.store.updateInstance(inst);
+      }
+      if (names.includes('max_connections') && this.d.runtime.isServing(inst.id)) {
+        const v = this.effective(group).get('max_connections');
+        this.d.runtime.setMaxConnections(inst.id, Number(v)).catch((e) => this.d.logger.warn('applying max_connections failed', { instance: inst.id, err: e as Error }));
+      }
+    }
+  }
+
+  /** DescribeDBParameters of a group, optionally only those from `source`. */
+  async describeParameters(q: { name: string; source?: ParameterSource }): Promise<Parameter[]> {
+    const g = this.mustGet(q.name);
+    const params = describeParameters(this.d.store.getParameters(g.name), g.name === DEFAULT_PARAMETER_GROUP);
+    return q.source ? params.filter((p) => p.source === q.source) : params;
+  }
+}

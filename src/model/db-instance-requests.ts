@@ -1,0 +1,47 @@
+/**
+ * What callers may ask of DB instances (CreateDBInstance, ModifyDBInstance, DeleteDBInstance),
+ * decoded from the wire by api/ and the CLI and validated by the control plane.
+ */
+import type { Tag } from './tag.js';
+
+/** CreateDBInstance. Absent members take the control plane's defaults. */
+export interface CreateDbInstanceInput {
+  dbInstanceIdentifier: string;
+  engine: string;
+  engineVersion?: string;
+  dbInstanceClass?: string;
+  masterUsername?: string;
+  masterUserPassword?: string;
+  caCertificateIdentifier?: string;
+  port?: number;
+  dbName?: string;
+  dbParameterGroupName?: string;
+  allocatedStorage?: number;
+  enableIAMDatabaseAuthentication?: boolean;
+  preferredMaintenanceWindow?: string;
+  tags?: Tag[];
+  /** DB security group names (network allow-list). */
+  dbSecurityGroups?: string[];
+}
+
+/** ModifyDBInstance. Absent members are left as they are. */
+export interface ModifyDbInstanceInput {
+  dbInstanceIdentifier: string;
+  masterUserPassword?: string;
+  caCertificateIdentifier?: string;
+  applyImmediately?: boolean;
+  dbParameterGroupName?: string;
+  enableIAMDatabaseAuthentication?: boolean;
+  preferredMaintenanceWindow?: string;
+  certificateRotationRestart?: boolean;
+  /** Replaces the instance's DB security groups; applies at once, whatever ApplyImmediately says. */
+  dbSecurityGroups?: string[];
+}
+
+/** DeleteDBInstance. */
+export interface DeleteDbInstanceInput {
+  dbInstanceIdentifier: string;
+  skipFinalSnapshot?: boolean;
+  finalDBSnapshotIdentifier?: string;
+  deleteAutomatedBackups?: boolean;
+}

@@ -1,0 +1,74 @@
+/**
+ * The DB instance record: the desired state of one instance, as stored (one JSON document per
+ * instance, store/store.ts) and as every service sees it. camelCase here; api/ maps it to RDS's
+ * `DBInstance` shape.
+ */
+import type { Tag } from './tag.js';
+
+/** RDS `DBInstanceStatus` values tlsql uses. */
+export type InstanceStatus =
+  | 'creating'
+  | 'available'
+  | 'modifying'
+  | 'rebooting'
+  | 'stopping'
+  | 'stopped'
+  | 'starting'
+  | 'deleting'
+  | 'failed'
+  | 'incompatible-parameters';
+
+/** Where clients connect. */
+export interface Endpoint {
+  /** DNS name clients connect to; the server certificate's CN and SAN. */
+  address: string;
+  port: number;
+  /** Fixed pseudo hosted zone id so SDK shapes are complete. */
+  hostedZoneId: string;
+}
+
+/** Changes requested but not applied yet (RDS `PendingModifiedValues`). */
+export interface PendingModifiedValues {
+  caCertificateIdentifier?: string;
+  masterUserPassword?: boolean;
+  dbParameterGroupName?: string;
+}
+
+/** One DB instance. */
+export interface DbInstance {
+  /** Lower-case DBInstanceIdentifier. */
+  id: string;
+  /** `db-` + 26 upper-case base32 characters; stable for the instance's life. */
+  resourceId: string;
+  arn: string;
+  region: string;
+  engine: 'mariadb';
+  engineVersion: string;
+  instanceClass: string;
+  status: InstanceStatus;
+  masterUsername: string;
+  dbName: string | null;
+  /** Absent while the endpoint is not yet allocated (never after `creating` begins). */
+  endpoint: Endpoint;
+  allocatedStorageGiB: number;
+  createdAt: Date;
+  /** CA family identifier, e.g. `tlsql-ca-rsa2048-g1`. */
+  caCertificateIdentifier: string;
+  /** The live server certificate: its CA and real notAfter. Null until first issued. */
+  certificate: { caIdentifier: string; validTill: Date } | null;
+  parameterGroup: { name: string; applyStatus: 'in-sync' | 'pending-reboot' | 'applying' };
+  pendingModifiedValues: PendingModifiedValues;
+  iamDatabaseAuthenticationEnabled: boolean;
+  /** `ddd:hh24:mi-ddd:hh24:mi` UTC, as RDS. */
+  preferredMaintenanceWindow: string;
+  preferredBackupWindow: string;
+  backupRetentionPeriod: number;
+  tags: Tag[];
+  /** Insecure legacy TLS (1.0/1.1) allowed by the parameter group; surfaced to operators. */
+  insecureTlsAllowed: boolean;
+  /**
+   * DB security groups whose CIDR rules form the network allow-list. Absent or empty: every
+   * address that reaches the listener may connect (listeners are loopback-only by default).
+   */
+  dbSecurityGroups?: string[];
+}

@@ -1,0 +1,5 @@
+/** A Describe* filter, as RDS `Filter`: a resource matches when it has one of `values` for `name`. */
+export interface Filter {
+  name: string;
+  values: string[];
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../../src/store/migrations.js';
+import { Store } from '../../../src/store/store.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A metadata database as an older tlsql left it: the first `version` migrations applied. */
+function databaseAt(version: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tlsql-migrations-'));
+  dirs.push(dir);
+  const path = join(dir, 'metadata.db');
+  const db = new Database(path);
+  for (let i = 0; i < version; i++) db.exec(migrations[i]!);
+  db.pragma(`user_version = ${version}`);
+  return path;
+}
+
+describe('store migrations', () => {
+  it('drop the duplicate link key type meta rows and keep every other meta row', () => {
+    const path = databaseAt(4);
+    const db = new Database(path);
+    const put = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
+    put.run('link_key_type:db1', 'ecdsa-p256');
+    put.run('link_key_type:deleted-long-ago', 'rsa2048');
+    put.run('account_id', '123456789012');
+    put.run('default_ca', 'tlsql-ca-ecc384-g1');
+    put.run('linkXkeyXtype:lookalike', 'kept'); // `_` is not a wildcard in the migration
+    db.close();
+
+    const store = new Store(path);
+    try {
+      expect(store.getMeta('link_key_type:db1')).toBeNull();
+      expect(store.getMeta('link_key_type:deleted-long-ago')).toBeNull();
+      expect(store.getMeta('account_id')).toBe('123456789012');
+      expect(store.getMeta('default_ca')).toBe('tlsql-ca-ecc384-g1');
+      expect(store.getMeta('linkXkeyXtype:lookalike')).toBe('kept');
+      expect(store.database.pragma('user_version', { simple: true })).toBe(migrations.length);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keep recorded link certificates, which hold the key type from now on', () => {
+    const path = databaseAt(4);
+    const db = new Database(path);
+    db.prepare('INSERT INTO link_certificates(serial, resource_id, key_type, cert_pem, key_sealed, not_before, not_after, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      'ab'.repeat(16),
+      'db-ABC',
+      'ecdsa-p256',
+      'PEM',
+      null,
+      '2026-01-01T00:00:00.000Z',
+      '2027-01-01T00:00:00.000Z',
+      'active',
+      '2026-01-01T00:00:00.000Z',
+    );
+    db.close();
+    const store = new Store(path);
+    try {
+      const row = store.database.prepare("SELECT key_type FROM link_certificates WHERE resource_id = 'db-ABC'").get() as { key_type: string };
+      expect(row.key_type).toBe('ecdsa-p256');
+    } finally {
+      store.close();
+    }
+  });
+});
