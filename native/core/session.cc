@@ -387,7 +387,8 @@ void Session::handshake(SideState& s) {
     reason = std::string(name(s)) + " socket error during the TLS handshake: " + std::strerror(s.bio.error);
     code = errnoName(s.bio.error);
     ERR_clear_error();
-  } else if (s.bio.eof && ERR_peek_error() == 0) {
+  } else if (s.bio.eof) {
+    ERR_clear_error();
     reason = std::string(name(s)) + " closed the connection during the TLS handshake";
     code = "ECONNRESET";
   } else {

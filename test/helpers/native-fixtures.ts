@@ -12,7 +12,7 @@ export interface TestCa {
   certPem: string;
   /** A server certificate for `dnsName` (EKU serverAuth), PEM cert and key. */
   server(dnsName: string, opts?: { keyType?: 'ec' | 'rsa' }): { certPem: string; keyPem: string };
-  /** A client certificate (EKU clientAuth); `days` negative makes an expired one. */
+  /** A client certificate (EKU clientAuth); `expired` makes one that expired in 2020. */
   client(subject: string, opts?: { expired?: boolean }): { certPem: string; keyPem: string };
 }
 
@@ -35,9 +35,15 @@ export function testCa(subject: string): TestCa {
     writeFileSync(extFile, ext);
     const keyArgs = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
     execFileSync('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-out', csr, '-subj', leafSubject], quiet);
-    // An expired certificate: valid for a day that ended yesterday (openssl x509 -not_before/-not_after need 3.x).
-    const validity = expired ? ['-not_before', '20200101000000Z', '-not_after', '20200102000000Z'] : ['-days', '1'];
-    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, ...validity, '-extfile', extFile], quiet);
+    if (expired) {
+      // `openssl x509` (3.0) cannot backdate; `openssl ca` takes explicit dates.
+      const db = join(dir, `${name}.db`);
+      writeFileSync(db, '');
+      writeFileSync(join(dir, `${name}.cnf`), `[ca]\ndefault_ca=d\n[d]\ndatabase=${db}\nnew_certs_dir=${dir}\nrand_serial=yes\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`);
+      execFileSync('openssl', ['ca', '-batch', '-notext', '-config', join(dir, `${name}.cnf`), '-cert', caCert, '-keyfile', caKey, '-in', csr, '-out', cert, '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extfile', extFile], quiet);
+    } else {
+      execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', extFile], quiet);
+    }
     return { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
   };
   return {
@@ -59,14 +65,15 @@ export interface Listening {
 /** A unix-socket "engine": plain, or TLS after the 4-byte preamble; `onSecure` gets each connection's stream. */
 export async function startEngine(path: string, opts: { tls?: tls.SecureContextOptions; onStream: (s: net.Socket | tls.TLSSocket) => void }): Promise<Listening & { connections: net.Socket[] }> {
   const connections: net.Socket[] = [];
+  // One context for all connections: its ticket keys are what lets a link resume.
+  const secureContext = opts.tls ? tls.createSecureContext(opts.tls) : null;
   const server = net.createServer((socket) => {
     connections.push(socket);
     socket.on('error', () => {});
-    if (!opts.tls) {
+    if (!secureContext) {
       opts.onStream(socket);
       return;
     }
-    const secureContext = tls.createSecureContext(opts.tls);
     const onReadable = () => {
       const pre = socket.read(4) as Buffer | null;
       if (!pre) return;
@@ -116,6 +123,8 @@ export function readBytes(stream: NodeJS.ReadableStream & { read(n?: number): Bu
       reject(new Error(`stream ended after ${have} of ${n} bytes`));
     };
     const cleanup = () => {
+      // Without a 'data' listener a flowing stream would drop what comes next.
+      stream.pause();
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('close', onEnd);
@@ -123,5 +132,6 @@ export function readBytes(stream: NodeJS.ReadableStream & { read(n?: number): Bu
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('close', onEnd);
+    stream.resume(); // a 'data' listener alone does not restart a stream paused explicitly
   });
 }
