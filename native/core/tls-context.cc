@@ -208,14 +208,21 @@ ClientContext::~ClientContext() {
 int ClientContext::onNewSession(SSL* ssl, SSL_SESSION* session) {
   auto* self = static_cast<ClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
   if (!self || !SSL_SESSION_is_resumable(session)) return 0;
+  // A copy, not the session itself: in TLS 1.3 the session handed here is the connection's own
+  // (s->session), and OpenSSL marks it not resumable when that connection is freed without a
+  // close_notify (ssl_clear_bad_session), which is how engine links usually end. Keeping the
+  // object itself made every later link a full handshake (test/e2e/foundation.test.ts "resumes one
+  // engine-link TLS session").
+  SSL_SESSION* copy = SSL_SESSION_dup(session);
+  if (!copy) return 0;
   SSL_SESSION* old;
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
     old = self->latest_;
-    self->latest_ = session;
+    self->latest_ = copy;
   }
   SSL_SESSION_free(old);
-  return 1;  // the reference is ours now
+  return 0;  // OpenSSL keeps its reference to `session`
 }
 
 const void* ClientContext::offerSession(SSL* ssl) {

@@ -82,6 +82,7 @@ export class NativeDataplane {
   }
 
   private dispatch(events: NativeEvent[]): void {
+    if (process.env.TLSQL_DP_DEBUG) for (const e of events) console.log("DPEV", JSON.stringify({ ...e, data: undefined, packet: undefined, peerCertificates: undefined }));
     for (const e of events) {
       const s = this.sessions.get(e.session);
       if (!s) continue;
