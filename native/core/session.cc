@@ -76,9 +76,18 @@ Session::Session(Loop& loop, uint64_t id, int clientFd, std::shared_ptr<SessionC
   engine_.bio.bytesWritten = &counters_->engineOut;
 }
 
+// Frees a connection's SSL without OpenSSL discarding its session: a connection freed without a
+// close_notify has its session marked not resumable (ssl_clear_bad_session), and on a resumed
+// engine link that session is the one the link context offers to every next link
+// (ClientContext::offerSession). Closing a socket says nothing against the session.
+static void freeSsl(SSL* ssl) {
+  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  SSL_free(ssl);
+}
+
 Session::~Session() {
   for (SideState* s : {&client_, &engine_}) {
-    if (s->ssl) SSL_free(s->ssl);
+    if (s->ssl) freeSsl(s->ssl);
     if (s->fd >= 0) ::close(s->fd);
   }
 }
@@ -791,7 +800,7 @@ void Session::finish(const std::string& reason) {
       if (s->armed) epoll_ctl(loop_.epollFd(), EPOLL_CTL_DEL, s->fd, nullptr);
       s->armed = 0;
       if (s->ssl) {
-        SSL_free(s->ssl);
+        freeSsl(s->ssl);
         s->ssl = nullptr;
       }
       ::close(s->fd);

@@ -228,7 +228,12 @@ int ClientContext::onNewSession(SSL* ssl, SSL_SESSION* session) {
 const void* ClientContext::offerSession(SSL* ssl) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!latest_) return nullptr;
-  SSL_set_session(ssl, latest_);
+  // A copy: the connection's session object is changed by its own handshake and end (OpenSSL keeps
+  // per-connection state in it), and the kept one must stay resumable for every next link.
+  SSL_SESSION* copy = SSL_SESSION_dup(latest_);
+  if (!copy) return nullptr;
+  SSL_set_session(ssl, copy);
+  SSL_SESSION_free(copy);
   return latest_;
 }
 
