@@ -79,6 +79,8 @@ export class Session {
   private armed = false;
   /** The engine's OK has been seen. */
   private loggedIn = false;
+  /** The client's TLS handshake is under way (bounded by the login timer). */
+  private clientTlsPending = false;
   /** Why the client's certificate was refused; answered with 1045 once the user name is known. */
   private certRefusal: string | null = null;
 
@@ -108,7 +110,10 @@ export class Session {
     // Bounds the whole login, including the authentication exchange: the engine must never hold a
     // connection for a client that stalls mid-login.
     this.loginTimer = setTimeout(() => {
-      if (this.info.phase === 'handshake') this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], `handshake not finished within ${this.o.handshakeTimeoutMs} ms`));
+      const why = `handshake not finished within ${this.o.handshakeTimeoutMs} ms`;
+      // Mid TLS handshake no MySQL packet can be sent: a failed TLS handshake, closed.
+      if (this.clientTlsPending) this.fail(new ClientTlsError(why));
+      else if (this.info.phase === 'handshake') this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], why));
       else this.finish(`login not finished within ${this.o.handshakeTimeoutMs} ms`);
     }, this.o.handshakeTimeoutMs);
     this.loginTimer.unref();
@@ -204,10 +209,13 @@ export class Session {
     // so the engine's handshake runs while the client verifies our certificate.
     const early = trust === null ? (n: { version: string; cipher: string }) => !this.done && !this.link && policyAllowsProtocol(door.currentPolicy(), n.version) && this.startLink(n.version, n.cipher) : undefined;
     let tls;
+    this.clientTlsPending = true;
     try {
-      tls = await withTimeout(s.startServerTls(door.currentContext(), preread, early), this.o.handshakeTimeoutMs, () => new Error(`TLS handshake not finished within ${this.o.handshakeTimeoutMs} ms`));
+      tls = await s.startServerTls(door.currentContext(), preread, early);
     } catch (e) {
       throw new ClientTlsError((e as { code?: string }).code ?? (e as Error).message);
+    } finally {
+      this.clientTlsPending = false;
     }
     this.info.tls = { version: tls.version, cipher: tls.cipher };
     // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
@@ -296,6 +304,9 @@ export class Session {
     }
 
     if (iamAccount && verified) {
+      // The engine stream was paused when its greeting was taken; the engine says nothing until
+      // iamEngineLogin's HandshakeResponse, which it writes after attaching its own channel.
+      s.engine.resume();
       const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: s.client, response, verified, clientSeq: this.clientSeq, engine: s.engine, responseSeq: packet.seq, scramble: greeting.authPluginData, clientAddress: this.info.clientAddress, sessionId: this.info.id, maxPacketBytes: o.maxHandshakePacketBytes });
       this.clientSeq = r.clientSeq;
       if (!r.ok) {
@@ -411,8 +422,8 @@ export class Session {
     return ch;
   }
 
-  /** Ends the session at once. */
-  private finish(reason: string | null): void {
+  /** Ends the session: at once, or (`flush`) once what is queued for the sockets has been written. */
+  private finish(reason: string | null, flush = false): void {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.loginTimer);
@@ -423,15 +434,14 @@ export class Session {
       this.o.iam.refresh().catch(() => {});
     }
     if (reason) this.o.logger.debug('session closed', { instance: this.o.instanceId, session: this.info.id, client: this.info.clientAddress, reason });
-    if (this.native) this.native.close(reason ?? 'closed');
-    else this.socket.destroy();
+    if (!this.native) this.socket.destroy();
+    else if (flush) this.native.end(reason ?? 'closed');
+    else this.native.close(reason ?? 'closed');
   }
 
   /** Ends the session once what is queued for the client (an error packet) has been written. */
   private end(reason: string): void {
-    if (this.done) return;
-    this.native?.end(reason);
-    this.finish(reason);
+    this.finish(reason, true);
   }
 
   /** Ends the handshake with an error packet to the client, then closes. */
