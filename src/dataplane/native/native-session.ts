@@ -178,9 +178,13 @@ export class NativeSession extends EventEmitter {
         return;
       case 'data': {
         const side = e.side === 'client' ? CLIENT : ENGINE;
-        // Read before the switch: back to the loop, where it precedes newer bytes.
-        if (this.relaying || this.tls[side]) this.dp.feed(this.id, side, e.data);
-        else this.stream(side).deliver(e.data);
+        // Read before the switch: back to the loop, where it precedes newer bytes. Counted as
+        // received all the same: the loop counts every byte it delivered, the next switch's offset
+        // must too.
+        if (this.relaying || this.tls[side]) {
+          this.stream(side).received += e.data.length;
+          this.dp.feed(this.id, side, e.data);
+        } else this.stream(side).deliver(e.data);
         return;
       }
       case 'end':
