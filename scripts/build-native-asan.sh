@@ -12,7 +12,7 @@ node_include="$(node -p "require('path').join(process.execPath, '..', '..', 'inc
 addon_include="$(node -p "require('node-addon-api').include_dir")"
 sources=(native/addon.cc native/core/*.cc)
 # Rebuild only when a source or header is newer than the module.
-if [ -f "$out/tlsql_dataplane.node" ] && [ -z "$(find native -newer "$out/tlsql_dataplane.node" -name '*.[ch]*' -print -quit)" ]; then
+if [ -f "$out/tlsql_dataplane.node" ] && [ -z "$(find native/core native/addon.cc -newer "$out/tlsql_dataplane.node" -print -quit)" ]; then
   exit 0
 fi
 g++ -std=c++17 -shared -fPIC -O1 -g -fno-omit-frame-pointer \
