@@ -43,6 +43,9 @@ class MysqlInspector {
   /** The next command is held whatever it contains (a partial hold when it is too large). */
   void holdNextCommand() { holdNext_ = true; }
 
+  /** Bytes consumed and not yet forwarded: an incomplete header or a command still being collected. */
+  size_t pendingBytes() const { return headerFill_ + (collecting_ ? packet_.size() : 0); }
+
   /** Whether `text` contains a keyword, ASCII case-insensitively. */
   bool matches(const uint8_t* text, size_t n) const;
 

@@ -12,6 +12,13 @@
 
 #include "loop.h"
 
+#ifdef TLSQL_TRACE
+#include <cstdio>
+#define TRACE(...) std::fprintf(stderr, __VA_ARGS__)
+#else
+#define TRACE(...) (void)0
+#endif
+
 namespace tlsql {
 namespace {
 
@@ -94,6 +101,7 @@ Session::~Session() {
 
 void Session::emit(Event&& e) {
   e.session = id_;
+  TRACE("[%llu] emit type=%d side=%d n=%zu\n", (unsigned long long)id_, (int)e.type, (int)e.side, e.data.size());
   loop_.stats().events.fetch_add(1, std::memory_order_relaxed);
   loop_.sink().emit(std::move(e));
 }
@@ -181,6 +189,7 @@ void Session::finishConnect() {
 // ---- commands -----------------------------------------------------------------------------
 
 void Session::write(Side side, std::vector<uint8_t> bytes) {
+  TRACE("[%llu] write side=%d n=%zu\n", (unsigned long long)id_, (int)side, bytes.size());
   if (phase_ == Phase::Closed || phase_ == Phase::Closing) return;
   SideState& s = side == Side::Client ? client_ : engine_;
   if (s.mode == SideState::Mode::Dead) return;
@@ -191,6 +200,7 @@ void Session::write(Side side, std::vector<uint8_t> bytes) {
 }
 
 void Session::ack(Side side, uint64_t bytes) {
+  TRACE("[%llu] ack side=%d n=%llu\n", (unsigned long long)id_, (int)side, (unsigned long long)bytes);
   if (phase_ == Phase::Closed) return;
   SideState& s = side == Side::Client ? client_ : engine_;
   s.acked = std::min(s.delivered, s.acked + bytes);
@@ -200,6 +210,7 @@ void Session::ack(Side side, uint64_t bytes) {
 }
 
 void Session::feed(Side side, std::vector<uint8_t> bytes) {
+  TRACE("[%llu] feed side=%d n=%zu\n", (unsigned long long)id_, (int)side, bytes.size());
   if (phase_ == Phase::Closed || bytes.empty()) return;
   SideState& s = side == Side::Client ? client_ : engine_;
   // More than was in flight would be a caller bug; never let it reorder the stream.
@@ -277,6 +288,7 @@ void Session::startClientTls(std::shared_ptr<ClientContext> ctx, uint64_t receiv
 }
 
 void Session::relay(RelayOptions o) {
+  TRACE("[%llu] relay clientPending=%zu enginePending=%zu clientRecv=%llu delivered=%llu engineRecv=%llu delivered=%llu\n", (unsigned long long)id_, o.clientPending.size(), o.enginePending.size(), (unsigned long long)o.clientReceived, (unsigned long long)client_.delivered, (unsigned long long)o.engineReceived, (unsigned long long)engine_.delivered);
   if (phase_ != Phase::Open) return;
   for (SideState* s : {&client_, &engine_}) {
     if (s->mode != SideState::Mode::Js) {
@@ -344,6 +356,7 @@ void Session::close(const std::string& reason, bool flush) {
 // ---- TLS handshakes -----------------------------------------------------------------------
 
 void Session::handshake(SideState& s) {
+  TRACE("[%llu] handshake side=%d mode=%d\n", (unsigned long long)id_, (int)s.which, (int)s.mode);
   if (s.mode != SideState::Mode::Handshake) return;
   if (!flushRaw(s)) return;
   s.handshakeWantsWrite = false;
@@ -454,6 +467,12 @@ void Session::emitSecure(SideState& s) {
 // ---- reading and writing ------------------------------------------------------------------
 
 size_t Session::readInto(SideState& s, uint8_t* buf, size_t cap, ReadStatus& status, std::string& error) {
+  size_t total = readIntoImpl(s, buf, cap, status, error);
+  TRACE("[%llu] read side=%d n=%zu status=%d\n", (unsigned long long)id_, (int)s.which, total, (int)status);
+  return total;
+}
+
+size_t Session::readIntoImpl(SideState& s, uint8_t* buf, size_t cap, ReadStatus& status, std::string& error) {
   size_t total = 0;
   status = ReadStatus::More;
   s.readWantsWrite = false;
@@ -815,6 +834,7 @@ void Session::finish(const std::string& reason) {
 // ---- readiness ----------------------------------------------------------------------------
 
 void Session::onReady(SideState& s, uint32_t events) {
+  TRACE("[%llu] ready side=%d events=%x mode=%d phase=%d\n", (unsigned long long)id_, (int)s.which, events, (int)s.mode, (int)phase_);
   if (phase_ == Phase::Closed) return;
   if (phase_ == Phase::Connecting && &s == &engine_) {
     finishConnect();
@@ -883,6 +903,7 @@ void Session::updateInterest(SideState& s) {
     }
   }
   if (want == s.armed) return;
+  TRACE("[%llu] interest side=%d %x -> %x\n", (unsigned long long)id_, (int)s.which, s.armed, want);
   epoll_event ev{};
   ev.events = want;
   ev.data.ptr = &s;

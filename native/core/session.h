@@ -132,6 +132,7 @@ class Session {
 
   enum class ReadStatus : uint8_t { More, WouldBlock, Eof, Error };
   size_t readInto(SideState& s, uint8_t* buf, size_t cap, ReadStatus& status, std::string& error);
+  size_t readIntoImpl(SideState& s, uint8_t* buf, size_t cap, ReadStatus& status, std::string& error);
   /** Writes what is queued; true when nothing is left. On a hard failure, handles it and returns false. */
   bool flushRaw(SideState& s);
   bool flushOut(SideState& s);

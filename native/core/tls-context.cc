@@ -228,8 +228,9 @@ int ClientContext::onNewSession(SSL* ssl, SSL_SESSION* session) {
 const void* ClientContext::offerSession(SSL* ssl) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!latest_) return nullptr;
-  // A copy: the connection's session object is changed by its own handshake and end (OpenSSL keeps
-  // per-connection state in it), and the kept one must stay resumable for every next link.
+  // A copy per handshake: a handshake updates the SSL_SESSION it resumes (OpenSSL 3.0), after
+  // which the server no longer takes it, so every other link would fall back to a full handshake.
+  // Copying is cheap (references to the certificates, the ticket bytes), no DER round trip.
   SSL_SESSION* copy = SSL_SESSION_dup(latest_);
   if (!copy) return nullptr;
   SSL_set_session(ssl, copy);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Options of a server (client-facing) TLS context; see native/README.md "Contexts". */
@@ -126,7 +126,7 @@ export class NativeLoadError extends Error {
  * (tests run the TypeScript) and in dist/src/ (the compiled service).
  */
 export function nativeAddonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.TLSQL_NATIVE_ADDON) return [env.TLSQL_NATIVE_ADDON];
+  if (env.TLSQL_NATIVE_ADDON) return [resolve(env.TLSQL_NATIVE_ADDON)];
   const here = dirname(fileURLToPath(import.meta.url));
   return [join(here, '..', '..', '..', 'build', 'Release', NATIVE_ADDON_FILE), join(here, '..', '..', '..', '..', 'build', 'Release', NATIVE_ADDON_FILE)];
 }

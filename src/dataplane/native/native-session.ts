@@ -179,8 +179,8 @@ export class NativeSession extends EventEmitter {
       case 'data': {
         const side = e.side === 'client' ? CLIENT : ENGINE;
         // Read before the switch: back to the loop, where it precedes newer bytes. Counted as
-        // received all the same: the loop measures the bytes still owed to it at a later switch
-        // (relay after TLS) against everything it delivered, these included.
+        // received all the same: the loop counts every byte it delivered, the next switch's offset
+        // must too.
         if (this.relaying || this.tls[side]) {
           this.stream(side).received += e.data.length;
           this.dp.feed(this.id, side, e.data);
