@@ -47,7 +47,7 @@ export interface RelayStart {
   /** Engine bytes read and not consumed; they reach the client first. */
   enginePending?: Buffer;
   /**
-   * Inspect the client -> engine direction (IAM endpoints, see query-filter.ts): a COM_QUERY
+   * Inspect the client -> engine direction (IAM endpoints, see session.ts inspect): a COM_QUERY
    * starting a command, of at most 64 KiB, containing a keyword (ASCII case-insensitive) is held
    * and emitted as 'inspect' until inspectDone() answers it.
    */
