@@ -71,7 +71,12 @@ export async function startServer(
   opts: { logLevel?: 'info' | 'warn'; onLogLine?: (line: string) => void } = {},
 ): Promise<BenchServer> {
   const dataDir = existingDataDir ?? (await mkdtemp(join(os.tmpdir(), 'tlsql-bench-')));
-  if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: opts.logLevel ?? 'warn' }));
+  // BENCH_DATAPLANE_THREADS / BENCH_BUSY_POLL_MICROS set the native data plane's threads and busy polling.
+  const frontDoor = {
+    ...(process.env.BENCH_DATAPLANE_THREADS ? { dataplaneThreads: Number(process.env.BENCH_DATAPLANE_THREADS) } : {}),
+    ...(process.env.BENCH_BUSY_POLL_MICROS ? { busyPollMicros: Number(process.env.BENCH_BUSY_POLL_MICROS) } : {}),
+  };
+  if (!existingDataDir) await writeFile(join(dataDir, 'config.json'), JSON.stringify({ api: { port: apiPort }, firstPort, lastPort: firstPort + 40, logLevel: opts.logLevel ?? 'warn', frontDoor }));
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server process.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // BENCH_SERVER_STDOUT=<file> keeps the server's stdout (e.g. V8 traces from BENCH_SERVER_NODE_ARGS).

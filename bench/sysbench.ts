@@ -59,6 +59,8 @@ function envInt(name: string, fallback: number): number {
 const SECONDS = envInt('BENCH_SYSBENCH_SECONDS', 15);
 const ROUNDS = envInt('BENCH_SYSBENCH_ROUNDS', 3);
 const WARMUP_SECONDS = envInt('BENCH_SYSBENCH_WARMUP_SECONDS', 5);
+/** Logged-in connections held open to measure the front door's memory per idle connection. */
+const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 300);
 const THREADS = (process.env.BENCH_SYSBENCH_THREADS ?? '1,8,32').split(',').map((t) => {
   const n = Number(t.trim());
   if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_SYSBENCH_THREADS must list positive integers, got ${JSON.stringify(t)}`);
@@ -287,6 +289,20 @@ async function main(): Promise<void> {
     }
     const loadAtEnd = loadAverage();
 
+    // Memory per idle connection in the front door: logged-in sessions that send nothing.
+    const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))?.[1] ?? NaN);
+    global.gc?.();
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss0 = rssKiB();
+    const idle: mysql.Connection[] = [];
+    for (let i = 0; i < IDLE_CONNECTIONS; i++) {
+      idle.push(await mysql.createConnection({ host: ep.host, port: ep.port, user: USER, password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true, ...clientPem } }));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss1 = rssKiB();
+    await Promise.all(idle.map((c) => c.end()));
+    const idleKiB = (rss1 - rss0) / IDLE_CONNECTIONS;
+
     const f0 = (x: number) => x.toFixed(0);
     const f1 = (x: number) => x.toFixed(1);
     const f2 = (x: number) => x.toFixed(2);
@@ -324,6 +340,8 @@ async function main(): Promise<void> {
         (r) =>
           `| ${r.round} | ${r.workload} | ${r.threads} | ${r.target} | ${f0(r.qps)} | ${f2(r.p95Ms)} | ${r.target === 'direct' ? `(${f1(r.serverUs)})` : f1(r.serverUs)} | ${f1(r.engineUs)} | ${f1(r.clientUs)} |`,
       ),
+      ``,
+      `Front door memory per idle connection (${IDLE_CONNECTIONS} logged-in TLS sessions held open, \`tlsql server\` RSS before/after): ${(rss0 / 1024).toFixed(1)} -> ${(rss1 / 1024).toFixed(1)} MiB, **${idleKiB.toFixed(1)} KiB per connection**. Data-plane threads: ${process.env.BENCH_DATAPLANE_THREADS ?? 'default (one per CPU)'}; busy polling: ${process.env.BENCH_BUSY_POLL_MICROS ?? '0 (default)'} µs.`,
       ``,
       failures.length ? `Runs with errors or reconnects: ${failures.map((r) => `round ${r.round} ${r.workload} ${r.threads} ${r.target}: ${r.errors} errors, ${r.reconnects} reconnects`).join('; ')}.` : `No run had errors or reconnects.`,
       ``,

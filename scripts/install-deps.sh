@@ -23,7 +23,10 @@ fi
 
 # Packages: the engine, its client, name resolution for *.localhost, and the TLS tools tests use.
 want=(mariadb-server mariadb-client libnss-myhostname openssl)
-[ "${TLSQL_TEST_DEPS:-0}" = 1 ] && want+=(sslscan testssl.sh python3-pymysql awscli procps iproute2 sysbench)
+# The native data plane (binding.gyp) builds with g++, make and python3 (node-gyp).
+want+=(g++ make python3)
+# clang and its sanitizer/libFuzzer runtimes: the native fuzz harnesses (native/fuzz/run.sh).
+[ "${TLSQL_TEST_DEPS:-0}" = 1 ] && want+=(sslscan testssl.sh python3-pymysql awscli procps iproute2 sysbench clang libclang-rt-14-dev)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -49,6 +52,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm dependencies (better-sqlite3 may build from source: about a minute)"
   # Exactly the committed lock: npm ci never rewrites package-lock.json, so setup leaves the tree clean.
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# npm ci builds the native data plane (package.json "install"); an existing node_modules may predate
+# it or its sources may have changed since.
+if [ ! -f build/Release/tlsql_dataplane.node ] || [ -n "$(find native/core native/addon.cc binding.gyp -newer build/Release/tlsql_dataplane.node -print -quit)" ]; then
+  say "building the native data plane"
+  npm run -s build:native >/dev/null
 fi
 say "building"
 npm run -s build

@@ -50,22 +50,19 @@ export const configSchema = z
         /** Largest packet accepted before authentication. Default 64 KiB. */
         maxHandshakePacketBytes: z.number().int().min(1024).default(64 * 1024),
         /**
-         * How long a pre-greeted spare engine connection is kept after a new connection, so the next
-         * one starts without waiting for the engine (dataplane/engine-connector.ts). Default 0 (off):
-         * MariaDB copies its global variables into a connection when it accepts it, so a spare
-         * opened before `SET GLOBAL sql_mode=...` would start the next session with the old value
-         * (test/e2e/session-globals.test.ts). At most 59 min (the engines' connect_timeout is 1 h).
+         * Threads of the native data plane (dataplane/native/native-dataplane.ts), which own every
+         * session's sockets, both TLS sides and the relay. Default 0: one per CPU.
          */
-        engineSpareMaxAgeMs: z.number().int().min(0).max(59 * 60_000).default(0),
+        dataplaneThreads: z.number().int().min(0).max(256).default(0),
         /**
-         * How long the event loop keeps polling, instead of sleeping, after a query or an answer (a
-         * packet smaller than a TLS record) went through an endpoint (dataplane/busy-poll.ts): round
-         * trips then skip two wake-ups. Default 200 µs; at most 1000; 0 turns it off.
+         * After relayed traffic, each data-plane thread keeps polling its sockets this long before
+         * sleeping, so the engine's answer and the client's next command skip a wake-up. Costs CPU
+         * while traffic flows, none when idle. Default 0 (off); at most 1000 µs.
          */
-        busyPollMicros: z.number().int().min(0).max(1000).default(200),
+        busyPollMicros: z.number().int().min(0).max(1000).default(0),
       })
       .strict()
-      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, engineSpareMaxAgeMs: 0, busyPollMicros: 200 }),
+      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, dataplaneThreads: 0, busyPollMicros: 0 }),
     iam: z
       .object({
         /**

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Config } from '../config/config.js';
 import type { AllowList } from '../dataplane/allow-list.js';
-import { BusyPoller } from '../dataplane/busy-poll.js';
 import type { ClientTrust } from '../dataplane/client-certs.js';
 import { FrontDoor } from '../dataplane/front-door.js';
+import { NativeDataplane } from '../dataplane/native/native-dataplane.js';
 import type { SessionInfo } from '../dataplane/session-info.js';
 import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
 import { tlsPolicyFor, type TlsPolicy } from '../dataplane/tls-policy.js';
@@ -71,11 +71,23 @@ interface LiveEndpoint {
  */
 export class InstanceRuntime {
   private readonly endpoints = new Map<string, LiveEndpoint>();
-  /** One for the process: every endpoint's traffic keeps the same event loop polling. */
-  private readonly busyPoller: BusyPoller;
+  /** One for the process: every endpoint's sessions run on its threads (started with the first endpoint). */
+  private dataplaneInstance: NativeDataplane | null = null;
 
-  constructor(private readonly deps: InstanceRuntimeDeps) {
-    this.busyPoller = new BusyPoller(deps.config.frontDoor.busyPollMicros / 1000);
+  constructor(private readonly deps: InstanceRuntimeDeps) {}
+
+  /**
+   * The native data plane; throws NativeLoadError (saying how to build it) when the addon is
+   * missing, so an endpoint never opens without it.
+   */
+  private dataplane(): NativeDataplane {
+    this.dataplaneInstance ??= new NativeDataplane({ loops: this.deps.config.frontDoor.dataplaneThreads, busyPollMicros: this.deps.config.frontDoor.busyPollMicros });
+    return this.dataplaneInstance;
+  }
+
+  /** The native data plane's counters for /metrics; null before the first endpoint opened. */
+  dataplaneStats(): ReturnType<NativeDataplane['stats']> | null {
+    return this.dataplaneInstance?.stats() ?? null;
   }
 
   /** Version of the installed engine, e.g. `10.11.19`. */
@@ -186,9 +198,8 @@ export class InstanceRuntime {
       iam,
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
-      engineSpareMaxAgeMs: cfg.frontDoor.engineSpareMaxAgeMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
-      busyPoller: this.busyPoller,
+      dataplane: this.dataplane(),
       logger: this.deps.logger.child({ instance: inst.id }),
     });
     door.setClientTrust(setup.clientTrust);
@@ -323,6 +334,8 @@ export class InstanceRuntime {
   /** Closes every endpoint and stops engines, keeping data. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.endpoints.keys()].map((id) => this.closeEndpoint(id)));
+    this.dataplaneInstance?.shutdown();
+    this.dataplaneInstance = null;
     await this.deps.engine.shutdownAll();
   }
 }

@@ -20,6 +20,13 @@ export const MENTIONS_IAM_PLUGIN = /awsauthenticationplugin/i;
  */
 export const CHANGES_ACCOUNTS = /\b(?:create|drop|rename|alter)\s+user\b|\bgrant\b|\bset\s+password\b|\bflush\s+privileges\b|\bglobal_priv\b|\bmysql\s*\.\s*`?user\b/i;
 
+/**
+ * Words of which a command must contain one (ASCII, any case) for the native relay to hold it for
+ * the two tests above (session.ts inspect): every text either expression matches contains one, so
+ * the prefilter never lets an account statement pass unseen, and ordinary queries stream on.
+ */
+export const INSPECT_KEYWORDS: readonly string[] = ['awsauthenticationplugin', 'user', 'grant', 'password', 'privileges', 'global_priv'];
+
 interface Token {
   kind: 'word' | 'string' | 'ident' | 'punct';
   /** Byte offsets in the query text. */

@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import type tls from 'node:tls';
 import type { Signer } from '../pki/sign.js';
 import { onelineName } from '../pki/client-ca.js';
 import { LinkIdentity } from './link-identity.js';
@@ -45,20 +44,16 @@ export type LinkCertificateIssuer = (p: { clientCertDer: Uint8Array; issuer: Sig
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 const ANY_EKU_OID = '2.5.29.37.0';
 
-/**
- * OpenSSL's verdict on the client's chain, checked against the context's `ca`: null when verified,
- * else the reason (e.g. `CERT_HAS_EXPIRED`, `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`). Node fills
- * `authorized`/`authorizationError` only for sockets of a `tls.Server`; the front door wraps accepted
- * sockets itself (after the MySQL SSLRequest), so the verdict is read where Node's own server reads
- * it, the handle's `verifyError()`. Fails closed when neither is available.
- */
-function opensslVerdict(socket: tls.TLSSocket): string | null {
-  if (socket.authorized) return null;
-  if (socket.authorizationError) return String(socket.authorizationError);
-  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
-  if (typeof handle?.verifyError !== 'function') return 'the TLS verification result is not available';
-  const err = handle.verifyError();
-  return err ? (err.code ?? err.message) : null;
+/** What the client's TLS handshake showed of its certificate (native-session.ts ServerTlsResult). */
+export interface PresentedCertificate {
+  /** DER, leaf first; empty when the client presented none. */
+  peerCertificates: readonly Buffer[];
+  /**
+   * OpenSSL's verdict on the chain against the context's client CAs, as Node names it (e.g.
+   * `CERT_HAS_EXPIRED`); null when it verified. The handshake itself never fails on it: the
+   * certificate is optional, and this check enforces the verdict.
+   */
+  verifyError: string | null;
 }
 
 /** Link identities are reused until this long before they expire. */
@@ -98,16 +93,16 @@ export class ClientTrust {
 
   /**
    * Judges the certificate a client presented in the TLS handshake. The front door requests
-   * client certificates with `rejectUnauthorized: false` (so clients without one still connect);
-   * OpenSSL has verified the chain against `caPem` anyway, and its verdict (`socket.authorized` /
-   * `authorizationError`, see `opensslVerdict`) is enforced here: an unverified, expired or
+   * client certificates as optional (so clients without one still connect); OpenSSL has verified
+   * the chain against `caPem` anyway, and its verdict (`verifyError`) is enforced here: an unverified, expired or
    * unsuitable certificate is refused, never passed on. The issuer must also be a listed CA that
    * signed the leaf directly, the leaf must be an end-entity certificate for client auth and be
    * within its validity period: checked again here, so neither check alone decides.
    */
-  check(socket: tls.TLSSocket): ClientCertificateCheck {
-    const peer = socket.getPeerX509Certificate();
-    if (!peer) return { kind: 'none' };
+  check(presented: PresentedCertificate): ClientCertificateCheck {
+    const leaf = presented.peerCertificates[0];
+    if (!leaf) return { kind: 'none' };
+    const peer = new X509Certificate(leaf);
     const base = {
       subject: onelineName(peer.subject),
       issuer: onelineName(peer.issuer),
@@ -115,8 +110,7 @@ export class ClientTrust {
       notAfter: new Date(peer.validTo),
     };
     const refuse = (reason: string): ClientCertificateCheck => ({ kind: 'refused', reason, info: { ...base, refusedReason: reason } });
-    const verdict = opensslVerdict(socket);
-    if (verdict !== null) return refuse(verdict);
+    if (presented.verifyError !== null) return refuse(presented.verifyError);
     // The CA that issued the leaf must itself be in the list: its subject is what the engine
     // must see as the issuer, and only listed CAs have a link signer.
     const issuer = this.cas.find((c) => peer.checkIssued(c.x509) && peer.verify(c.x509.publicKey));

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import tls from 'node:tls';
 import type { AllowList } from './allow-list.js';
 import type { ClientTrust } from './client-certs.js';
 import { ConnectionStats } from './connection-stats.js';
-import { EngineConnector } from './engine-connector.js';
 import { EngineLink } from './engine-link.js';
+import type { NativeServerContext } from './native/native-context.js';
 import { normaliseAddress } from './normalise-address.js';
 import { runSession } from './session.js';
 import type { SessionEndpoint, SessionSettings } from './session-endpoint.js';
@@ -29,8 +28,6 @@ export interface FrontDoorCounters {
 export interface FrontDoorOptions extends SessionSettings {
   /** Addresses to listen on, e.g. ['127.0.0.1', '::1']. */
   addresses: string[];
-  /** The engine's unix socket. */
-  engineSocketPath: string;
   /** Server certificate chain (leaf + subordinate) and its key, PEM. */
   certificateChainPem: string;
   privateKeyPem: string;
@@ -38,17 +35,16 @@ export interface FrontDoorOptions extends SessionSettings {
   link: { caPem: string; servername: string; keyType: 'rsa' | 'ecdsa' };
   /** Dynamic: read on every accept. Null (or absent) allows every address that reaches the listener. */
   allowList?: () => AllowList | null;
-  /** Lifetime of the pre-greeted spare engine connection, ms (engine-connector.ts). Default 30 min; 0: none. */
-  engineSpareMaxAgeMs?: number;
 }
 
 /**
- * The instance endpoint: TLS termination with the instance certificate, policy enforcement, PROXY v2
- * to the engine, TLS mirrored on the engine link, then a byte pipe. See docs/design.md "Front door session".
+ * The instance endpoint: the listener, the instance certificate and TLS policy, the client
+ * certificates it trusts and the engine link; each accepted connection runs as a Session
+ * (session.ts) whose sockets the native data plane owns (native/native-dataplane.ts).
  */
 export class FrontDoor implements SessionEndpoint {
   private readonly servers: net.Server[] = [];
-  private secureContext: tls.SecureContext;
+  private secureContext: NativeServerContext;
   private policy: TlsPolicy;
   private chainPem: string;
   private keyPem: string;
@@ -57,8 +53,6 @@ export class FrontDoor implements SessionEndpoint {
   /** Per-connection accounting for metrics. */
   readonly stats = new ConnectionStats();
   private readonly link: EngineLink;
-  /** Greeted engine connections, with a spare kept ready while connections arrive. */
-  readonly engines: EngineConnector;
   readonly sessions = new Map<string, SessionInfo>();
   readonly counters: FrontDoorCounters = { accepted: 0, tlsHandshakeFailures: 0, refusedAllowList: 0 };
 
@@ -66,23 +60,22 @@ export class FrontDoor implements SessionEndpoint {
     this.policy = opts.policy;
     this.chainPem = opts.certificateChainPem;
     this.keyPem = opts.privateKeyPem;
-    this.secureContext = FrontDoor.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);
-    this.link = new EngineLink(opts.link.caPem, opts.link.servername, opts.link.keyType);
-    this.engines = new EngineConnector({ socketPath: opts.engineSocketPath, connectTimeoutMs: opts.engineConnectTimeoutMs, spareMaxAgeMs: opts.engineSpareMaxAgeMs });
+    this.secureContext = this.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);
+    this.link = new EngineLink(opts.dataplane, opts.link.caPem, opts.link.servername, opts.link.keyType);
   }
 
   /** Builds a server context; throws (and changes nothing) if the key does not match the certificate. */
-  static buildContext(chainPem: string, keyPem: string, policy: TlsPolicy, clientCaPem?: string): tls.SecureContext {
-    return tls.createSecureContext({
-      cert: chainPem,
-      key: keyPem,
+  private buildContext(chainPem: string, keyPem: string, policy: TlsPolicy, clientCaPem?: string): NativeServerContext {
+    return this.opts.dataplane.serverContext({
+      certChainPem: chainPem,
+      keyPem,
       minVersion: policy.minVersion,
       maxVersion: policy.maxVersion,
       ciphers: policy.ciphers,
       honorCipherOrder: true,
       secureOptions: policy.secureOptions,
-      // Trust anchors for client certificates (requested, optional; see session.ts startClientTls).
-      ...(clientCaPem ? { ca: clientCaPem } : {}),
+      // Trust anchors for client certificates (requested, optional; see client-certs.ts check).
+      ...(clientCaPem ? { clientCaPem } : {}),
       // OpenSSL refuses to resume a session (alert "internal error") on a server that requests
       // client certificates unless a session id context is set; clients that resume (mysql2
       // reusing its ssl options, JDBC pools) would fail every other connection without it.
@@ -99,7 +92,7 @@ export class FrontDoor implements SessionEndpoint {
   }
 
   /** The context used for the next handshake; swapped atomically by rotation. */
-  currentContext(): tls.SecureContext {
+  currentContext(): NativeServerContext {
     return this.secureContext;
   }
 
@@ -116,7 +109,7 @@ export class FrontDoor implements SessionEndpoint {
    * theirs. Throws before swapping if the new material is unusable.
    */
   setCertificate(chainPem: string, keyPem: string, policy: TlsPolicy = this.policy): void {
-    const ctx = FrontDoor.buildContext(chainPem, keyPem, policy, this.trust?.caPem);
+    const ctx = this.buildContext(chainPem, keyPem, policy, this.trust?.caPem);
     this.secureContext = ctx;
     this.policy = policy;
     this.chainPem = chainPem;
@@ -135,7 +128,7 @@ export class FrontDoor implements SessionEndpoint {
 
   /** Swaps the client-certificate trust list for new connections (a new secure context). Throws before swapping if unusable. */
   setClientTrust(trust: ClientTrust | null): void {
-    const ctx = FrontDoor.buildContext(this.chainPem, this.keyPem, this.policy, trust?.caPem);
+    const ctx = this.buildContext(this.chainPem, this.keyPem, this.policy, trust?.caPem);
     this.secureContext = ctx;
     this.trust = trust;
   }
@@ -147,7 +140,8 @@ export class FrontDoor implements SessionEndpoint {
     }
     try {
       for (const address of this.opts.addresses) {
-        const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+        // pauseOnConnect: Node reads nothing; the native data plane takes the socket (session.ts).
+        const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
         server.on('error', (e) => this.opts.logger.error('front door listener error', { instance: this.opts.instanceId, err: e }));
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -191,7 +185,6 @@ export class FrontDoor implements SessionEndpoint {
   /** Stops accepting; with `dropSessions`, also ends every live session. */
   async close(dropSessions = true): Promise<void> {
     const servers = this.servers.splice(0);
-    this.engines.close();
     // server.close() resolves only when every accepted socket has closed, so stop listening
     // first, then end the sessions, then wait.
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -1,17 +1,13 @@
-import type tls from 'node:tls';
-
-/** A cached link context and the session its next handshake resumes. */
-export interface LinkContextEntry {
-  ctx: tls.SecureContext;
-  session: Buffer | undefined;
-  /** When `session` was taken (performance.now ms). */
-  sessionAtMs: number;
-}
+import type { NativeClientContext } from './native/native-context.js';
 
 /** The certificate and key the front door presents on the engine link for one client certificate. */
 export class LinkIdentity {
-  /** Per (TLS version, cipher): a link context with this certificate, and its last session for resumption. */
-  readonly contexts = new Map<string, LinkContextEntry>();
+  /**
+   * Per (TLS version, cipher): a link context with this certificate. Each keeps the newest TLS
+   * session the engine issued on it (native-context.ts), so a resumed session never carries one
+   * client's certificate to another client's link.
+   */
+  readonly contexts = new Map<string, NativeClientContext>();
 
   constructor(
     readonly certPem: string,

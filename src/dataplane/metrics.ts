@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { HANDSHAKE_BUCKETS_SECONDS, REFUSAL_REASONS } from './connection-stats.js';
+import type { NativeDataplaneStats } from './native/native-dataplane.js';
 import type { FrontDoor } from './front-door.js';
 import { renderIamMetrics } from './iam-metrics.js';
 
@@ -17,7 +18,11 @@ export interface ExpiringCertificate {
   notAfter: Date;
 }
 
-export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertificates: readonly ExpiringCertificate[] = []): string {
+/**
+ * The front doors' metrics in Prometheus text format. `dataplane`: the native data plane's
+ * counters (null before the first endpoint opened it).
+ */
+export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertificates: readonly ExpiringCertificate[] = [], dataplane: NativeDataplaneStats | null = null): string {
   const out: string[] = [];
   const family = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   const sample = (name: string, labels: Record<string, string>, value: number) => out.push(`${name}${formatLabels(labels)} ${formatNumber(value)}`);
@@ -44,6 +49,23 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
   family('tlsql_connection_refusals_total', 'counter', 'Connections refused by the front door or the engine, by reason.');
   for (const [id, door] of sorted) {
     for (const reason of REFUSAL_REASONS) sample('tlsql_connection_refusals_total', { instance: id, reason }, door.stats.refusals.get(reason) ?? 0);
+  }
+
+  family('tlsql_dataplane_native', 'gauge', 'Whether the native data plane (TLS and relay on its own threads) is running: 1, or 0 before the first endpoint opened it.');
+  sample('tlsql_dataplane_native', {}, dataplane ? 1 : 0);
+  if (dataplane) {
+    const loops = dataplane.loops.map((l, i) => [String(i), l] as const);
+    family('tlsql_dataplane_sessions', 'gauge', 'Sessions owned by each data-plane thread.');
+    for (const [thread, l] of loops) sample('tlsql_dataplane_sessions', { thread }, l.sessions);
+    family('tlsql_dataplane_sessions_total', 'counter', 'Sessions each data-plane thread has taken.');
+    for (const [thread, l] of loops) sample('tlsql_dataplane_sessions_total', { thread }, l.sessionsOpened);
+    family('tlsql_dataplane_relayed_bytes_total', 'counter', 'Plaintext bytes relayed by each data-plane thread, by direction.');
+    for (const [thread, l] of loops) {
+      sample('tlsql_dataplane_relayed_bytes_total', { thread, direction: 'client_to_engine' }, l.relayedClientToEngine);
+      sample('tlsql_dataplane_relayed_bytes_total', { thread, direction: 'engine_to_client' }, l.relayedEngineToClient);
+    }
+    family('tlsql_dataplane_wakeups_total', 'counter', 'Times each data-plane thread woke from epoll_wait.');
+    for (const [thread, l] of loops) sample('tlsql_dataplane_wakeups_total', { thread }, l.wakeups);
   }
 
   renderIamMetrics(sorted, family, sample);

@@ -1,11 +1,10 @@
-import type tls from 'node:tls';
 import type { Logger } from '../lib/logger.js';
-import type { BusyPoller } from './busy-poll.js';
 import type { ClientTrust } from './client-certs.js';
 import type { ConnectionStats } from './connection-stats.js';
-import type { EngineConnector } from './engine-connector.js';
 import type { EngineLink } from './engine-link.js';
 import type { IamGate } from './iam-auth.js';
+import type { NativeServerContext } from './native/native-context.js';
+import type { NativeDataplane } from './native/native-dataplane.js';
 import type { SessionInfo } from './session-info.js';
 import type { TlsPolicy } from './tls-policy.js';
 
@@ -20,11 +19,13 @@ export interface SessionSettings {
   iam?: IamGate;
   /** Bound of the whole login, accept to the engine's OK or ERR, ms. */
   handshakeTimeoutMs: number;
-  /** Bound of the engine link's TLS handshake, ms. */
+  /** Bound of the engine connection and greeting, and of the engine link's TLS handshake, ms. */
   engineConnectTimeoutMs: number;
   maxHandshakePacketBytes: number;
-  /** Keeps the event loop polling after relayed traffic (busy-poll.ts); one per process, shared by all endpoints. */
-  busyPoller?: BusyPoller;
+  /** The engine's unix socket. */
+  engineSocketPath: string;
+  /** Owns every session's sockets, TLS and relay; one per process, shared by all endpoints. */
+  dataplane: NativeDataplane;
   logger: Logger;
 }
 
@@ -38,12 +39,10 @@ export interface SessionEndpoint {
   readonly sessions: Map<string, SessionInfo>;
   readonly counters: { tlsHandshakeFailures: number };
   readonly stats: ConnectionStats;
-  /** Greeted engine connections. */
-  readonly engines: Pick<EngineConnector, 'open'>;
   /** Trusted client CAs; null when the endpoint does not ask for client certificates. */
   clientTrust(): ClientTrust | null;
   engineLink(): EngineLink;
   currentPolicy(): TlsPolicy;
   /** The server context for the next client handshake. */
-  currentContext(): tls.SecureContext;
+  currentContext(): NativeServerContext;
 }

@@ -1,27 +1,28 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
-import { errPacketFor, type MysqlErrorName } from '../protocol/mysql-errors.js';
-import { PacketChannel, PeerClosedError } from '../protocol/packet-channel.js';
-import { EngineUnavailableError } from './engine-connector.js';
+import type net from 'node:net';
 import { CLIENT_COMPRESS, CLIENT_SSL, hasCap } from '../protocol/capabilities.js';
 import { encodePacket } from '../protocol/framing.js';
-import { encodeHandshakeResponse, parseHandshakeResponse } from '../protocol/handshake-response.js';
-import { encodeHandshakeV10, parseHandshakeV10 } from '../protocol/handshake-v10.js';
+import { encodeHandshakeResponse, parseHandshakeResponse, type HandshakeResponse } from '../protocol/handshake-response.js';
+import { encodeHandshakeV10, parseHandshakeV10, type HandshakeV10 } from '../protocol/handshake-v10.js';
+import { errPacketFor, type MysqlErrorName } from '../protocol/mysql-errors.js';
+import { PacketChannel, PeerClosedError } from '../protocol/packet-channel.js';
 import { encodeProxyV2 } from '../protocol/proxy-v2.js';
 import { isSslRequest } from '../protocol/ssl-request.js';
+import { CHANGES_ACCOUNTS, INSPECT_KEYWORDS, MENTIONS_IAM_PLUGIN } from './account-statements.js';
+import type { ClientCertificateCheck } from './client-certs.js';
+import { iamAuthenticateClient, iamEngineLogin, type IamGate } from './iam-auth.js';
 import type { LinkIdentity } from './link-identity.js';
+import type { ClientTlsResult, NativeSession } from './native/native-session.js';
 import { normaliseAddress } from './normalise-address.js';
+import { withTimeout } from './phase-timeout.js';
 import type { SessionEndpoint } from './session-endpoint.js';
 import type { SessionInfo } from './session-info.js';
-import { observeAuthResult } from './auth-result.js';
-import { iamAuthenticateClient, iamEngineLogin } from './iam-auth.js';
-import { QueryFilter } from './query-filter.js';
-import { relay } from './relay.js';
 import { policyAllowsProtocol } from './tls-policy.js';
 
 /** Accounts only tlsql itself may use; refused at the door whatever the engine would say. */
 const RESERVED_USERS = new Set(['tlsql_admin']);
+/** Engine packets of one authentication exchange looked at before the relay takes over unjudged. */
+const MAX_AUTH_PACKETS = 16;
+const COM_QUERY = 0x03;
 
 /** A failure that ends the session with a MySQL error packet (when the protocol allows one). */
 class SessionError extends Error {
@@ -34,327 +35,463 @@ class SessionError extends Error {
   }
 }
 
+/** The engine could not be reached or sent no greeting; the reason is for the log. */
+class EngineUnavailableError extends Error {}
+
+/** The client's TLS handshake failed or broke the policy: the session ends without a MySQL packet. */
+class ClientTlsError extends Error {}
+
+/** A packet read from either side during the login. */
+type Packet = { seq: number; payload: Buffer };
+
 /**
- * One client connection through the front door (docs/design.md "Front door session, step by step").
- * Never throws: every failure ends this session only, with the reason in the log.
+ * One client connection through the front door, as a sequence of phases, each a method with its
+ * own bound (docs/architecture.md "A session"):
+ *
+ * 1. `engine`: the native data plane takes the accepted socket and connects to the engine's unix
+ *    socket; the PROXY v2 header carries the real client address; the engine's greeting is read
+ *    (bound: `engineConnectTimeoutMs`).
+ * 2. `greet`: the greeting goes to the client with CLIENT_SSL set (thread id and scramble unchanged,
+ *    so `KILL` works).
+ * 3. `transport`: an SSLRequest starts TLS with the instance certificate (policy versions and
+ *    ciphers, optional client certificate); the engine link's TLS mirrors the client's version and
+ *    cipher and starts as soon as they are chosen. Otherwise the login stays plaintext.
+ * 4. `login`: the HandshakeResponse is checked (require_secure_transport, reserved accounts, the
+ *    client certificate, IAM tokens) and forwarded; the authentication exchange is relayed packet by
+ *    packet until the engine's OK or ERR.
+ * 5. `relay`: both sockets go to the native loop, which moves TLS records both ways itself.
+ *
+ * Phases 1-4 together are bounded by `handshakeTimeoutMs` from accept. The session never throws:
+ * every failure ends this session only, with the reason in the log.
  */
-export async function runSession(door: SessionEndpoint, client: net.Socket, id: string): Promise<void> {
-  const o = door.opts;
-  const log = o.logger;
-  const clientAddress = normaliseAddress(client.remoteAddress ?? '');
-  const clientPort = client.remotePort ?? 0;
-  let engine: net.Socket | null = null;
-  let clientSide: Duplex = client;
-  let engineSide: Duplex | null = null;
-  let clientSeq = 0; // sequence id of the last packet exchanged with the client
-  let done = false;
-  const acceptedAt = performance.now();
+export class Session {
+  private readonly o: SessionEndpoint['opts'];
+  private readonly info: SessionInfo;
+  private native: NativeSession | null = null;
+  /** Sequence id of the last packet exchanged with the client. */
+  private clientSeq = 0;
+  private done = false;
+  private readonly acceptedAt = performance.now();
+  private readonly loginTimer: NodeJS.Timeout;
+  /** The engine link's TLS handshake, once started (phase 3). */
+  private link: Promise<ClientTlsResult> | null = null;
+  /** An account statement went through the relay: refresh IAM accounts before the next command. */
+  private armed = false;
+  /** The engine's OK has been seen. */
+  private loggedIn = false;
+  /** The client's TLS handshake is under way (bounded by the login timer). */
+  private clientTlsPending = false;
   /** Why the client's certificate was refused; answered with 1045 once the user name is known. */
-  let certRefusal: string | null = null;
+  private certRefusal: string | null = null;
 
-  const info: SessionInfo = {
-    id,
-    clientAddress,
-    clientPort,
-    startedAt: new Date(),
-    phase: 'handshake',
-    user: null,
-    tls: null,
-    clientCertificate: null,
-    engineThreadId: null,
-    bytes: () => ({ fromClient: client.bytesRead, toClient: client.bytesWritten }),
-    close: (reason) => finish(reason),
-  };
-  door.sessions.set(id, info);
-
-  function finish(reason: string | null): void {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    info.phase = 'closed';
-    door.sessions.delete(id);
-    if (reason) log.debug('session closed', { instance: o.instanceId, session: id, client: clientAddress, reason });
-    clientSide.destroy();
-    client.destroy();
-    engineSide?.destroy();
-    engine?.destroy();
+  constructor(
+    private readonly door: SessionEndpoint,
+    private readonly socket: net.Socket,
+    id: string,
+  ) {
+    this.o = door.opts;
+    this.info = {
+      id,
+      clientAddress: normaliseAddress(socket.remoteAddress ?? ''),
+      clientPort: socket.remotePort ?? 0,
+      startedAt: new Date(),
+      phase: 'handshake',
+      user: null,
+      tls: null,
+      clientCertificate: null,
+      engineThreadId: null,
+      bytes: () => {
+        const b = this.native?.bytes();
+        return { fromClient: b?.clientIn ?? 0, toClient: b?.clientOut ?? 0 };
+      },
+      close: (reason) => this.finish(reason),
+    };
+    door.sessions.set(id, this.info);
+    // Bounds the whole login, including the authentication exchange: the engine must never hold a
+    // connection for a client that stalls mid-login.
+    this.loginTimer = setTimeout(() => {
+      const why = `handshake not finished within ${this.o.handshakeTimeoutMs} ms`;
+      // Mid TLS handshake no MySQL packet can be sent: a failed TLS handshake, closed.
+      if (this.clientTlsPending) this.fail(new ClientTlsError(why));
+      else if (this.info.phase === 'handshake') this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], why));
+      else this.finish(`login not finished within ${this.o.handshakeTimeoutMs} ms`);
+    }, this.o.handshakeTimeoutMs);
+    this.loginTimer.unref();
   }
 
-  /** Ends the handshake with an error packet to the client, then closes. */
-  function refuse(err: SessionError): void {
-    if (done) return;
-    log.info('connection refused', { instance: o.instanceId, session: id, client: clientAddress, user: info.user, reason: err.reason, error: err.mysql });
+  /** Runs the session to its end; never rejects. */
+  async run(): Promise<void> {
     try {
-      if (clientSide.writable) clientSide.end(encodePacket((clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args)));
-    } catch {
-      // The client is already gone; nothing more can be said to it.
+      const greeting = await this.engine();
+      if (!greeting) return;
+      this.greet(greeting);
+      const response = await this.transport();
+      const s = await this.login(response, greeting);
+      this.relay(s);
+    } catch (e) {
+      this.fail(e);
     }
-    // Give the error packet a moment to flush; the socket is destroyed either way.
-    setTimeout(() => finish(null), 50).unref();
-    engineSide?.destroy();
-    engine?.destroy();
   }
 
-  // Bounds the whole login, including the part relayed on the byte pipe (auth switch, more-data,
-  // OK/ERR): the engine must never hold a connection for a client that stalls mid-login.
-  const timer = setTimeout(() => {
-    if (info.phase === 'handshake') refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], `handshake not finished within ${o.handshakeTimeoutMs} ms`));
-    else finish(`login not finished within ${o.handshakeTimeoutMs} ms`);
-  }, o.handshakeTimeoutMs);
-  timer.unref();
+  // Phase 1 ------------------------------------------------------------------------------------
 
-  client.on('error', () => finish('client socket error'));
-  client.on('close', () => finish('client closed'));
-
-  try {
-    // 1-2. A greeted engine connection (usually the spare, see engine-connector.ts), then PROXY v2
-    // with the real client address so USER() and host matching see it: MariaDB reads the header
-    // as the first bytes from our side, which may come after its greeting.
-    const greeted = await door.engines.open();
-    if (done) {
-      // The client left (or the endpoint closed) while the engine greeted us.
-      greeted.socket.destroy();
-      return;
-    }
-    engine = greeted.socket;
-    engineSide = engine;
-    // Until the pipe starts, engine failures surface through the packet channel (so the client
-    // gets an error packet); afterwards they end the session.
-    engine.on('error', () => {
-      if (info.phase === 'authenticated') finish('engine socket error');
-    });
-    // Held back (corked) until the SSLRequest joins it: one write and one engine wake-up instead
-    // of two. A plaintext login releases it on its own.
-    engine.cork();
-    engine.write(
-      encodeProxyV2({
-        sourceAddress: clientAddress,
-        sourcePort: clientPort,
-        destAddress: normaliseAddress(client.localAddress ?? '127.0.0.1'),
-        destPort: client.localPort ?? o.port,
-      }),
+  /** The engine connection, PROXY v2, and the engine's greeting; null when the session ended. */
+  private async engine(): Promise<HandshakeV10 | null> {
+    const s = this.o.dataplane.openSession(this.socket, this.o.engineSocketPath);
+    this.native = s;
+    s.once('close', (reason: string) => this.finish(reason));
+    // Failures before the relay reach the login code through the streams; unheard errors would end the process.
+    s.client.on('error', () => this.finish('client socket error'));
+    s.engine.on('error', () => {});
+    const engineCh = new PacketChannel(s.engine, this.o.maxHandshakePacketBytes);
+    const greeting = await withTimeout(
+      (async () => {
+        try {
+          await s.engineConnected;
+        } catch (e) {
+          throw new EngineUnavailableError(`engine socket ${this.o.engineSocketPath}: ${(e as Error).message}`);
+        }
+        // MariaDB reads the PROXY header as the first bytes from our side, after its greeting.
+        s.engine.write(
+          encodeProxyV2({
+            sourceAddress: this.info.clientAddress,
+            sourcePort: this.info.clientPort,
+            destAddress: normaliseAddress(this.socket.localAddress ?? '127.0.0.1'),
+            destPort: this.socket.localPort ?? this.o.port,
+          }),
+        );
+        try {
+          return await engineCh.read();
+        } catch (e) {
+          throw new EngineUnavailableError(`no greeting from the engine: ${(e as Error).message}`);
+        }
+      })(),
+      this.o.engineConnectTimeoutMs,
+      () => new EngineUnavailableError(`engine did not greet within ${this.o.engineConnectTimeoutMs} ms`),
     );
-
-    // 2-3. The engine's greeting, relayed with CLIENT_SSL (thread id and scramble unchanged).
-    const greetingPacket = greeted.greeting;
-    if (greetingPacket.payload[0] === 0xff) {
+    // The engine says nothing more until it hears from us: nothing is left in the channel.
+    engineCh.release();
+    if (greeting.payload[0] === 0xff) {
       // The engine refused us before the handshake (e.g. too many connections): relay as is.
-      client.end(encodePacket(0, greetingPacket.payload));
-      finish('engine refused the connection');
-      return;
+      s.client.write(encodePacket(0, greeting.payload));
+      this.end('engine refused the connection');
+      return null;
     }
-    const greeting = parseHandshakeV10(greetingPacket.payload);
-    info.engineThreadId = greeting.connectionId;
-    greeting.capabilityFlags = (greeting.capabilityFlags | CLIENT_SSL) >>> 0;
-    client.write(encodePacket(0, encodeHandshakeV10(greeting)));
+    const parsed = parseHandshakeV10(greeting.payload);
+    this.info.engineThreadId = parsed.connectionId;
+    return parsed;
+  }
 
-    // 4. SSLRequest or a plaintext HandshakeResponse.
-    let clientCh = new PacketChannel(client, o.maxHandshakePacketBytes);
-    let first = await clientCh.read();
-    clientSeq = first.seq;
-    // Assigned in startLink, also from a TLS callback (so typed without narrowing to null).
-    let linkReady = null as Promise<tls.TLSSocket> | null;
+  // Phase 2 ------------------------------------------------------------------------------------
 
-    if (isSslRequest(first.payload)) {
-      const sslRequest = first.payload;
-      const leftover = clientCh.release();
-      if (leftover.length) client.unshift(leftover);
-      const plainEngine = engine;
-      plainEngine.write(encodePacket(first.seq, sslRequest));
-      plainEngine.uncork();
-      const trust = door.clientTrust();
-      const startLink = (version: string, cipher: string, identity?: Promise<LinkIdentity>) => {
-        const link = identity
-          ? identity.then((id) => door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs, id))
-          : door.engineLink().connect(plainEngine, version, cipher, o.engineConnectTimeoutMs);
-        link.catch(() => {}); // observed below; avoid an unhandled rejection if the client fails first
-        linkReady = link;
-      };
-      // With no client certificate to wait for (the endpoint asks for none), the link depends only
-      // on the client's TLS version and cipher, which OpenSSL fixes with its first flight: it starts
-      // then, so the engine's handshake runs while the client verifies our certificate.
-      const startEarly = (s: tls.TLSSocket) => {
-        const version = s.getProtocol();
-        const cipher = s.getCipher()?.name;
-        if (!done && !linkReady && version && cipher && policyAllowsProtocol(door.currentPolicy(), version)) startLink(version, cipher);
-      };
-      const secure = await startClientTls(client, door.currentContext(), o.handshakeTimeoutMs, trust !== null, trust === null ? startEarly : undefined);
-      clientSide = secure;
-      secure.on('error', () => finish('client TLS error'));
-      secure.on('close', () => finish('client closed'));
-      const version = secure.getProtocol() ?? 'unknown';
-      const cipher = secure.getCipher().name;
-      info.tls = { version, cipher };
-      // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
-      if (!policyAllowsProtocol(door.currentPolicy(), secure.getProtocol())) throw new ClientTlsError(`${version} is outside the TLS policy`);
-      const certCheck = trust?.check(secure) ?? { kind: 'none' as const };
-      if (certCheck.kind !== 'none') {
-        info.clientCertificate = certCheck.info;
-        door.stats.clientCertificates[certCheck.kind]++;
-        if (certCheck.kind === 'refused') certRefusal = certCheck.reason;
-      }
-      // A trusted client certificate travels to the engine as a link certificate with the same
-      // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself.
-      // Started now, the link handshake runs while the client sends its HandshakeResponse.
-      if (!linkReady) startLink(version, cipher, certCheck.kind === 'trusted' ? certCheck.linkIdentity() : undefined);
-      clientCh = new PacketChannel(secure, o.maxHandshakePacketBytes);
-      first = await clientCh.read();
-      clientSeq = first.seq;
-    } else {
-      engine.uncork();
-    }
+  /** The engine's greeting, relayed with CLIENT_SSL (thread id and scramble unchanged). */
+  private greet(greeting: HandshakeV10): void {
+    const offered = { ...greeting, capabilityFlags: (greeting.capabilityFlags | CLIENT_SSL) >>> 0 };
+    this.native!.client.write(encodePacket(0, encodeHandshakeV10(offered)));
+  }
 
-    // 4-5. The HandshakeResponse.
-    let response;
+  // Phase 3 ------------------------------------------------------------------------------------
+
+  /** An SSLRequest and TLS, or a plaintext login; returns the HandshakeResponse and the client's channel. */
+  private async transport(): Promise<{ packet: Packet; ch: PacketChannel }> {
+    const s = this.native!;
+    const door = this.door;
+    let ch = this.channel(s.client);
+    const first = await ch.read();
+    this.clientSeq = first.seq;
+    if (!isSslRequest(first.payload)) return { packet: first, ch };
+
+    const preread = ch.release();
+    s.engine.write(encodePacket(first.seq, first.payload));
+    const trust = door.clientTrust();
+    // With no client certificate to wait for (the endpoint asks for none), the link depends only on
+    // the client's TLS version and cipher, which OpenSSL fixes with its first flight: it starts then,
+    // so the engine's handshake runs while the client verifies our certificate.
+    const early = trust === null ? (n: { version: string; cipher: string }) => !this.done && !this.link && policyAllowsProtocol(door.currentPolicy(), n.version) && this.startLink(n.version, n.cipher) : undefined;
+    let tls;
+    this.clientTlsPending = true;
     try {
-      response = parseHandshakeResponse(first.payload);
+      tls = await s.startServerTls(door.currentContext(), preread, early);
+    } catch (e) {
+      throw new ClientTlsError((e as { code?: string }).code ?? (e as Error).message);
+    } finally {
+      this.clientTlsPending = false;
+    }
+    this.info.tls = { version: tls.version, cipher: tls.cipher };
+    // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
+    if (!policyAllowsProtocol(door.currentPolicy(), tls.version)) throw new ClientTlsError(`${tls.version} is outside the TLS policy`);
+    const cert: ClientCertificateCheck = trust?.check(tls) ?? { kind: 'none' };
+    if (cert.kind !== 'none') {
+      this.info.clientCertificate = cert.info;
+      door.stats.clientCertificates[cert.kind]++;
+    }
+    // A trusted client certificate travels to the engine as a link certificate with the same
+    // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself. Started now,
+    // the link handshake runs while the client sends its HandshakeResponse.
+    if (!this.link) this.startLink(tls.version, tls.cipher, cert.kind === 'trusted' ? cert.linkIdentity() : undefined);
+    ch = this.channel(s.client);
+    const packet = await ch.read();
+    this.clientSeq = packet.seq;
+    if (cert.kind === 'refused') {
+      // As MariaDB itself treats a certificate it cannot verify: access denied, whatever the account requires.
+      this.certRefusal = cert.reason;
+    }
+    return { packet, ch };
+  }
+
+  private startLink(version: string, cipher: string, identity?: Promise<LinkIdentity>): true {
+    const s = this.native!;
+    const link = this.door.engineLink();
+    const timeoutMs = this.o.engineConnectTimeoutMs;
+    this.link = identity ? identity.then((id) => link.connect(s, version, cipher, timeoutMs, id)) : link.connect(s, version, cipher, timeoutMs);
+    this.link.catch(() => {}); // observed in login(); no unhandled rejection if the client fails first
+    return true;
+  }
+
+  // Phase 4 ------------------------------------------------------------------------------------
+
+  /** Checks and forwards the HandshakeResponse, then relays the authentication exchange. */
+  private async login({ packet, ch }: { packet: Packet; ch: PacketChannel }, greeting: HandshakeV10): Promise<{ clientPending: Buffer; enginePending: Buffer; response: HandshakeResponse }> {
+    const s = this.native!;
+    const door = this.door;
+    const o = this.o;
+    let response: HandshakeResponse;
+    try {
+      response = parseHandshakeResponse(packet.payload);
     } catch {
       throw new SessionError('ER_HANDSHAKE_ERROR', [], 'malformed HandshakeResponse');
     }
-    info.user = response.username;
-    const usingPassword = response.authResponse.length > 0 ? 'YES' : 'NO';
-    if (!info.tls && o.requireSecureTransport()) {
+    const user = response.username;
+    this.info.user = user;
+    const denied = (reason: string) => new SessionError('ER_ACCESS_DENIED_ERROR', [user, this.info.clientAddress, response.authResponse.length > 0 ? 'YES' : 'NO'], reason);
+    if (!this.info.tls && o.requireSecureTransport()) {
       door.stats.refused('require_secure_transport');
       throw new SessionError('ER_SECURE_TRANSPORT_REQUIRED', [], 'plaintext login while require_secure_transport=ON');
     }
-    if (RESERVED_USERS.has(response.username)) {
+    if (RESERVED_USERS.has(user)) {
       door.stats.refused('auth');
-      throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], 'login as a reserved internal account');
+      throw denied('login as a reserved internal account');
     }
-    if (certRefusal !== null) {
-      // As MariaDB itself treats a certificate it cannot verify: access denied, whatever the account requires.
+    if (this.certRefusal !== null) {
       door.stats.refused('client_certificate');
-      throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], `client certificate refused: ${certRefusal}`);
-    }
-    // IAM accounts log in with a token, checked here (iam-auth.ts); null for every other login.
-    const iamAccount = o.iam ? await o.iam.route(response.username, clientAddress) : null;
-    // Its token is asked for and checked while the engine link's TLS handshake is still running.
-    const iamClient = iamAccount
-      ? await iamAuthenticateClient({ gate: o.iam!, account: iamAccount, client: clientSide, clientCh, tls: info.tls !== null, response, responseSeq: first.seq, clientAddress, sessionId: id })
-      : null;
-    if (iamClient) {
-      clientSeq = iamClient.clientSeq;
-      if (!iamClient.ok) {
-        door.stats.refused('auth');
-        throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], `IAM authentication refused: ${iamClient.reason}`);
-      }
+      throw denied(`client certificate refused: ${this.certRefusal}`);
     }
 
-    if (linkReady) {
+    // IAM accounts log in with a token, checked here (iam-auth.ts); null for every other login.
+    const iamAccount = o.iam ? await o.iam.route(user, this.info.clientAddress) : null;
+    // Its token is asked for and checked while the engine link's TLS handshake is still running.
+    let verified: { principal: string; accessKeyId: string } | null = null;
+    if (iamAccount) {
+      const r = await iamAuthenticateClient({ gate: o.iam!, account: iamAccount, client: s.client, clientCh: ch, tls: this.info.tls !== null, response, responseSeq: packet.seq, clientAddress: this.info.clientAddress, sessionId: this.info.id });
+      this.clientSeq = r.clientSeq;
+      if (!r.ok) {
+        door.stats.refused('auth');
+        throw denied(`IAM authentication refused: ${r.reason}`);
+      }
+      verified = r.verified;
+    }
+
+    if (this.link) {
       try {
-        engineSide = await linkReady;
+        await this.link;
       } catch (e) {
-        door.stats.refused('engine_unavailable');
-        log.error('engine link TLS failed', { instance: o.instanceId, session: id, err: e as Error });
+        this.log('error', 'engine link TLS failed', { err: e as Error });
         throw new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId}: internal TLS link to the engine failed; see the tlsql log`], 'engine link TLS failed');
       }
-      engineSide.on('error', () => finish('engine link error'));
     } else {
       // Plaintext link: the HandshakeResponse must not claim TLS.
       response.capabilityFlags = (response.capabilityFlags & ~CLIENT_SSL) >>> 0;
     }
-    if (iamAccount && iamClient?.ok) {
-      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: clientSide, response, verified: iamClient.verified, clientSeq, engine: engineSide!, responseSeq: first.seq, scramble: greeting.authPluginData, clientAddress, sessionId: id, maxPacketBytes: o.maxHandshakePacketBytes });
-      clientSeq = r.clientSeq;
+
+    if (iamAccount && verified) {
+      // The engine stream was paused when its greeting was taken; the engine says nothing until
+      // iamEngineLogin's HandshakeResponse, which it writes after attaching its own channel.
+      s.engine.resume();
+      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: s.client, response, verified, clientSeq: this.clientSeq, engine: s.engine, responseSeq: packet.seq, scramble: greeting.authPluginData, clientAddress: this.info.clientAddress, sessionId: this.info.id, maxPacketBytes: o.maxHandshakePacketBytes });
+      this.clientSeq = r.clientSeq;
       if (!r.ok) {
         door.stats.refused('auth');
-        throw new SessionError('ER_ACCESS_DENIED_ERROR', [response.username, clientAddress, usingPassword], `IAM authentication refused: ${r.reason}`);
+        throw denied(`IAM authentication refused: ${r.reason}`);
       }
+      this.loggedIn = true;
+      return { clientPending: ch.release(), enginePending: Buffer.alloc(0), response };
     }
-    const leftover = clientCh.release();
-    if (!iamAccount) engineSide!.write(encodePacket(first.seq, linkReady ? first.payload : encodeHandshakeResponse(response)));
+    s.engine.write(encodePacket(packet.seq, this.link ? packet.payload : encodeHandshakeResponse(response)));
+    return { ...(await this.authExchange(ch)), response };
+  }
 
-    // 6. Byte pipe with backpressure; the auth exchange (switch, more-data, OK/ERR) rides on it,
-    // still under the login timer (cleared once the engine's OK or ERR has been seen).
-    if (iamAccount) clearTimeout(timer); // the front door completed the engine login itself
-    info.phase = 'authenticated';
-    door.stats.sessionEstablished(info.tls);
-    door.stats.observeHandshake((performance.now() - acceptedAt) / 1000);
-    const a = clientSide;
-    const b = engineSide!;
-    if (!iamAccount) {
-      observeAuthResult(b, (r) => {
-        if (r === 'refused') door.stats.refused('auth');
-        // 'unknown' (more auth packets than any built-in plugin sends) keeps the timer running.
-        if (r !== 'unknown') clearTimeout(timer);
-      });
+  /**
+   * Relays the authentication exchange (auth switch, more-data, OK/ERR) until the engine's OK or
+   * ERR: engine packets one by one, so the result is seen (metrics, the login bound); client bytes
+   * as they come. Returns what each side sent past it (pipelined commands go to the relay).
+   */
+  private async authExchange(clientCh: PacketChannel): Promise<{ clientPending: Buffer; enginePending: Buffer }> {
+    const s = this.native!;
+    const early = clientCh.release();
+    if (early.length) s.engine.write(early);
+    const forward = (chunk: Buffer) => s.engine.write(chunk);
+    s.client.on('data', forward);
+    s.client.resume();
+    const engineCh = this.channel(s.engine);
+    try {
+      for (let n = 0; n < MAX_AUTH_PACKETS; n++) {
+        const p = await engineCh.read();
+        s.client.write(encodePacket(p.seq, p.payload));
+        if (p.payload[0] === 0x00) {
+          this.loggedIn = true;
+          break;
+        }
+        if (p.payload[0] === 0xff) {
+          this.door.stats.refused('auth');
+          this.end('the engine refused the login');
+          break;
+        }
+      }
+      // More auth packets than any built-in plugin sends: relayed unjudged, the login bound still runs.
+    } finally {
+      // Paused before the listener goes, so later bytes stay in the stream for the relay to take.
+      s.client.pause();
+      s.client.off('data', forward);
     }
-    b.on('close', () => finish('engine closed'));
-    // With IAM enabled, client -> engine goes through the account-statement filter (query-filter.ts).
-    const filter = o.iam?.enabled && !hasCap(response.capabilityFlags, CLIENT_COMPRESS) ? new QueryFilter(o.iam, b) : null;
-    // Bytes the client sent past its login (pipelined commands) go the same way as the rest.
-    if (leftover.length) (filter ?? b).write(leftover);
-    if (filter) {
-      a.pipe(filter);
-      relay(filter, b, o.busyPoller);
-    } else relay(a, b, o.busyPoller);
-    relay(b, a, o.busyPoller);
-    a.resume();
-    b.resume();
-  } catch (e) {
-    if (e instanceof SessionError) return refuse(e);
-    if (e instanceof PeerClosedError) return finish('client closed during handshake');
+    return { clientPending: Buffer.alloc(0), enginePending: engineCh.release() };
+  }
+
+  // Phase 5 ------------------------------------------------------------------------------------
+
+  /** Hands both sockets to the native loop. */
+  private relay({ clientPending, enginePending, response }: { clientPending: Buffer; enginePending: Buffer; response: HandshakeResponse }): void {
+    if (this.done) return;
+    const s = this.native!;
+    const door = this.door;
+    const iam = this.o.iam;
+    // Judged logins end the login bound; one relayed unjudged (authExchange) stays under it.
+    if (this.loggedIn) clearTimeout(this.loginTimer);
+    this.info.phase = 'authenticated';
+    door.stats.sessionEstablished(this.info.tls);
+    door.stats.observeHandshake((performance.now() - this.acceptedAt) / 1000);
+    // With IAM enabled, account statements from the client are looked at (inspect) on their way.
+    const inspect = iam?.enabled && !hasCap(response.capabilityFlags, CLIENT_COMPRESS);
+    if (inspect) s.on('inspect', (packet: Buffer, partial: boolean) => this.inspect(iam, packet, partial));
+    s.relay({ clientPending, enginePending, ...(inspect ? { inspect: { keywords: [...INSPECT_KEYWORDS] } } : {}) });
+  }
+
+  /**
+   * A held client command of an IAM endpoint: the RDS account syntax is rewritten (iam-auth.ts
+   * rewriteQuery), and a statement that may change accounts makes the gate re-read them before the
+   * next command (held too) and at the end of the session.
+   */
+  private inspect(gate: IamGate, packet: Buffer, partial: boolean): void {
+    const s = this.native!;
+    const release = (replacement: Buffer) => s.inspectDone(replacement, this.armed);
+    const decide = (): Buffer => {
+      const payload = packet.subarray(4);
+      if (payload[0] !== COM_QUERY) return packet;
+      const text = payload.toString('latin1', 1);
+      if (!partial && MENTIONS_IAM_PLUGIN.test(text)) {
+        const rewritten = gate.rewriteQuery(text);
+        if (rewritten !== null) {
+          this.track(gate);
+          return frame(Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(rewritten, 'latin1')]));
+        }
+      }
+      if (CHANGES_ACCOUNTS.test(text)) this.track(gate);
+      return packet;
+    };
+    if (!this.armed) {
+      release(decide());
+      return;
+    }
+    // The client sends its next command only after reading the previous answer, so the account
+    // statement has run: make the new accounts IAM accounts before this command runs.
+    this.armed = false;
+    gate.markDirty();
+    const go = () => !this.done && release(decide());
+    gate.refresh().then(go, go);
+  }
+
+  private track(gate: IamGate): void {
+    gate.markDirty();
+    this.armed = true;
+  }
+
+  // Endings ------------------------------------------------------------------------------------
+
+  private channel(stream: NativeSession['client']): PacketChannel {
+    const ch = new PacketChannel(stream, this.o.maxHandshakePacketBytes);
+    stream.resume(); // a channel released earlier left the stream paused
+    return ch;
+  }
+
+  /** Ends the session: at once, or (`flush`) once what is queued for the sockets has been written. */
+  private finish(reason: string | null, flush = false): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.loginTimer);
+    this.info.phase = 'closed';
+    this.door.sessions.delete(this.info.id);
+    if (this.armed && this.o.iam) {
+      this.o.iam.markDirty();
+      this.o.iam.refresh().catch(() => {});
+    }
+    if (reason) this.o.logger.debug('session closed', { instance: this.o.instanceId, session: this.info.id, client: this.info.clientAddress, reason });
+    if (!this.native) this.socket.destroy();
+    else if (flush) this.native.end(reason ?? 'closed');
+    else this.native.close(reason ?? 'closed');
+  }
+
+  /** Ends the session once what is queued for the client (an error packet) has been written. */
+  private end(reason: string): void {
+    this.finish(reason, true);
+  }
+
+  /** Ends the handshake with an error packet to the client, then closes. */
+  private refuse(err: SessionError): void {
+    if (this.done) return;
+    this.log('info', 'connection refused', { user: this.info.user, reason: err.reason, error: err.mysql });
+    this.native?.client.write(encodePacket((this.clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args)));
+    this.end(err.reason);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
+    this.o.logger[level](msg, { instance: this.o.instanceId, session: this.info.id, client: this.info.clientAddress, ...fields });
+  }
+
+  private fail(e: unknown): void {
+    if (this.done) return;
+    const door = this.door;
+    if (e instanceof SessionError) return this.refuse(e);
+    if (e instanceof PeerClosedError) return this.finish('client closed during handshake');
     if (e instanceof EngineUnavailableError) {
       door.stats.refused('engine_unavailable');
-      log.warn('engine unavailable', { instance: o.instanceId, session: id, reason: e.message });
-      return refuse(new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId} is not available right now (engine not reachable); retry shortly`], e.message));
+      this.log('warn', 'engine unavailable', { reason: e.message });
+      return this.refuse(new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${this.o.instanceId} is not available right now (engine not reachable); retry shortly`], e.message));
     }
     if (e instanceof ClientTlsError) {
       door.counters.tlsHandshakeFailures++;
       door.stats.refused('tls_policy');
-      log.info('client TLS handshake failed', { instance: o.instanceId, session: id, client: clientAddress, reason: e.message });
-      return finish(null);
+      this.log('info', 'client TLS handshake failed', { reason: e.message });
+      return this.finish(null);
     }
     if ((e as { name?: string }).name === 'PacketError') {
       const reason = (e as { reason?: string }).reason ?? (e as Error).message;
-      return refuse(
-        reason === 'oversized'
-          ? new SessionError('ER_NET_PACKET_TOO_LARGE', [], 'oversized packet during handshake')
-          : new SessionError('ER_HANDSHAKE_ERROR', [], `malformed packet: ${reason}`),
+      return this.refuse(
+        reason === 'oversized' ? new SessionError('ER_NET_PACKET_TOO_LARGE', [], 'oversized packet during handshake') : new SessionError('ER_HANDSHAKE_ERROR', [], `malformed packet: ${reason}`),
       );
     }
-    log.error('session failed', { instance: o.instanceId, session: id, err: e as Error });
-    finish('internal error');
+    this.log('error', 'session failed', { err: e as Error });
+    this.finish('internal error');
   }
-
 }
 
-class ClientTlsError extends Error {}
+function frame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUIntLE(payload.length, 0, 3);
+  out[3] = 0;
+  payload.copy(out, 4);
+  return out;
+}
 
-/**
- * Server-side TLS on the client socket; resolves on 'secure'. `onNegotiated` runs once the version
- * and cipher are chosen and the server's first flight is out: for TLS 1.3 right after
- * ServerHello..Finished is written, for TLS 1.2 once the key exchange is done.
- */
-function startClientTls(socket: net.Socket, secureContext: tls.SecureContext, timeoutMs: number, requestCert: boolean, onNegotiated?: (s: tls.TLSSocket) => void): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    // Client certificates, when the endpoint trusts any (ConnectionSecurity.clientTrust), are
-    // requested but optional: most clients have none, and MariaDB accounts decide whether one is
-    // required. Node only completes a handshake without a certificate when
-    // `rejectUnauthorized` is false; that is not verification switched off: OpenSSL still verifies
-    // any certificate presented against the instance's trusted client CAs (the context's `ca`), and
-    // ClientTrust.check() refuses the session (1045) unless `authorized` is true and the issuer is
-    // listed. No certificate means none reaches the engine, so REQUIRE X509 accounts are refused there.
-    const s = new tls.TLSSocket(socket, { isServer: true, secureContext, requestCert, rejectUnauthorized: false });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new ClientTlsError(`TLS handshake not finished within ${timeoutMs} ms`));
-    }, timeoutMs);
-    if (onNegotiated) {
-      // Node reports the first traffic secret ('keylog') synchronously inside the handshake step
-      // that chose version and cipher, before that step's output is written; the immediate runs
-      // after the write, so the callback never delays the client. The line (key material) is
-      // dropped unread.
-      s.once('keylog', () => setImmediate(() => s.destroyed || onNegotiated(s)));
-    }
-    s.once('secure', () => {
-      clearTimeout(timer);
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new ClientTlsError((e as NodeJS.ErrnoException).code ?? e.message));
-    });
-  });
+/** Runs one client connection through the front door (see Session). Never rejects. */
+export function runSession(door: SessionEndpoint, client: net.Socket, id: string): Promise<void> {
+  return new Session(door, client, id).run();
 }

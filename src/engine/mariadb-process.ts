@@ -43,10 +43,10 @@ export async function spawnMariadbd(opts: SpawnOptions): Promise<EngineProcess> 
   if (opts.runAs.dropPrivileges) args.push(`--user=${opts.runAs.user}`);
   if (opts.initFile !== undefined) args.push(`--init-file=${opts.initFile}`);
   // Only the front door and tlsql's admin client reach the socket, and the front door bounds every
-  // login itself (handshake timer). The long wait lets it keep a pre-greeted spare connection for
-  // minutes (dataplane/engine-connector.ts) instead of recycling it every few seconds, each recycle
-  // being an "Aborted connection" warning in the error log. On the command line rather than in
-  // my.cnf (written once, at provision) so that every instance gets it.
+  // login itself (frontDoor.handshakeTimeoutMs, dataplane/session.ts), answering the client with a
+  // MySQL error; the engine's own bound stays far above it so that answer is the one clients see.
+  // On the command line rather than in my.cnf (written once, at provision) so that every instance
+  // gets it.
   args.push('--connect-timeout=3600');
   const out = openSync(opts.stderrLog, 'a', 0o640);
   try {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Server } from 'node:http';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +8,7 @@ import type { CredentialStore } from '../api/credentials.js';
 import type { Config } from '../config/config.js';
 import { dataPaths } from '../config/paths.js';
 import { TlsqlControlPlane } from '../control/tlsql-control-plane.js';
+import { loadNativeBinding } from '../dataplane/native/native-binding.js';
 import { renderMetrics, type ExpiringCertificate } from '../dataplane/metrics.js';
 import { LocalMariadbEngine } from '../engine/local-mariadb.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -91,6 +93,10 @@ export async function initialise(config: Config, opts: { logger: Logger; clock?:
  */
 export async function startService(config: Config, opts: { logger: Logger; clock?: Clock; env?: NodeJS.ProcessEnv; schedulerIntervalMs?: number }): Promise<Service> {
   const logger = opts.logger;
+  // Before anything is read or written: without its native data plane the service serves nothing,
+  // and says how to build it (NativeLoadError) rather than starting half-way.
+  const native = loadNativeBinding();
+  logger.info('native data plane loaded', { openssl: native.opensslVersion, threads: config.frontDoor.dataplaneThreads || availableParallelism() });
   const { store, ca, masterKey, identity, clock, keyPool } = await initialise(config, opts);
   const paths = dataPaths(config.dataDir);
   const detected = await LocalMariadbEngine.detect();
@@ -114,7 +120,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
     clock,
     maxBodyBytes: config.api.maxBodyBytes,
     metrics: () =>
-      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)]) + renderCertificateMetrics(lifecycleMetrics),
+      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
     bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
   });

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientTrust, type ClientCertificateCheck } from '../../../src/dataplane/client-certs.js';
+import { NativeDataplane } from '../../../src/dataplane/native/native-dataplane.js';
+import type { NativeSession, ServerTlsResult } from '../../../src/dataplane/native/native-session.js';
 import { ManualClock } from '../../../src/lib/clock.js';
 import { ClientCertificateAuthority, issueLinkClientCertificate, parseOnelineSubject } from '../../../src/pki/client-ca.js';
+import { startEngine, startFrontDoor, type Listening } from '../../helpers/native-fixtures.js';
 import { opensslCa } from '../../helpers/pki-fixtures.js';
 
 let dir: string;
@@ -15,6 +17,11 @@ let ca: ClientCertificateAuthority;
 let server: { cert: string; key: string };
 let trust: ClientTrust;
 let issued = 0;
+let dp: NativeDataplane;
+let engine: Listening;
+let door: Listening & { port: number };
+/** Sessions the front door accepts go to the handshakes waiting for them, in order. */
+const waiting: ((s: NativeSession) => void)[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tlsql-client-trust-'));
@@ -23,33 +30,38 @@ beforeAll(async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 's.key'), '-out', join(dir, 's.pem'), '-subj', '/CN=localhost', '-days', '1', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
   server = { cert: await readFile(join(dir, 's.pem'), 'utf8'), key: await readFile(join(dir, 's.key'), 'utf8') };
   const own = ca.ca('us-east-1');
+  dp = new NativeDataplane({ loops: 1 });
+  engine = await startEngine(join(dir, 'engine.sock'), { onStream: () => {} });
+  door = await startFrontDoor(dp, join(dir, 'engine.sock'), (s) => waiting.shift()?.(s));
   trust = new ClientTrust([{ caPem: own.certPem, linkSigner: own.signer, source: 'tlsql' }], (p) => {
     issued++;
     return issueLinkClientCertificate({ ...p, now: new Date() });
   });
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await door?.close();
+  await engine?.close();
+  dp?.shutdown();
+  await rm(dir, { recursive: true, force: true });
+});
 
-/** One TLS handshake the way the front door does it (a TLSSocket wrapped around an accepted socket). */
-async function handshake(client: { cert?: string; key?: string }, mangle?: (s: tls.TLSSocket) => void): Promise<ClientCertificateCheck> {
-  const ctx = tls.createSecureContext({ cert: server.cert, key: server.key, ca: trust.caPem });
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer((sock) => {
-      const s = new tls.TLSSocket(sock, { isServer: true, secureContext: ctx, requestCert: true, rejectUnauthorized: false });
-      s.on('error', reject);
-      s.once('secure', () => {
-        mangle?.(s);
-        resolve(trust.check(s));
-        s.destroy();
-        srv.close();
-      });
-    });
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: server.cert, ...client });
-      c.on('error', () => {});
-    });
-  });
+/** One TLS handshake the way the front door does it: the native data plane's server side, client certificate optional. */
+async function presented(client: { cert?: string; key?: string }): Promise<ServerTlsResult> {
+  const ctx = dp.serverContext({ certChainPem: server.cert, keyPem: server.key, ciphers: 'TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256', clientCaPem: trust.caPem, sessionIdContext: 'test' });
+  const session = new Promise<NativeSession>((resolve) => waiting.push(resolve));
+  const c = tls.connect({ port: door.port, host: '127.0.0.1', servername: 'localhost', ca: server.cert, ...client });
+  c.on('error', () => {});
+  const s = await session;
+  try {
+    return await s.startServerTls(ctx);
+  } finally {
+    s.close();
+    c.destroy();
+  }
+}
+
+async function handshake(client: { cert?: string; key?: string }): Promise<ClientCertificateCheck> {
+  return trust.check(await presented(client));
 }
 
 describe('ClientTrust.check', () => {
@@ -83,11 +95,10 @@ describe('ClientTrust.check', () => {
     expect(r).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE/) });
   });
 
-  it('fails closed when the verification result cannot be read', async () => {
+  it("enforces OpenSSL's verdict even for a certificate of a listed CA", async () => {
     const c = await ca.issueClientCertificate({ region: 'us-east-1', subject: parseOnelineSubject('/CN=app') });
-    const r = await handshake({ cert: c.certPem, key: c.keyPem }, (s) => {
-      Object.defineProperty((s as unknown as { _handle: object })._handle, 'verifyError', { value: undefined });
-    });
-    expect(r).toMatchObject({ kind: 'refused', reason: 'the TLS verification result is not available' });
+    const r = await presented({ cert: c.certPem, key: c.keyPem });
+    expect(trust.check(r).kind).toBe('trusted');
+    expect(trust.check({ ...r, verifyError: 'CERT_REVOKED' })).toMatchObject({ kind: 'refused', reason: 'CERT_REVOKED' });
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrontDoor } from '../../../src/dataplane/front-door.js';
+import { NativeDataplane } from '../../../src/dataplane/native/native-dataplane.js';
 import { renderMetrics } from '../../../src/dataplane/metrics.js';
 import { runSession } from '../../../src/dataplane/session.js';
 import { tlsPolicyFor } from '../../../src/dataplane/tls-policy.js';
@@ -17,6 +18,7 @@ import { createTestPki } from '../../helpers/engine-tls.js';
 // (runSession is what FrontDoor.accept runs for every connection it lets in).
 const dir = mkdtempSync(join(tmpdir(), 'tlsql-front-door-'));
 const pki = createTestPki('db1.test.internal');
+const dataplane = new NativeDataplane({ loops: 1 });
 const door = new FrontDoor({
   instanceId: 'db1',
   addresses: [],
@@ -29,7 +31,7 @@ const door = new FrontDoor({
   requireSecureTransport: () => false,
   handshakeTimeoutMs: 5000,
   engineConnectTimeoutMs: 5000,
-  engineSpareMaxAgeMs: 0,
+  dataplane,
   maxHandshakePacketBytes: 1 << 20,
   logger: silentLogger,
 });
@@ -37,7 +39,7 @@ let listener: net.Server;
 let port = 0;
 
 beforeAll(async () => {
-  listener = net.createServer((s) => void runSession(door, s, randomUUID()));
+  listener = net.createServer({ pauseOnConnect: true }, (s) => void runSession(door, s, randomUUID()));
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   port = (listener.address() as net.AddressInfo).port;
 });
@@ -45,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await door.close();
   listener.close();
+  dataplane.shutdown();
   rmSync(dir, { recursive: true, force: true });
 });
 
