@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <napi.h>
 #include <unordered_map>
@@ -220,10 +221,15 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
     sink_->tsfn = Tsfn::New(env, "tlsql-dataplane", 0, 1, this);
     sink_->tsfn.Unref(env);
     dataplane_ = std::make_unique<tlsql::Dataplane>(opts, *sink_);
-    env.AddCleanupHook([this] { StopAll(); });
+    // At environment teardown the loops must stop before the threadsafe function goes away.
+    cleanup_ = env.AddCleanupHook(std::function<void()>([this] { StopAll(); }));
   }
 
-  ~DataplaneWrap() override { StopAll(); }
+  ~DataplaneWrap() override {
+    StopAll();
+    // Collected before teardown: the hook must not run on a freed object.
+    if (!cleanup_.IsEmpty()) cleanup_.Remove(Env());
+  }
 
  public:
   void Dispatch(Napi::Env env);
@@ -414,6 +420,7 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
   }
 
   Napi::FunctionReference handler_;
+  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
   std::unique_ptr<JsSink> sink_;
   std::unique_ptr<tlsql::Dataplane> dataplane_;
   /** Live sessions' counters, JS thread only; dropped with the session's close event. */

@@ -351,6 +351,16 @@ describe('native session switching', () => {
   });
 });
 
+describe('native data plane settings', () => {
+  test('busy polling is set on every loop and shown in the stats', () => {
+    dp.setBusyPollMicros(150);
+    expect(dp.stats().loops.map((l) => l.busyPollMicros)).toEqual([150, 150]);
+    dp.setBusyPollMicros(0);
+    expect(dp.stats()).toMatchObject({ loaded: true, opensslVersion: expect.stringMatching(/^OpenSSL 3\./) });
+    expect(dp.stats().loops.every((l) => l.busyPollMicros === 0)).toBe(true);
+  });
+});
+
 describe('native contexts and loading', () => {
   test('a server context with a key that does not match its certificate throws', () => {
     const a = ca.server('a.relay.test');
