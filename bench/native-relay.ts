@@ -103,6 +103,31 @@ async function clientRole(material: Material, port: number, preamble: boolean, r
   process.send!({ medianUs: median(times), clientCpuUs: cpu.user + cpu.system }, () => process.exit(0));
 }
 
+/** Child role: `count` connections through the relay, one round trip each, then idle until killed. */
+async function idleClientsRole(material: Material, port: number, count: number): Promise<void> {
+  const held: tls.TLSSocket[] = [];
+  for (let i = 0; i < count; i++) {
+    const sock = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(PREAMBLE);
+    const c = tls.connect({ socket: sock, servername: FRONT_NAME, ca: material.frontCaPem });
+    await new Promise<void>((resolve, reject) => {
+      c.once('secureConnect', resolve);
+      c.once('error', reject);
+    });
+    c.write('x');
+    await new Promise((r) => c.once('data', r));
+    held.push(c);
+  }
+  process.send!('idle');
+}
+
+/** Resident memory of this process, bytes. */
+function rssBytes(): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+  return Number(kb) * 1024;
+}
+
 async function run(child: ChildProcess): Promise<{ medianUs: number; clientCpuUs: number }> {
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as { medianUs: number; clientCpuUs: number }));
@@ -184,6 +209,16 @@ async function main(): Promise<void> {
   console.log('| path | µs / round trip (median) | data plane process CPU µs / round trip | echo server CPU µs / rt | client CPU µs / rt |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  // Memory per idle relayed session: both sockets, both TLS objects, after one round trip each.
+  const idleCount = 500;
+  global.gc?.();
+  const rss0 = rssBytes();
+  const idle = fork(self, ['idle', join(dir, 'material.json'), String(relayPort), String(idleCount)], { stdio: 'inherit' });
+  await new Promise((r) => idle.once('message', r));
+  global.gc?.();
+  const perSession = (rssBytes() - rss0) / idleCount;
+  console.log(`\nmemory per idle relayed session (data plane process RSS growth / ${idleCount}): ${(perSession / 1024).toFixed(1)} KiB`);
+  idle.kill();
   console.log('\n', JSON.stringify(dp.stats().loops));
   dp.shutdown();
   server.close();
@@ -192,7 +227,8 @@ async function main(): Promise<void> {
 }
 
 const role = process.argv[2];
-if (role === 'echo') echoRole(JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Material, process.argv[4]!);
+if (role === 'idle') void idleClientsRole(JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Material, Number(process.argv[4]), Number(process.argv[5]));
+else if (role === 'echo') echoRole(JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Material, process.argv[4]!);
 else if (role === 'client') {
   const [materialFile, port, preamble, roundTrips, bytes] = process.argv.slice(3) as [string, string, string, string, string];
   await clientRole(JSON.parse(readFileSync(materialFile, 'utf8')) as Material, Number(port), preamble === '1', Number(roundTrips), Number(bytes));

@@ -222,13 +222,21 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
     sink_->tsfn.Unref(env);
     dataplane_ = std::make_unique<tlsql::Dataplane>(opts, *sink_);
     // At environment teardown the loops must stop before the threadsafe function goes away.
-    cleanup_ = env.AddCleanupHook(std::function<void()>([this] { StopAll(); }));
+    // (Raw napi: node-addon-api's CleanupHook frees its data when it runs and again on Remove.)
+    env_ = env;
+    hookActive_ = napi_add_env_cleanup_hook(env, &DataplaneWrap::OnEnvCleanup, this) == napi_ok;
   }
 
   ~DataplaneWrap() override {
     StopAll();
     // Collected before teardown: the hook must not run on a freed object.
-    if (!cleanup_.IsEmpty()) cleanup_.Remove(Env());
+    if (hookActive_) napi_remove_env_cleanup_hook(env_, &DataplaneWrap::OnEnvCleanup, this);
+  }
+
+  static void OnEnvCleanup(void* arg) {
+    auto* self = static_cast<DataplaneWrap*>(arg);
+    self->hookActive_ = false;
+    self->StopAll();
   }
 
  public:
@@ -420,7 +428,8 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
   }
 
   Napi::FunctionReference handler_;
-  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  napi_env env_ = nullptr;
+  bool hookActive_ = false;
   std::unique_ptr<JsSink> sink_;
   std::unique_ptr<tlsql::Dataplane> dataplane_;
   /** Live sessions' counters, JS thread only; dropped with the session's close event. */
