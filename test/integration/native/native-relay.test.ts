@@ -210,6 +210,35 @@ describe('native relay, plaintext', () => {
     await pair.close();
   });
 
+  test('takes over an engine connection whose greeting JavaScript already read', async () => {
+    const path = join(dir, `engine-${n++}.sock`);
+    const engine = await startEngine(path, {
+      onStream: (e) => {
+        e.write('GREETING');
+        e.on('data', (d: Buffer) => e.write(Buffer.concat([Buffer.from('re:'), d])));
+      },
+    });
+    // The spare's way: connect, read the greeting, keep the socket.
+    const spare = net.connect(path);
+    expect((await readBytes(spare, 8)).toString()).toBe('GREETING');
+    const server = net.createServer({ pauseOnConnect: true });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const sessions: NativeSession[] = [];
+    server.on('connection', (socket) => {
+      const s = dp.openSession(socket, spare);
+      sessions.push(s);
+      s.engineConnected.then(() => s.relay(), () => s.close());
+    });
+    const c = await connect((server.address() as net.AddressInfo).port);
+    c.write('hi');
+    expect((await readBytes(c, 5)).toString()).toBe('re:hi');
+    expect(spare.destroyed).toBe(true);
+    c.destroy();
+    await closed(sessions[0]!);
+    await new Promise((r) => server.close(r));
+    await engine.close();
+  });
+
   test('reports an engine that is not there', async () => {
     const sessions: NativeSession[] = [];
     const door = await startFrontDoor(dp, join(dir, 'nobody.sock'), (s) => sessions.push(s));
