@@ -81,6 +81,7 @@ export type NativeEvent =
   | { session: number; type: 'inspect'; side: 'client'; packet: Buffer; partial: boolean }
   | { session: number; type: 'close'; side: 'client'; reason: string; bytes?: NativeByteCounters };
 
+/** The two sockets of a session, as events name them. */
 export type NativeSideName = 'client' | 'engine';
 
 /** The raw addon (build/Release/tlsql_dataplane.node). Use NativeDataplane rather than this. */

@@ -91,4 +91,15 @@ describe('NativeSession switching', () => {
     expect(got).toBe(120 * 1024);
     expect(acked()).toBe(120 * 1024);
   });
+
+  test('small login traffic costs no acknowledgement commands', async () => {
+    const { dp, calls } = fakeDataplane();
+    const s = new NativeSession(dp, 1);
+    s.client.on('data', () => {});
+    for (let i = 0; i < 5; i++) {
+      s.handle(data('client', 'a login packet'));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(calls.filter((c) => c.name === 'ack')).toEqual([]);
+  });
 });
