@@ -158,3 +158,15 @@ export function loadNativeBinding(candidates?: string[]): NativeBinding {
   if (!candidates) cached = binding;
   return binding;
 }
+
+/** Whether the native data plane loads, for /metrics and the start-up log; never throws. */
+export type NativeLoadState = { loaded: true; opensslVersion: string } | { loaded: false; error: string };
+
+/** Tries to load the addon (once; later calls answer from the cache). */
+export function probeNativeBinding(): NativeLoadState {
+  try {
+    return { loaded: true, opensslVersion: loadNativeBinding().opensslVersion };
+  } catch (e) {
+    return { loaded: false, error: (e as Error).message };
+  }
+}

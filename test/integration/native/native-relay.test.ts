@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadNativeBinding, NativeLoadError, type NativeEvent } from '../../../src/dataplane/native/native-binding.js';
+import { loadNativeBinding, NativeLoadError, probeNativeBinding, type NativeEvent } from '../../../src/dataplane/native/native-binding.js';
+import { PacketChannel } from '../../../src/dataplane/packet-channel.js';
 import { NativeDataplane } from '../../../src/dataplane/native/native-dataplane.js';
 import type { NativeSession } from '../../../src/dataplane/native/native-session.js';
 import { PREAMBLE, readBytes, startEngine, startFrontDoor, testCa, type TestCa } from '../../helpers/native-fixtures.js';
@@ -239,6 +240,28 @@ describe('native relay, plaintext', () => {
     await engine.close();
   });
 
+  test('the login code reads packets from a side stream and hands the remainder on (PacketChannel)', async () => {
+    const engineGot: Buffer[] = [];
+    let seen!: { seq: number; payload: Buffer };
+    const pair = await plainPair(
+      (e) => e.on('data', (d: Buffer) => engineGot.push(d)),
+      async (s) => {
+        const ch = new PacketChannel(s.client, 1024);
+        seen = await ch.read();
+        s.relay({ clientPending: ch.release() });
+      },
+    );
+    const c = await connect(pair.port);
+    // One packet and, in the same write, bytes that belong to the relay.
+    c.write(Buffer.concat([packet(1, Buffer.from('login')), Buffer.from('pipelined')]));
+    await until(() => Buffer.concat(engineGot).length === 9, 'the pipelined bytes at the engine');
+    expect(seen).toEqual({ seq: 1, payload: Buffer.from('login') });
+    expect(Buffer.concat(engineGot).toString()).toBe('pipelined');
+    c.destroy();
+    await closed(pair.sessions[0]!);
+    await pair.close();
+  });
+
   test('reports an engine that is not there', async () => {
     const sessions: NativeSession[] = [];
     const door = await startFrontDoor(dp, join(dir, 'nobody.sock'), (s) => sessions.push(s));
@@ -402,6 +425,10 @@ describe('native contexts and loading', () => {
     const a = ca.server('a.relay.test');
     expect(() => dp.serverContext({ certChainPem: a.certPem, keyPem: a.keyPem, ciphers: 'NOPE-CIPHER' })).toThrow(/invalid cipher list/);
     expect(() => dp.serverContext({ certChainPem: a.certPem, keyPem: a.keyPem, ciphers: 'TLS_AES_128_GCM_SHA256', minVersion: 'SSLv3' })).toThrow(/unknown TLS version/);
+  });
+
+  test('the load state is reported without throwing', () => {
+    expect(probeNativeBinding()).toMatchObject({ loaded: true, opensslVersion: expect.stringMatching(/^OpenSSL 3\./) });
   });
 
   test('a missing build says how to build it', () => {
