@@ -109,6 +109,7 @@ class ServerContextWrap : public Napi::ObjectWrap<ServerContextWrap> {
     opts.honorCipherOrder = hco.IsUndefined() ? true : hco.ToBoolean().Value();
     opts.clientCaPem = stringOpt(o, "clientCaPem");
     opts.sessionIdContext = stringOpt(o, "sessionIdContext");
+    if (o.Get("releaseBuffers").IsBoolean()) opts.releaseBuffers = o.Get("releaseBuffers").As<Napi::Boolean>().Value();
     try {
       context = tlsql::ServerContext::create(opts);
     } catch (const tlsql::ContextError& e) {
@@ -139,6 +140,7 @@ class ClientContextWrap : public Napi::ObjectWrap<ClientContextWrap> {
     opts.ciphers = stringOpt(o, "ciphers");
     opts.certPem = stringOpt(o, "certPem");
     opts.keyPem = stringOpt(o, "keyPem");
+    if (o.Get("releaseBuffers").IsBoolean()) opts.releaseBuffers = o.Get("releaseBuffers").As<Napi::Boolean>().Value();
     try {
       context = tlsql::ClientContext::create(opts);
     } catch (const tlsql::ContextError& e) {

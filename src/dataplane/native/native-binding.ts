@@ -22,6 +22,8 @@ export interface ServerContextOptions {
   clientCaPem?: string;
   /** At most 32 bytes. */
   sessionIdContext?: string;
+  /** Free OpenSSL's record buffers while idle (SSL_MODE_RELEASE_BUFFERS). Default true. */
+  releaseBuffers?: boolean;
 }
 
 /** Options of an engine-link (client) TLS context. */
@@ -36,6 +38,8 @@ export interface ClientContextOptions {
   /** Optional certificate (chain) and key presented to the engine. */
   certPem?: string;
   keyPem?: string;
+  /** As for the server context. Default true. */
+  releaseBuffers?: boolean;
 }
 
 /** Byte counters of one session's sockets (raw socket bytes, TLS records included). */
