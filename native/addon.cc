@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <napi.h>
 #include <unordered_map>
@@ -108,6 +109,7 @@ class ServerContextWrap : public Napi::ObjectWrap<ServerContextWrap> {
     opts.honorCipherOrder = hco.IsUndefined() ? true : hco.ToBoolean().Value();
     opts.clientCaPem = stringOpt(o, "clientCaPem");
     opts.sessionIdContext = stringOpt(o, "sessionIdContext");
+    if (o.Get("releaseBuffers").IsBoolean()) opts.releaseBuffers = o.Get("releaseBuffers").As<Napi::Boolean>().Value();
     try {
       context = tlsql::ServerContext::create(opts);
     } catch (const tlsql::ContextError& e) {
@@ -138,6 +140,7 @@ class ClientContextWrap : public Napi::ObjectWrap<ClientContextWrap> {
     opts.ciphers = stringOpt(o, "ciphers");
     opts.certPem = stringOpt(o, "certPem");
     opts.keyPem = stringOpt(o, "keyPem");
+    if (o.Get("releaseBuffers").IsBoolean()) opts.releaseBuffers = o.Get("releaseBuffers").As<Napi::Boolean>().Value();
     try {
       context = tlsql::ClientContext::create(opts);
     } catch (const tlsql::ContextError& e) {
@@ -220,10 +223,23 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
     sink_->tsfn = Tsfn::New(env, "tlsql-dataplane", 0, 1, this);
     sink_->tsfn.Unref(env);
     dataplane_ = std::make_unique<tlsql::Dataplane>(opts, *sink_);
-    env.AddCleanupHook([this] { StopAll(); });
+    // At environment teardown the loops must stop before the threadsafe function goes away.
+    // (Raw napi: node-addon-api's CleanupHook frees its data when it runs and again on Remove.)
+    env_ = env;
+    hookActive_ = napi_add_env_cleanup_hook(env, &DataplaneWrap::OnEnvCleanup, this) == napi_ok;
   }
 
-  ~DataplaneWrap() override { StopAll(); }
+  ~DataplaneWrap() override {
+    StopAll();
+    // Collected before teardown: the hook must not run on a freed object.
+    if (hookActive_) napi_remove_env_cleanup_hook(env_, &DataplaneWrap::OnEnvCleanup, this);
+  }
+
+  static void OnEnvCleanup(void* arg) {
+    auto* self = static_cast<DataplaneWrap*>(arg);
+    self->hookActive_ = false;
+    self->StopAll();
+  }
 
  public:
   void Dispatch(Napi::Env env);
@@ -414,6 +430,8 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
   }
 
   Napi::FunctionReference handler_;
+  napi_env env_ = nullptr;
+  bool hookActive_ = false;
   std::unique_ptr<JsSink> sink_;
   std::unique_ptr<tlsql::Dataplane> dataplane_;
   /** Live sessions' counters, JS thread only; dropped with the session's close event. */

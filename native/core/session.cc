@@ -190,7 +190,8 @@ void Session::finishConnect() {
 
 void Session::write(Side side, std::vector<uint8_t> bytes) {
   TRACE("[%llu] write side=%d n=%zu\n", (unsigned long long)id_, (int)side, bytes.size());
-  if (phase_ == Phase::Closed || phase_ == Phase::Closing) return;
+  // Once relayed, a side's byte stream belongs to the relay: a write would land mid-packet.
+  if (phase_ == Phase::Closed || phase_ == Phase::Closing || phase_ == Phase::Relay) return;
   SideState& s = side == Side::Client ? client_ : engine_;
   if (s.mode == SideState::Mode::Dead) return;
   s.out.insert(s.out.end(), bytes.begin(), bytes.end());

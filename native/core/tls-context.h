@@ -34,6 +34,8 @@ struct ServerContextOptions {
   /** When set: client certificates are requested (optional) and verified against these CAs. */
   std::string clientCaPem;
   std::string sessionIdContext;
+  /** Free OpenSSL's record buffers while a connection is idle (SSL_MODE_RELEASE_BUFFERS). */
+  bool releaseBuffers = true;
 };
 
 class ServerContext {
@@ -63,6 +65,8 @@ struct ClientContextOptions {
   /** Optional certificate (chain) and key presented to the engine. */
   std::string certPem;
   std::string keyPem;
+  /** As for the server context. */
+  bool releaseBuffers = true;
 };
 
 class ClientContext {

@@ -22,6 +22,8 @@ export interface ServerContextOptions {
   clientCaPem?: string;
   /** At most 32 bytes. */
   sessionIdContext?: string;
+  /** Free OpenSSL's record buffers while idle (SSL_MODE_RELEASE_BUFFERS). Default true. */
+  releaseBuffers?: boolean;
 }
 
 /** Options of an engine-link (client) TLS context. */
@@ -36,6 +38,8 @@ export interface ClientContextOptions {
   /** Optional certificate (chain) and key presented to the engine. */
   certPem?: string;
   keyPem?: string;
+  /** As for the server context. Default true. */
+  releaseBuffers?: boolean;
 }
 
 /** Byte counters of one session's sockets (raw socket bytes, TLS records included). */
@@ -81,6 +85,7 @@ export type NativeEvent =
   | { session: number; type: 'inspect'; side: 'client'; packet: Buffer; partial: boolean }
   | { session: number; type: 'close'; side: 'client'; reason: string; bytes?: NativeByteCounters };
 
+/** The two sockets of a session, as events name them. */
 export type NativeSideName = 'client' | 'engine';
 
 /** The raw addon (build/Release/tlsql_dataplane.node). Use NativeDataplane rather than this. */
@@ -156,4 +161,16 @@ export function loadNativeBinding(candidates?: string[]): NativeBinding {
   if (binding.abiVersion !== 1) throw new NativeLoadError(`native data plane at ${found} is of another version (abi ${binding.abiVersion}): rebuild it with npm rebuild`);
   if (!candidates) cached = binding;
   return binding;
+}
+
+/** Whether the native data plane loads, for /metrics and the start-up log; never throws. */
+export type NativeLoadState = { loaded: true; opensslVersion: string } | { loaded: false; error: string };
+
+/** Tries to load the addon (once; later calls answer from the cache). */
+export function probeNativeBinding(): NativeLoadState {
+  try {
+    return { loaded: true, opensslVersion: loadNativeBinding().opensslVersion };
+  } catch (e) {
+    return { loaded: false, error: (e as Error).message };
+  }
 }

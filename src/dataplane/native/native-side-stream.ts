@@ -16,7 +16,8 @@ const ACK_BATCH_BYTES = 64 * 1024;
  * One socket of a native session as a byte stream, for the login code that reads and writes
  * Duplex streams (packet-channel.ts, iam-auth.ts). Reads are plaintext once TLS is up. Flow
  * control: the loop stops reading the socket while JavaScript holds 256 KiB not acknowledged;
- * bytes are acknowledged as the stream's reader takes them (`_read`), in batches.
+ * bytes are acknowledged in 64 KiB batches, and all at once when a stream that pushed back is
+ * read again or the side is switched (TLS, relay).
  *
  * Writes are queued to the loop at once and the callback runs immediately: the login phase writes
  * a few small packets (greeting, auth exchanges, error packets), bounded by the login code itself.
@@ -80,7 +81,10 @@ export class NativeSideStream extends Duplex {
   }
 
   override _read(): void {
-    if (this.backedUp) this.backedUp = false;
+    // Small amounts are not worth a command (a loop wake-up): the loop's window is 256 KiB and a
+    // login exchanges a few hundred bytes. What a full stream held back is released at once.
+    if (!this.backedUp && this.unacked < ACK_BATCH_BYTES) return;
+    this.backedUp = false;
     this.flushAck();
   }
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadNativeBinding, NativeLoadError, type NativeEvent } from '../../../src/dataplane/native/native-binding.js';
+import { loadNativeBinding, NativeLoadError, probeNativeBinding, type NativeEvent } from '../../../src/dataplane/native/native-binding.js';
+import { PacketChannel } from '../../../src/dataplane/packet-channel.js';
 import { NativeDataplane } from '../../../src/dataplane/native/native-dataplane.js';
 import type { NativeSession } from '../../../src/dataplane/native/native-session.js';
 import { PREAMBLE, readBytes, startEngine, startFrontDoor, testCa, type TestCa } from '../../helpers/native-fixtures.js';
@@ -210,6 +211,57 @@ describe('native relay, plaintext', () => {
     await pair.close();
   });
 
+  test('takes over an engine connection whose greeting JavaScript already read', async () => {
+    const path = join(dir, `engine-${n++}.sock`);
+    const engine = await startEngine(path, {
+      onStream: (e) => {
+        e.write('GREETING');
+        e.on('data', (d: Buffer) => e.write(Buffer.concat([Buffer.from('re:'), d])));
+      },
+    });
+    // The spare's way: connect, read the greeting, keep the socket.
+    const spare = net.connect(path);
+    expect((await readBytes(spare, 8)).toString()).toBe('GREETING');
+    const server = net.createServer({ pauseOnConnect: true });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const sessions: NativeSession[] = [];
+    server.on('connection', (socket) => {
+      const s = dp.openSession(socket, spare);
+      sessions.push(s);
+      s.engineConnected.then(() => s.relay(), () => s.close());
+    });
+    const c = await connect((server.address() as net.AddressInfo).port);
+    c.write('hi');
+    expect((await readBytes(c, 5)).toString()).toBe('re:hi');
+    expect(spare.destroyed).toBe(true);
+    c.destroy();
+    await closed(sessions[0]!);
+    await new Promise((r) => server.close(r));
+    await engine.close();
+  });
+
+  test('the login code reads packets from a side stream and hands the remainder on (PacketChannel)', async () => {
+    const engineGot: Buffer[] = [];
+    let seen!: { seq: number; payload: Buffer };
+    const pair = await plainPair(
+      (e) => e.on('data', (d: Buffer) => engineGot.push(d)),
+      async (s) => {
+        const ch = new PacketChannel(s.client, 1024);
+        seen = await ch.read();
+        s.relay({ clientPending: ch.release() });
+      },
+    );
+    const c = await connect(pair.port);
+    // One packet and, in the same write, bytes that belong to the relay.
+    c.write(Buffer.concat([packet(1, Buffer.from('login')), Buffer.from('pipelined')]));
+    await until(() => Buffer.concat(engineGot).length === 9, 'the pipelined bytes at the engine');
+    expect(seen).toEqual({ seq: 1, payload: Buffer.from('login') });
+    expect(Buffer.concat(engineGot).toString()).toBe('pipelined');
+    c.destroy();
+    await closed(pair.sessions[0]!);
+    await pair.close();
+  });
+
   test('reports an engine that is not there', async () => {
     const sessions: NativeSession[] = [];
     const door = await startFrontDoor(dp, join(dir, 'nobody.sock'), (s) => sessions.push(s));
@@ -351,6 +403,16 @@ describe('native session switching', () => {
   });
 });
 
+describe('native data plane settings', () => {
+  test('busy polling is set on every loop and shown in the stats', () => {
+    dp.setBusyPollMicros(150);
+    expect(dp.stats().loops.map((l) => l.busyPollMicros)).toEqual([150, 150]);
+    dp.setBusyPollMicros(0);
+    expect(dp.stats()).toMatchObject({ loaded: true, opensslVersion: expect.stringMatching(/^OpenSSL 3\./) });
+    expect(dp.stats().loops.every((l) => l.busyPollMicros === 0)).toBe(true);
+  });
+});
+
 describe('native contexts and loading', () => {
   test('a server context with a key that does not match its certificate throws', () => {
     const a = ca.server('a.relay.test');
@@ -363,6 +425,10 @@ describe('native contexts and loading', () => {
     const a = ca.server('a.relay.test');
     expect(() => dp.serverContext({ certChainPem: a.certPem, keyPem: a.keyPem, ciphers: 'NOPE-CIPHER' })).toThrow(/invalid cipher list/);
     expect(() => dp.serverContext({ certChainPem: a.certPem, keyPem: a.keyPem, ciphers: 'TLS_AES_128_GCM_SHA256', minVersion: 'SSLv3' })).toThrow(/unknown TLS version/);
+  });
+
+  test('the load state is reported without throwing', () => {
+    expect(probeNativeBinding()).toMatchObject({ loaded: true, opensslVersion: expect.stringMatching(/^OpenSSL 3\./) });
   });
 
   test('a missing build says how to build it', () => {

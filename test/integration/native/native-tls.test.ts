@@ -214,6 +214,36 @@ describe('native data plane over TLS', () => {
     await engine.close();
   });
 
+  test('refuses an engine whose certificate has another name or another issuer', async () => {
+    const cases = [
+      { cert: engineCa.server('someone-else.link.test'), code: 'HOSTNAME_MISMATCH' },
+      { cert: testCa('/CN=impostor CA').server(ENGINE_NAME), code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+    ];
+    for (const k of cases) {
+      const path = join(dir, `engine-${n++}.sock`);
+      const engine = await startEngine(path, { tls: { cert: k.cert.certPem, key: k.cert.keyPem }, onStream: (s) => s.pipe(s) });
+      let failure!: Promise<unknown>;
+      const door = await startFrontDoor(dp, path, (s) => {
+        failure = (async () => {
+          await s.engineConnected;
+          s.engine.write(PREAMBLE);
+          return s.startClientTls(clientCtx());
+        })().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        void failure.then(() => s.close('test done'));
+      });
+      const c = net.connect(door.port, '127.0.0.1');
+      await new Promise((r) => c.once('connect', r));
+      while (!failure) await new Promise((r) => setImmediate(r));
+      expect(await failure).toMatchObject({ code: k.code, message: expect.stringMatching(/engine certificate verification failed/) });
+      c.destroy();
+      await door.close();
+      await engine.close();
+    }
+  });
+
   test('relays 50 MB each way byte for byte', async () => {
     const { path, engine } = await tlsEngine((s) => s.pipe(s));
     const seen: Seen[] = [];
