@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadNativeBinding, NativeLoadError, probeNativeBinding, type NativeEvent } from '../../../src/dataplane/native/native-binding.js';
-import { PacketChannel } from '../../../src/dataplane/packet-channel.js';
+import { PacketChannel } from '../../../src/protocol/packet-channel.js';
 import { NativeDataplane } from '../../../src/dataplane/native/native-dataplane.js';
 import type { NativeSession } from '../../../src/dataplane/native/native-session.js';
 import { PREAMBLE, readBytes, startEngine, startFrontDoor, testCa, type TestCa } from '../../helpers/native-fixtures.js';
