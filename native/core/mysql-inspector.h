@@ -28,7 +28,7 @@ struct HeldCommand {
  */
 class MysqlInspector {
  public:
-  /** Largest command payload collected for inspection (as src/dataplane/query-filter.ts). */
+  /** Largest command payload collected for inspection (the limit src/dataplane/session.ts inspects). */
   static constexpr size_t kMaxHeldPayload = 64 * 1024;
 
   explicit MysqlInspector(const std::vector<std::string>& keywords);

@@ -218,13 +218,19 @@ void Session::feed(Side side, std::vector<uint8_t> bytes) {
   size_t n = static_cast<size_t>(std::min<uint64_t>(s.gapRemaining, bytes.size()));
   if (n == 0) return;
   s.gapRemaining -= n;
+  // Handed back, so no longer held by JavaScript: they leave its read window.
+  s.acked = std::min(s.delivered, s.acked + n);
   if (s.mode == SideState::Mode::Handshake) {
     s.bio.prefix.insert(s.bio.prefix.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
     s.bio.holdSocket = s.gapRemaining > 0;
     handshake(s);
   } else if (s.mode == SideState::Mode::Relay && phase_ == Phase::Relay) {
     deliver(s, peer(s), bytes.data(), n);
-    if (phase_ == Phase::Relay && s.gapRemaining == 0) pump(s, peer(s));
+    // The gap filled: the side's end, if it came meanwhile, closes the relay (as relay() does).
+    if (phase_ == Phase::Relay && s.gapRemaining == 0) {
+      if (s.eof) sideEof(s);
+      else pump(s, peer(s));
+    }
   }
   if (phase_ != Phase::Closed) updateInterest();
 }
@@ -716,7 +722,8 @@ void Session::pump(SideState& from, SideState& to) {
   if (!flushOut(to)) return;
   if (from.eof || from.gapRemaining > 0) return;
   if (from.which == Side::Client && inspectPaused_) return;
-  for (int i = 0; i < kMaxReadsPerEvent; i++) {
+  int reads = 0;
+  for (; reads < kMaxReadsPerEvent; reads++) {
     ReadStatus status;
     std::string error;
     size_t n = readInto(from, loop_.scratch(), Loop::kScratchBytes, status, error);
@@ -734,6 +741,20 @@ void Session::pump(SideState& from, SideState& to) {
     if (to.outPending() > 0 || to.rawPending() > 0 || (from.which == Side::Client && inspectPaused_)) break;
   }
   if (from.writeWantsRead) flushOut(from);
+  // Yielded after its quota with records OpenSSL already decrypted (read-ahead) and maybe none
+  // left on the socket: epoll would never report them, so the direction is pumped again from the
+  // command queue, after the loop's other sessions had their turn.
+  if (reads == kMaxReadsPerEvent && from.ssl && SSL_has_pending(from.ssl) && phase_ == Phase::Relay) {
+    const uint64_t id = id_;
+    const Side side = from.which;
+    loop_.post([id, side](Loop& loop) {
+      Session* self = loop.find(id);
+      if (!self || self->phase_ != Phase::Relay) return;
+      SideState& a = side == Side::Client ? self->client_ : self->engine_;
+      self->pump(a, self->peer(a));
+      if (self->phase_ != Phase::Closed) self->updateInterest();
+    });
+  }
 }
 
 // ---- failures and closing -----------------------------------------------------------------

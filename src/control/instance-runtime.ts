@@ -81,7 +81,11 @@ export class InstanceRuntime {
    * missing, so an endpoint never opens without it.
    */
   private dataplane(): NativeDataplane {
-    this.dataplaneInstance ??= new NativeDataplane({ loops: this.deps.config.frontDoor.dataplaneThreads, busyPollMicros: this.deps.config.frontDoor.busyPollMicros });
+    this.dataplaneInstance ??= new NativeDataplane({
+      loops: this.deps.config.frontDoor.dataplaneThreads,
+      busyPollMicros: this.deps.config.frontDoor.busyPollMicros,
+      onListenerError: (err, session) => this.deps.logger.error('native data plane event handler failed', { session, err }),
+    });
     return this.dataplaneInstance;
   }
 

@@ -57,8 +57,8 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
     const loops = dataplane.loops.map((l, i) => [String(i), l] as const);
     family('tlsql_dataplane_sessions', 'gauge', 'Sessions owned by each data-plane thread.');
     for (const [thread, l] of loops) sample('tlsql_dataplane_sessions', { thread }, l.sessions);
-    family('tlsql_dataplane_sessions_total', 'counter', 'Sessions each data-plane thread has taken.');
-    for (const [thread, l] of loops) sample('tlsql_dataplane_sessions_total', { thread }, l.sessionsOpened);
+    family('tlsql_dataplane_sessions_opened_total', 'counter', 'Sessions each data-plane thread has taken.');
+    for (const [thread, l] of loops) sample('tlsql_dataplane_sessions_opened_total', { thread }, l.sessionsOpened);
     family('tlsql_dataplane_relayed_bytes_total', 'counter', 'Plaintext bytes relayed by each data-plane thread, by direction.');
     for (const [thread, l] of loops) {
       sample('tlsql_dataplane_relayed_bytes_total', { thread, direction: 'client_to_engine' }, l.relayedClientToEngine);

@@ -11,7 +11,7 @@ import { CHANGES_ACCOUNTS, INSPECT_KEYWORDS, MENTIONS_IAM_PLUGIN } from './accou
 import type { ClientCertificateCheck } from './client-certs.js';
 import { iamAuthenticateClient, iamEngineLogin, type IamGate } from './iam-auth.js';
 import type { LinkIdentity } from './link-identity.js';
-import type { ClientTlsResult, NativeSession } from './native/native-session.js';
+import { NativeTlsError, type ClientTlsResult, type NativeSession } from './native/native-session.js';
 import { normaliseAddress } from './normalise-address.js';
 import { withTimeout } from './phase-timeout.js';
 import type { SessionEndpoint } from './session-endpoint.js';
@@ -68,8 +68,8 @@ export class Session {
   private readonly o: SessionEndpoint['opts'];
   private readonly info: SessionInfo;
   private native: NativeSession | null = null;
-  /** Sequence id of the last packet exchanged with the client. */
-  private clientSeq = 0;
+  /** Sequence id of the last packet exchanged with the client (-1: none yet, so an error goes out as 0). */
+  private clientSeq = -1;
   private done = false;
   private readonly acceptedAt = performance.now();
   private readonly loginTimer: NodeJS.Timeout;
@@ -188,6 +188,7 @@ export class Session {
   private greet(greeting: HandshakeV10): void {
     const offered = { ...greeting, capabilityFlags: (greeting.capabilityFlags | CLIENT_SSL) >>> 0 };
     this.native!.client.write(encodePacket(0, encodeHandshakeV10(offered)));
+    this.clientSeq = 0;
   }
 
   // Phase 3 ------------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ export class Session {
     // A trusted client certificate travels to the engine as a link certificate with the same
     // subject and issuer name, so MariaDB enforces REQUIRE X509/ISSUER/SUBJECT itself. Started now,
     // the link handshake runs while the client sends its HandshakeResponse.
-    if (!this.link) this.startLink(tls.version, tls.cipher, cert.kind === 'trusted' ? cert.linkIdentity() : undefined);
+    if (!this.link && cert.kind !== 'refused') this.startLink(tls.version, tls.cipher, cert.kind === 'trusted' ? cert.linkIdentity() : undefined);
     ch = this.channel(s.client);
     const packet = await ch.read();
     this.clientSeq = packet.seq;
@@ -337,6 +338,7 @@ export class Session {
       for (let n = 0; n < MAX_AUTH_PACKETS; n++) {
         const p = await engineCh.read();
         s.client.write(encodePacket(p.seq, p.payload));
+        this.clientSeq = p.seq;
         if (p.payload[0] === 0x00) {
           this.loggedIn = true;
           break;
@@ -384,6 +386,9 @@ export class Session {
     const s = this.native!;
     const release = (replacement: Buffer) => s.inspectDone(replacement, this.armed);
     const decide = (): Buffer => {
+      // A partial hold kept only the header of a command too large to inspect: the data plane
+      // sends that header and the payload after it; nothing goes in their place.
+      if (partial) return Buffer.alloc(0);
       const payload = packet.subarray(4);
       if (payload[0] !== COM_QUERY) return packet;
       const text = payload.toString('latin1', 1);
@@ -391,7 +396,7 @@ export class Session {
         const rewritten = gate.rewriteQuery(text);
         if (rewritten !== null) {
           this.track(gate);
-          return frame(Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(rewritten, 'latin1')]));
+          return encodePacket(0, Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(rewritten, 'latin1')]));
         }
       }
       if (CHANGES_ACCOUNTS.test(text)) this.track(gate);
@@ -417,6 +422,8 @@ export class Session {
   // Endings ------------------------------------------------------------------------------------
 
   private channel(stream: NativeSession['client']): PacketChannel {
+    // The session closed in the same batch of events that let this phase go on.
+    if (stream.destroyed) throw new PeerClosedError();
     const ch = new PacketChannel(stream, this.o.maxHandshakePacketBytes);
     stream.resume(); // a channel released earlier left the stream paused
     return ch;
@@ -461,6 +468,8 @@ export class Session {
     const door = this.door;
     if (e instanceof SessionError) return this.refuse(e);
     if (e instanceof PeerClosedError) return this.finish('client closed during handshake');
+    // A socket failed under the login (the client's ends the session through its close event first).
+    if (e instanceof NativeTlsError) return this.fail(new EngineUnavailableError(`engine connection failed during the login: ${e.message}`));
     if (e instanceof EngineUnavailableError) {
       door.stats.refused('engine_unavailable');
       this.log('warn', 'engine unavailable', { reason: e.message });
@@ -481,14 +490,6 @@ export class Session {
     this.log('error', 'session failed', { err: e as Error });
     this.finish('internal error');
   }
-}
-
-function frame(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(4 + payload.length);
-  out.writeUIntLE(payload.length, 0, 3);
-  out[3] = 0;
-  payload.copy(out, 4);
-  return out;
 }
 
 /** Runs one client connection through the front door (see Session). Never rejects. */

@@ -11,6 +11,8 @@ export interface NativeDataplaneOptions {
   busyPollMicros?: number;
   /** The addon; default loadNativeBinding() (throws NativeLoadError when not built). */
   binding?: NativeBinding;
+  /** Called when a session's event handler throws (a bug); default: written to stderr. The other events of the batch still run. */
+  onListenerError?: (err: Error, session: number) => void;
 }
 
 /** What /metrics shows of the native data plane. */
@@ -30,8 +32,11 @@ export class NativeDataplane {
   private readonly sessions = new Map<number, NativeSession>();
   readonly binding: NativeBinding;
 
+  private readonly onListenerError: (err: Error, session: number) => void;
+
   constructor(options: NativeDataplaneOptions = {}) {
     this.binding = options.binding ?? loadNativeBinding();
+    this.onListenerError = options.onListenerError ?? ((err, session) => process.stderr.write(`native data plane: session ${session} event handler failed: ${err.stack ?? err.message}\n`));
     this.dp = new this.binding.Dataplane({ loops: options.loops ?? 0, busyPollMicros: options.busyPollMicros ?? 0 }, (events) => this.dispatch(events));
   }
 
@@ -82,12 +87,16 @@ export class NativeDataplane {
   }
 
   private dispatch(events: NativeEvent[]): void {
-    if (process.env.TLSQL_DP_DEBUG) for (const e of events) console.log("DPEV", JSON.stringify({ ...e, data: undefined, packet: undefined, peerCertificates: undefined }));
     for (const e of events) {
       const s = this.sessions.get(e.session);
       if (!s) continue;
       if (e.type === 'close') this.sessions.delete(e.session);
-      s.handle(e);
+      try {
+        s.handle(e);
+      } catch (err) {
+        // One session's listener must not drop the other sessions' events of this batch.
+        this.onListenerError(err as Error, e.session);
+      }
     }
   }
 }
