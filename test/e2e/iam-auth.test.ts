@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * IAM database authentication end to end (docs/iam.md): tokens from the official @aws-sdk/rds-signer
  * log in over verified TLS through mysql2 and the Debian mariadb client as the real engine
@@ -247,6 +248,19 @@ describe('IAM database authentication', () => {
     expect(await currentUser(pw)).toBe('jimmy@%');
     await pw.end();
     await cliJson(['iam', 'delete-user-policy', '--user-name', 'jane-app', '--policy-name', 'any-db-user']);
+  });
+
+  it('carries a command larger than the inspection limit intact right after an account statement', async () => {
+    // An account statement makes the next command be held for the account refresh; one over
+    // 64 KiB is held by its header only and must still reach the engine once, byte for byte.
+    await admin.query("CREATE USER 'bulk'@'%' IDENTIFIED BY 'Bulk-pw-1'");
+    const big = 'x'.repeat(70_000);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(`SELECT LENGTH('${big}') AS n, MD5('${big}') AS h`);
+    expect(rows[0]!.n).toBe(70_000);
+    expect(rows[0]!.h).toBe(createHash('md5').update(big).digest('hex'));
+    const [after] = await admin.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+    expect(after[0]!.one).toBe(1);
+    await admin.query("DROP USER 'bulk'@'%'");
   });
 
   it('prefers a more specific password account of the same user, as MariaDB does', async () => {
