@@ -126,7 +126,7 @@ void setCommonModes(SSL_CTX* ctx, bool releaseBuffers) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 }
 
-/** Node's behaviour with requestCert and rejectUnauthorized:false: record the verdict, never fail. */
+/** An optional client certificate: the handshake records OpenSSL's verdict and goes on; the front door enforces it (src/dataplane/client-certs.ts check). */
 int acceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 
 }  // namespace
