@@ -228,11 +228,13 @@ export async function connectSocket(o: SocketLogin): Promise<Connection> {
   const header = o.proxyHeader;
   const stream = await new Promise<Socket>((resolve, reject) => {
     const s = netConnect(o.socketPath, () => {
-      s.off('error', reject);
       s.write(header);
       resolve(s);
     });
-    s.once('error', reject);
+    // Stays attached: an engine that goes away right after accepting (a restart) fails the header's
+    // write before mysql2 has its own listeners; the login then fails on the closed stream instead
+    // of the error ending the process. Before the connect it rejects (a later reject is a no-op).
+    s.on('error', reject);
   });
   return createConnection({ ...common, stream });
 }
