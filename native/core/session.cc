@@ -249,15 +249,7 @@ void Session::startServerTls(std::shared_ptr<ServerContext> ctx, std::vector<uin
   SSL_set_accept_state(s.ssl);
   s.bio.prefix = std::move(preread);
   s.bio.prefixOffset = 0;
-  s.gapRemaining = s.delivered > received ? s.delivered - received : 0;
-  s.bio.holdSocket = s.gapRemaining > 0;
-  // Bytes JavaScript wrote before asking for TLS precede the handshake, in the clear.
-  s.rawOut.insert(s.rawOut.end(), s.out.begin() + static_cast<std::ptrdiff_t>(s.outOffset), s.out.end());
-  s.out.clear();
-  s.outOffset = 0;
-  s.mode = SideState::Mode::Handshake;
-  handshake(s);
-  if (phase_ != Phase::Closed) updateInterest(s);
+  enterHandshake(s, received);
 }
 
 void Session::startClientTls(std::shared_ptr<ClientContext> ctx, uint64_t received) {
@@ -284,8 +276,14 @@ void Session::startClientTls(std::shared_ptr<ClientContext> ctx, uint64_t receiv
     return;
   }
   s.offeredSession = c.offerSession(s.ssl);
+  enterHandshake(s, received);
+}
+
+void Session::enterHandshake(SideState& s, uint64_t received) {
+  // Bytes still on their way to JavaScript come back through feed() before the socket is read.
   s.gapRemaining = s.delivered > received ? s.delivered - received : 0;
   s.bio.holdSocket = s.gapRemaining > 0;
+  // Bytes JavaScript wrote before asking for TLS precede the handshake, in the clear.
   s.rawOut.insert(s.rawOut.end(), s.out.begin() + static_cast<std::ptrdiff_t>(s.outOffset), s.out.end());
   s.out.clear();
   s.outOffset = 0;

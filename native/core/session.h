@@ -125,6 +125,8 @@ class Session {
   void handshake(SideState& s);
   void emitSecure(SideState& s);
   void readJs(SideState& s);
+  /** The shared tail of startServerTls/startClientTls: settles bytes in flight and starts the handshake. */
+  void enterHandshake(SideState& s, uint64_t received);
   void pump(SideState& from, SideState& to);
   void deliver(SideState& from, SideState& to, const uint8_t* data, size_t n);
   void deliverToEngineInspected(const uint8_t* data, size_t n);
