@@ -21,16 +21,15 @@
  *
  *   npm run build && node dist/bench/foundation.js
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
 import { issueChain, startBaselineEngine, type BaselineEngine } from './baseline-engine.js';
-import { cpuMs, machine, median, pct, root, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
+import { cpuMs, machine, median, pct, root, startServer, startSocatRelay, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
 const LATENCY_ROUNDS = 7;
@@ -74,26 +73,6 @@ function startNodePipe(port: number, target: number): Promise<ChildProcess> {
   return forkNodeRelay(['--plain', String(port), String(target)]);
 }
 
-/** socat relaying loopback TCP `port` to `target` byte for byte (one process per connection), or null without socat. */
-async function startRelay(port: number, target: number): Promise<ChildProcess | null> {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  const child = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,nodelay`, `TCP:127.0.0.1:${target},nodelay`], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => resolve(true));
-      s.on('error', () => resolve(false));
-      s.on('connect', () => s.destroy());
-    });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill();
-  throw new Error('socat relay did not start');
-}
 
 async function createAndFirstQuery(s: BenchServer, id: string, bundle: string): Promise<{ ms: number; host: string; port: number }> {
   const t0 = performance.now();
@@ -193,7 +172,7 @@ async function main(): Promise<void> {
     const socketPath = join(s.dataDir, 'instances/bench0/run/mysqld.sock');
     const linkName = `${inst.DbiResourceId!.toLowerCase()}.engine.tlsql.internal`;
     const b = baseline;
-    relay = await startRelay(first!.port + 101, b.port);
+    relay = await startSocatRelay(first!.port + 101, b.port);
     nodeRelay = await startNodeRelay(first!.port + 102, b);
     nodePipe = await startNodePipe(first!.port + 103, b.port);
     // Only the node relay's clients also trust its own root.

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -105,4 +106,31 @@ export async function startServer(
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** socat relaying loopback TCP `port` to `target` byte for byte (one process per connection), or null without socat. */
+export async function startSocatRelay(port: number, target: number): Promise<ChildProcess | null> {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const child = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,nodelay,backlog=512`, `TCP:127.0.0.1:${target},nodelay`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => resolve(true));
+      s.on('error', () => resolve(false));
+      s.on('connect', () => s.destroy());
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill();
+  throw new Error('socat relay did not start');
+}
+
+/** CPU time (user + system) of a process and of its children it has reaped, in ms (socat forks one child per connection). */
+export function cpuTreeMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
 }

@@ -4,7 +4,11 @@
  * run against two targets serving the same data:
  * - "direct": a mariadbd of the same build and configuration as the instance's engine, serving TLS
  *   itself on loopback TCP (baseline-engine.ts), trusting tlsql's client CA for client certificates;
- * - "endpoint": a tlsql DB instance endpoint, by its `*.localhost` name, through the front door.
+ * - "endpoint": a tlsql DB instance endpoint, by its `*.localhost` name, through the front door;
+ * - "relay": socat copying bytes between loopback TCP and the direct baseline (TLS end to end, one
+ *   process per connection): the price of any extra process in the path on this machine (two more
+ *   wake-ups and four more socket calls per query, no TLS work), i.e. the floor a front door cannot
+ *   go below. Shown when socat is installed.
  * Both are driven with `oltp_point_select` and `oltp_read_only` (4 tables x 10k rows, prepared once
  * per target) at 1, 8 and 32 threads, in interleaved rounds (direct then endpoint for every
  * workload and thread count, round after round), so a slow phase of the shared machine that spans a
@@ -36,7 +40,7 @@ import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeCertificatesCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
 import { issueChain, startBaselineEngine, type BaselineEngine } from './baseline-engine.js';
-import { cpuMs, machine, median, root, startServer, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
+import { cpuMs, cpuTreeMs, machine, median, root, startServer, startSocatRelay, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
 const USER = 'admin';
@@ -45,8 +49,7 @@ const TABLES = 4;
 const TABLE_SIZE = 10_000;
 const WORKLOADS = ['oltp_point_select', 'oltp_read_only'] as const;
 type Workload = (typeof WORKLOADS)[number];
-const TARGETS = ['direct', 'endpoint'] as const;
-type TargetName = (typeof TARGETS)[number];
+type TargetName = 'direct' | 'endpoint' | 'relay';
 
 function envInt(name: string, fallback: number): number {
   const v = process.env[name];
@@ -72,6 +75,8 @@ interface Target {
   port: number;
   /** The mariadbd serving this target. */
   enginePid: number;
+  /** CPU (ms) used so far by the process in the path between client and engine: the tlsql server, socat, or for direct the idle tlsql server (background). */
+  hopCpuMs: () => number;
 }
 
 /** One sysbench run's numbers. */
@@ -89,7 +94,7 @@ interface Measured extends RunResult {
   workload: Workload;
   threads: number;
   target: TargetName;
-  /** The tlsql server: the front door for the endpoint; for direct, idle (not in the path). */
+  /** The process in the path: the front door for the endpoint, socat for the relay; for direct, the idle tlsql server (not in the path). */
   serverUs: number;
   engineUs: number;
   clientUs: number;
@@ -208,6 +213,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadAverage();
   const s = await startServer(19870, 25400);
   let baseline: BaselineEngine | null = null;
+  let relay: Awaited<ReturnType<typeof startSocatRelay>> = null;
   const work = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-sysbench-'));
   try {
     const bundle = await (await fetch(`${s.apiUrl}/bundles/global-bundle.pem`)).text();
@@ -226,15 +232,24 @@ async function main(): Promise<void> {
     const caFile = bundle + baseline.rootPem;
     writeFileSync(join(work, 'cacert.pem'), caFile);
     writeFileSync(join(work, 'probe.lua'), PROBE_LUA);
-    const targets: Record<TargetName, Target> = {
-      direct: { host: baseline.host, port: baseline.port, enginePid: baseline.pid },
-      endpoint: { host: ep.host, port: ep.port, enginePid },
+    const serverPid = s.child.pid!;
+    const targets: Partial<Record<TargetName, Target>> = {
+      direct: { host: baseline.host, port: baseline.port, enginePid: baseline.pid, hopCpuMs: () => cpuMs(serverPid) },
+      endpoint: { host: ep.host, port: ep.port, enginePid, hopCpuMs: () => cpuMs(serverPid) },
     };
+    // The relay listens on loopback TCP; its clients name the baseline's host, which resolves to loopback too.
+    relay = await startSocatRelay(ep.port + 101, baseline.port);
+    if (relay) {
+      const relayPid = relay.pid!;
+      targets.relay = { host: baseline.host, port: ep.port + 101, enginePid: baseline.pid, hopCpuMs: () => cpuTreeMs(relayPid) };
+    }
+    const TARGETS = (['direct', 'endpoint', 'relay'] as const).filter((n) => targets[n]);
+    const target = (n: TargetName): Target => targets[n]!;
 
     // Chain and host name of both targets, with the same CA file and client certificate.
     const clientPem = { cert: readFileSync(join(work, 'client-cert.pem'), 'utf8'), key: readFileSync(join(work, 'client-key.pem'), 'utf8') };
     for (const n of TARGETS) {
-      const t = targets[n];
+      const t = target(n);
       const c = await mysql.createConnection({ host: t.host, port: t.port, user: USER, password: PASSWORD, ssl: { ca: caFile, verifyIdentity: true, ...clientPem } });
       await c.query(`CREATE DATABASE IF NOT EXISTS ${DB}`);
       await c.end();
@@ -248,7 +263,7 @@ async function main(): Promise<void> {
     copyFileSync(join(strangerDir, 'root.pem'), join(strangerDir, 'cacert.pem'));
     const probes: string[] = [];
     for (const n of TARGETS) {
-      const t = targets[n];
+      const t = target(n);
       const good = await probe(work, t.host, t.port);
       if (!good.ok) throw new Error(`sysbench cannot connect to ${n} with TLS: ${good.error}`);
       const stranger = await probe(strangerDir, t.host, t.port);
@@ -260,7 +275,7 @@ async function main(): Promise<void> {
     await rm(strangerDir, { recursive: true, force: true });
 
     const common = (t: Target) => [...connectionArgs(t), `--tables=${TABLES}`, `--table-size=${TABLE_SIZE}`];
-    for (const n of TARGETS) await sysbench(work, ['oltp_read_only', ...common(targets[n]), `--threads=${TABLES}`, 'prepare']);
+    for (const n of ['direct', 'endpoint'] as const) await sysbench(work, ['oltp_read_only', ...common(target(n)), `--threads=${TABLES}`, 'prepare']);
 
     // The server's background work after a creation and an issuance (rotation certificates prepared
     // 30 s after the instance is available, spare keys refilled) would land in the front door's CPU.
@@ -268,7 +283,7 @@ async function main(): Promise<void> {
     await waitForMetric(s, /^tlsql_certificate_prepared (\d+)$/m, (n) => n >= families - 1, 180_000);
     const run = (w: Workload, t: Target, threads: number, seconds: number) => sysbench(work, [w, ...common(t), `--threads=${threads}`, `--time=${seconds}`, 'run']);
     // Warm-up: buffer pools, the front door's JIT, the link's TLS contexts.
-    for (const w of WORKLOADS) for (const n of TARGETS) await run(w, targets[n], 8, WARMUP_SECONDS);
+    for (const w of WORKLOADS) for (const n of TARGETS) await run(w, target(n), 8, WARMUP_SECONDS);
     for (const pid of [s.child.pid!, enginePid, baseline.pid]) await waitForQuiet(pid);
 
     const runs: Measured[] = [];
@@ -276,10 +291,12 @@ async function main(): Promise<void> {
       for (const w of WORKLOADS) {
         for (const threads of THREADS) {
           for (const n of TARGETS) {
-            const t = targets[n];
-            const c0 = [cpuMs(s.child.pid!), cpuMs(t.enginePid), childrenCpuMs()];
+            const t = target(n);
+            const c0 = [t.hopCpuMs(), cpuMs(t.enginePid), childrenCpuMs()];
             const r = parseSysbenchReport(await run(w, t, threads, SECONDS));
-            const c1 = [cpuMs(s.child.pid!), cpuMs(t.enginePid), childrenCpuMs()];
+            // socat's children are reaped (and counted in its cutime) just after sysbench disconnects.
+            if (n === 'relay') await new Promise((res) => setTimeout(res, 200));
+            const c1 = [t.hopCpuMs(), cpuMs(t.enginePid), childrenCpuMs()];
             const us = (i: number) => ((c1[i]! - c0[i]!) * 1000) / r.queries;
             runs.push({ ...r, round, workload: w, threads, target: n, serverUs: us(0), engineUs: us(1), clientUs: us(2) });
             process.stderr.write(`round ${round} ${w} ${threads} threads ${n}: ${r.qps.toFixed(0)} q/s\n`);
@@ -313,10 +330,13 @@ async function main(): Promise<void> {
         const d = of('direct');
         const e = of('endpoint');
         const m = (xs: Measured[], k: 'qps' | 'p95Ms' | 'serverUs' | 'engineUs' | 'clientUs') => median(xs.map((x) => x[k]));
+        const rl = of('relay');
         const ratios = e.map((x, i) => x.qps / d[i]!.qps);
+        const relayRatios = rl.map((x, i) => x.qps / d[i]!.qps);
         const engineRatios = e.map((x, i) => x.engineUs / d[i]!.engineUs);
+        const relayCell = rl.length ? `${f2(median(relayRatios))} (${relayRatios.map(f2).join(', ')}); ${f1(m(rl, 'serverUs'))} µs` : '-';
         rows.push(
-          `| ${w} | ${threads} | ${f0(m(d, 'qps'))} | ${f0(m(e, 'qps'))} | **${f2(median(ratios))}** (${ratios.map(f2).join(', ')}) | ${f2(m(d, 'p95Ms'))} / ${f2(m(e, 'p95Ms'))} | ${f1(m(e, 'serverUs'))} / ${f1(m(e, 'engineUs'))} / ${f1(m(e, 'clientUs'))} | ${f1(m(d, 'engineUs'))} / ${f1(m(d, 'clientUs'))} | ${f2(median(engineRatios))} |`,
+          `| ${w} | ${threads} | ${f0(m(d, 'qps'))} | ${f0(m(e, 'qps'))} | **${f2(median(ratios))}** (${ratios.map(f2).join(', ')}) | ${relayCell} | ${f2(m(d, 'p95Ms'))} / ${f2(m(e, 'p95Ms'))} | ${f1(m(e, 'serverUs'))} / ${f1(m(e, 'engineUs'))} / ${f1(m(e, 'clientUs'))} | ${f1(m(d, 'engineUs'))} / ${f1(m(d, 'clientUs'))} | ${f2(median(engineRatios))} |`,
         );
       }
     }
@@ -325,14 +345,14 @@ async function main(): Promise<void> {
       `### sysbench (${date})`,
       ``,
       `Machine: ${machine()}; load average (1/5/15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end. Commit ${commit}. MariaDB ${inst.EngineVersion}; ${sysbenchVersion} (Debian ${debVersion('sysbench')}, libmariadb3 ${debVersion('libmariadb3')}).`,
-      `${WORKLOADS.join(' and ')}, ${TABLES} tables x ${TABLE_SIZE} rows, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (direct then endpoint for each workload and thread count), ${WARMUP_SECONDS} s warm-up per target and workload. Medians of the rounds; ratio = median of the rounds' paired ratios (endpoint / direct in the same round), each round in brackets. CPU per query = the process's CPU time during the run / sysbench's query count; front door = the \`tlsql server\` process (all threads).`,
-      `TLS as sysbench sees it (\`--mysql-ssl=on\`, client-cert.pem/client-key.pem from \`tlsql issue-client-certificate\`, cacert.pem = tlsql's bundle + the direct baseline's root): ${probes.join('; ')}. mysql2 verified chain and host name of both targets with the same files.`,
+      `${WORKLOADS.join(' and ')}, ${TABLES} tables x ${TABLE_SIZE} rows, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (${TARGETS.join(' then ')} for each workload and thread count), ${WARMUP_SECONDS} s warm-up per target and workload. Medians of the rounds; ratio = median of the rounds' paired ratios (endpoint / direct in the same round), each round in brackets. CPU per query = the process's CPU time during the run / sysbench's query count; front door = the \`tlsql server\` process (all threads).`,
+      `TLS as sysbench sees it (\`--mysql-ssl=on\`, client-cert.pem/client-key.pem from \`tlsql issue-client-certificate\`, cacert.pem = tlsql's bundle + the direct baseline's root): ${probes.join('; ')}. mysql2 verified chain and host name of every target with the same files.`,
       ``,
-      `| workload | threads | direct q/s | endpoint q/s | ratio endpoint / direct | p95 latency direct / endpoint (ms) | endpoint CPU per query: front door / engine / client (µs) | direct CPU per query: engine / client (µs) | engine CPU per query endpoint / direct |`,
-      `|---|---|---|---|---|---|---|---|---|`,
+      `| workload | threads | direct q/s | endpoint q/s | ratio endpoint / direct | floor: ratio relay (socat) / direct; socat CPU per query | p95 latency direct / endpoint (ms) | endpoint CPU per query: front door / engine / client (µs) | direct CPU per query: engine / client (µs) | engine CPU per query endpoint / direct |`,
+      `|---|---|---|---|---|---|---|---|---|---|`,
       ...rows,
       ``,
-      `Every run (in the order run; for direct runs the tlsql server is not in the path and its CPU is shown in brackets as background):`,
+      `Every run (in the order run; "front door" is the process in the path: the tlsql server for the endpoint, socat for the relay; for direct runs the tlsql server is not in the path and its CPU is shown in brackets as background):`,
       ``,
       `| round | workload | threads | target | q/s | p95 (ms) | front door µs/query | engine µs/query | client µs/query |`,
       `|---|---|---|---|---|---|---|---|---|`,
@@ -348,6 +368,7 @@ async function main(): Promise<void> {
     ].join('\n');
     process.stdout.write(out + '\n');
   } finally {
+    relay?.kill();
     await baseline?.stop();
     await s.stop();
     await rm(work, { recursive: true, force: true });
