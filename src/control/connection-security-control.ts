@@ -3,6 +3,7 @@
  * connection list, client certificates and trusted client CAs. Implemented by
  * connection-security.ts; the records are in model/.
  */
+import type { Tag } from '../model/tag.js';
 import type { ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
 import type { DbConnection } from '../model/db-connection.js';
 import type { DbSecurityGroup } from '../model/db-security-group.js';
@@ -10,7 +11,8 @@ import type { IssuedClientCertificate } from '../pki/client-ca.js';
 
 /** What the API and the CLI may ask of connection security. Inputs are validated by the implementation (AppError with RDS codes). */
 export interface ConnectionSecurityControl {
-  createDbSecurityGroup(q: { name: string; description: string }): Promise<DbSecurityGroup>;
+  /** With `tags` (checked as RDS does: at most 50, `aws:` reserved), readable with ListTagsForResource. */
+  createDbSecurityGroup(q: { name: string; description: string; tags?: Tag[] }): Promise<DbSecurityGroup>;
   describeDbSecurityGroups(q: { name?: string }): Promise<DbSecurityGroup[]>;
   /** Refused while an instance uses the group (InvalidDBSecurityGroupState), as RDS. */
   deleteDbSecurityGroup(q: { name: string }): Promise<void>;

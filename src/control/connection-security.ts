@@ -14,6 +14,9 @@ import type { DbSecurityGroup, DbSecurityGroupRecord } from '../model/db-securit
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { ClientCertificateAuthority, createShadowCa, issueLinkClientCertificate, loadCaWithKey, onelineName, parseOnelineSubject, type IssuedClientCertificate, type LoadedClientCa } from '../pki/client-ca.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
+import type { Tag } from '../model/tag.js';
+import { TagStore } from '../store/tag-store.js';
+import { tagsForNewResource } from './resource-tags.js';
 import { ConnectionSecurityStore } from '../store/connection-security-store.js';
 import type { Store } from '../store/store.js';
 import type { ConnectionSecurityControl } from './connection-security-control.js';
@@ -47,6 +50,7 @@ const GROUP_NAME = /^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}$/;
 export class ConnectionSecurity implements ConnectionSecurityControl {
   private readonly clientCa: ClientCertificateAuthority;
   private readonly repo: ConnectionSecurityStore;
+  private readonly tags: TagStore;
   private readonly log: Logger;
   private readonly allowLists = new Map<string, AllowList | null>();
   /** Shadow CA signers by `<resourceId>/<thumbprint>`: imported once, reused for every link certificate. */
@@ -54,6 +58,7 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
 
   constructor(private readonly d: ConnectionSecurityDeps) {
     this.repo = new ConnectionSecurityStore(d.store);
+    this.tags = new TagStore(d.store);
     this.log = d.logger.child({ component: 'connection-security' });
     this.clientCa = new ClientCertificateAuthority({ dir: dataPaths(d.config.dataDir).pki, masterKey: d.masterKey, regions: [...d.config.regions], clock: d.clock, logger: d.logger });
   }
@@ -178,9 +183,18 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
       name: r.name,
       description: r.description,
       ownerId: this.d.accountId,
-      arn: `arn:aws:rds:${this.d.config.region}:${this.d.accountId}:secgrp:${r.name}`,
+      arn: this.groupArn(r.name),
       ipRanges: r.cidrs.map((c) => ({ cidrIp: c, status: 'authorized' as const })),
     };
+  }
+
+  private groupArn(name: string): string {
+    return `arn:aws:rds:${this.d.config.region}:${this.d.accountId}:secgrp:${name}`;
+  }
+
+  /** Whether a DB security group of this name exists (for tags by ARN). */
+  hasDbSecurityGroup(name: string): boolean {
+    return this.repo.getSecurityGroup(name.toLowerCase()) !== null;
   }
 
   private mustGetGroup(name: string | undefined): DbSecurityGroupRecord {
@@ -190,17 +204,21 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     return g;
   }
 
-  async createDbSecurityGroup(q: { name: string; description: string }): Promise<DbSecurityGroup> {
+  async createDbSecurityGroup(q: { name: string; description: string; tags?: Tag[] }): Promise<DbSecurityGroup> {
     if (!q.name) throw new AppError('MissingParameter', 'The request must contain the parameter DBSecurityGroupName');
     if (!GROUP_NAME.test(q.name) || q.name.endsWith('-') || q.name.toLowerCase() === 'default') {
       throw new AppError('InvalidParameterValue', 'DBSecurityGroupName must be 1 to 255 letters, digits or hyphens, start with a letter, not end with a hyphen or contain two consecutive hyphens, and not be "default".');
     }
     if (!q.description) throw new AppError('MissingParameter', 'The request must contain the parameter DBSecurityGroupDescription');
     if (q.description.length > 255) throw new AppError('InvalidParameterValue', 'DBSecurityGroupDescription must be at most 255 characters.');
+    const tags = tagsForNewResource(q.tags);
     const name = q.name.toLowerCase();
-    if (!this.repo.insertSecurityGroup({ name, description: q.description, createdAt: this.d.clock.now() })) {
-      throw new AppError('DBSecurityGroupAlreadyExists', `A DB security group named ${name} already exists.`);
-    }
+    this.d.store.tx(() => {
+      if (!this.repo.insertSecurityGroup({ name, description: q.description, createdAt: this.d.clock.now() })) {
+        throw new AppError('DBSecurityGroupAlreadyExists', `A DB security group named ${name} already exists.`);
+      }
+      this.tags.put(this.groupArn(name), tags);
+    });
     this.log.info('DB security group created', { group: name });
     return this.group(this.mustGetGroup(name));
   }
@@ -216,7 +234,10 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     if (users.length) {
       throw new AppError('InvalidDBSecurityGroupState', `DB security group ${g.name} is in use by DB instances: ${users.map((i) => i.id).join(', ')}`);
     }
-    this.repo.deleteSecurityGroup(g.name);
+    this.d.store.tx(() => {
+      this.repo.deleteSecurityGroup(g.name);
+      this.tags.deleteAll(this.groupArn(g.name));
+    });
     this.invalidateAllowLists();
     this.log.info('DB security group deleted', { group: g.name });
   }

@@ -59,6 +59,13 @@ export interface ControlPlane {
   resetDbParameterGroup(q: { name: string; resetAll?: boolean; parameters?: ParameterChange[] }): Promise<string>;
   describeDbParameters(q: { name: string; source?: ParameterSource }): Promise<Parameter[]>;
 
+  /** Tags of a DB instance, parameter group or DB security group, by its ARN (AddTagsToResource and the two below). */
+  listTagsForResource(q: { resourceName: string }): Promise<Tag[]>;
+  /** Adds or overwrites tags; at most 50 per resource (InvalidParameterValue past that). */
+  addTagsToResource(q: { resourceName: string; tags: Tag[] }): Promise<void>;
+  /** Removes tags by key; keys the resource does not have are ignored. */
+  removeTagsFromResource(q: { resourceName: string; tagKeys: string[] }): Promise<void>;
+
   describeEvents(q: { sourceIdentifier?: string; sourceType?: string; startTime?: Date; endTime?: Date; durationMinutes?: number; eventCategories?: string[] }): Promise<DbEvent[]>;
 
   /** Instances with pending maintenance (tlsql: `ca-certificate-rotation`), by ARN; filters db-instance-id, db-cluster-id. */

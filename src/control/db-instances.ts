@@ -15,7 +15,6 @@ import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInpu
 import type { DbInstance, InstanceStatus } from '../model/db-instance.js';
 import type { Filter } from '../model/filter.js';
 import type { LinkKeyType } from '../model/link-certificate-record.js';
-import type { Tag } from '../model/tag.js';
 import { CA_FAMILIES, isCaFamilyId, type CaFamilyId } from '../pki/families.js';
 import type { Store } from '../store/store.js';
 import type { CaCatalogue } from './ca-catalogue.js';
@@ -29,6 +28,7 @@ import type { MaintenanceActions } from './maintenance.js';
 import { DEFAULT_PARAMETER_GROUP } from './parameters.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
+import { tagsForNewResource } from './resource-tags.js';
 import type { ServerCertificates } from './server-certificates.js';
 import { validateInstanceIdentifier, validateMaintenanceWindow, validateMasterPassword, validateMasterUsername, validatePort } from './validation.js';
 
@@ -182,7 +182,7 @@ export class DbInstances {
         preferredMaintenanceWindow: window,
         preferredBackupWindow: '03:00-03:30',
         backupRetentionPeriod: 1,
-        tags: validateTags(input.tags ?? []),
+        tags: tagsForNewResource(input.tags),
         insecureTlsAllowed: false,
         dbSecurityGroups: securityGroups,
       };
@@ -481,13 +481,4 @@ export class DbInstances {
 
 function notFound(id: string): AppError {
   return new AppError('DBInstanceNotFound', `DBInstance ${id} not found.`);
-}
-
-function validateTags(tags: Tag[]): Tag[] {
-  if (tags.length > 50) throw new AppError('InvalidParameterValue', 'At most 50 tags are allowed.');
-  for (const t of tags) {
-    if (!t.key || t.key.length > 128 || t.key.startsWith('aws:')) throw new AppError('InvalidParameterValue', `Invalid tag key: ${t.key}`);
-    if (t.value.length > 256) throw new AppError('InvalidParameterValue', `Invalid tag value for key ${t.key}: at most 256 characters.`);
-  }
-  return tags;
 }

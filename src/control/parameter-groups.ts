@@ -10,6 +10,8 @@ import type { DbParameterGroup, ParameterGroupRecord } from '../model/db-paramet
 import type { Parameter, ParameterChange, ParameterSource } from '../model/parameter.js';
 import type { Tag } from '../model/tag.js';
 import type { Store } from '../store/store.js';
+import { TagStore } from '../store/tag-store.js';
+import { tagsForNewResource } from './resource-tags.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 import { DEFAULT_PARAMETER_GROUP, PARAMETER_DEFS, PARAMETER_FAMILY, describeParameters, effectiveParameters, parameterDef } from './parameters.js';
 
@@ -25,7 +27,10 @@ export interface ParameterGroupsDeps {
 
 /** The parameter group services; the default group always exists and cannot be changed. */
 export class ParameterGroups {
+  private readonly tags: TagStore;
+
   constructor(private readonly d: ParameterGroupsDeps) {
+    this.tags = new TagStore(d.store);
     d.store.insertParameterGroup({ name: DEFAULT_PARAMETER_GROUP, family: PARAMETER_FAMILY, description: `Default parameter group for ${PARAMETER_FAMILY}`, createdAt: d.clock.now() });
   }
 
@@ -53,10 +58,14 @@ export class ParameterGroups {
     }
     if (q.family !== PARAMETER_FAMILY) throw new AppError('InvalidParameterValue', `ParameterGroupFamily ${q.family} is not supported. Supported: ${PARAMETER_FAMILY}.`);
     if (!q.description) throw new AppError('MissingParameter', 'The request must contain the parameter Description');
+    const tags = tagsForNewResource(q.tags);
     const name = q.name.toLowerCase();
-    if (!this.d.store.insertParameterGroup({ name, family: q.family, description: q.description, createdAt: this.d.clock.now() })) {
-      throw new AppError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
-    }
+    this.d.store.tx(() => {
+      if (!this.d.store.insertParameterGroup({ name, family: q.family, description: q.description, createdAt: this.d.clock.now() })) {
+        throw new AppError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
+      }
+      this.tags.put(this.arn(name), tags);
+    });
     return { name, family: q.family, description: q.description, arn: this.arn(name) };
   }
 
@@ -72,7 +81,10 @@ export class ParameterGroups {
     if (g.name === DEFAULT_PARAMETER_GROUP) throw new AppError('InvalidParameterValue', 'Default parameter groups cannot be deleted.');
     const users = this.d.store.listInstances().filter((i) => i.parameterGroup.name === g.name);
     if (users.length) throw new AppError('InvalidDBParameterGroupState', `One or more DB instances are still members of this parameter group ${g.name}: ${users.map((i) => i.id).join(', ')}`);
-    this.d.store.deleteParameterGroup(g.name);
+    this.d.store.tx(() => {
+      this.d.store.deleteParameterGroup(g.name);
+      this.tags.deleteAll(this.arn(g.name));
+    });
   }
 
   private validateChanges(changes: ParameterChange[]): { name: string; value: string | null }[] {

@@ -25,6 +25,7 @@ import type { Tag } from '../model/tag.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { CertificateLifecycleStore } from '../store/certificate-lifecycle-store.js';
 import type { Store } from '../store/store.js';
+import { TagStore } from '../store/tag-store.js';
 import { CaCatalogue } from './ca-catalogue.js';
 import { CertificateLifecycle } from './certificate-lifecycle.js';
 import { ConnectionSecurity } from './connection-security.js';
@@ -38,6 +39,7 @@ import { MaintenanceActions, parseOptInType } from './maintenance.js';
 import { ParameterGroups } from './parameter-groups.js';
 import { PortAllocator } from './port-allocator.js';
 import { PreparedCertificates } from './prepared-certificates.js';
+import { ResourceTags } from './resource-tags.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerCertificates } from './server-certificates.js';
 
@@ -80,6 +82,7 @@ export class TlsqlControlPlane implements ControlPlane {
   readonly maintenance: MaintenanceActions;
   private readonly instances: DbInstances;
   private readonly parameterGroups: ParameterGroups;
+  private readonly tags: ResourceTags;
   private readonly cas: CaCatalogue;
   private readonly engineVersions: EngineVersions;
   /** Serialises operations on one instance (API, scheduler, maintenance). */
@@ -105,6 +108,8 @@ export class TlsqlControlPlane implements ControlPlane {
     this.maintenance = new MaintenanceActions({ lifecycle: this.certificates, events: this.events, clock });
     this.parameterGroups = new ParameterGroups({ store, runtime: this.runtime, clock, logger, region: this.region, accountId: d.accountId });
     this.cas = new CaCatalogue({ store, ca, region: this.region });
+    const security = this.connectionSecurity;
+    this.tags = new ResourceTags({ store, tags: new TagStore(store), region: this.region, accountId: d.accountId, lock: this.lock, securityGroupExists: (name) => security.hasDbSecurityGroup(name) });
     this.engineVersions = new EngineVersions(this.runtime.engineVersion, () => this.cas.defaultCa());
     const ports = new PortAllocator({ store, firstPort: d.config.firstPort, lastPort: d.config.lastPort, listenAddresses: d.config.listenAddresses });
     this.instances = new DbInstances({
@@ -190,6 +195,20 @@ export class TlsqlControlPlane implements ControlPlane {
 
   describeDbEngineVersions(q: { engine?: string; engineVersion?: string; dbParameterGroupFamily?: string; defaultOnly?: boolean }): Promise<EngineVersion[]> {
     return this.engineVersions.describe(q);
+  }
+
+  // --- tags ----------------------------------------------------------------------------
+
+  listTagsForResource(q: { resourceName: string }): Promise<Tag[]> {
+    return this.tags.list(q);
+  }
+
+  addTagsToResource(q: { resourceName: string; tags: Tag[] }): Promise<void> {
+    return this.tags.add(q);
+  }
+
+  removeTagsFromResource(q: { resourceName: string; tagKeys: string[] }): Promise<void> {
+    return this.tags.remove(q);
   }
 
   // --- parameter groups ------------------------------------------------------------------

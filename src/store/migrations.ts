@@ -123,4 +123,12 @@ export const migrations: readonly string[] = [
   // an instance whose link certificate was never recorded gets it adopted, key type included, from
   // what its engine presents when its endpoint next opens (src/control/link-certificates.ts).
   `DELETE FROM meta WHERE key LIKE 'link\\_key\\_type:%' ESCAPE '\\';`,
+  // Tags of parameter groups and DB security groups, by ARN (src/control/resource-tags.ts). A DB
+  // instance's tags stay in its document: they are written and deleted with it, under its lock.
+  `CREATE TABLE resource_tags (
+     arn TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (arn, key)
+   );`,
 ];

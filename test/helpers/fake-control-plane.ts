@@ -382,6 +382,34 @@ export class FakeControlPlane implements ControlPlane {
 
   // ---- events -----------------------------------------------------------------------------
 
+  /** Tags of the fake's DB instances only (by `:db:` ARN); other resources are not modelled. */
+  private taggedInstance(resourceName: string): DbInstance {
+    const m = /^arn:aws:rds:[^:]*:[^:]*:db:(.+)$/.exec(resourceName);
+    if (!m) throw new AppError('InvalidAction', 'The fake control plane models tags on DB instances only.');
+    const inst = this.instances.get(m[1]!);
+    if (!inst) throw new AppError('DBInstanceNotFound', `DBInstance ${m[1]} not found.`);
+    return inst;
+  }
+
+  async listTagsForResource(q: { resourceName: string }): Promise<Tag[]> {
+    this.record('listTagsForResource', q);
+    return this.taggedInstance(q.resourceName).tags.map((t) => ({ ...t }));
+  }
+
+  async addTagsToResource(q: { resourceName: string; tags: Tag[] }): Promise<void> {
+    this.record('addTagsToResource', q);
+    const inst = this.taggedInstance(q.resourceName);
+    const byKey = new Map(inst.tags.map((t) => [t.key, t.value]));
+    for (const t of q.tags) byKey.set(t.key, t.value);
+    inst.tags = [...byKey].map(([key, value]) => ({ key, value }));
+  }
+
+  async removeTagsFromResource(q: { resourceName: string; tagKeys: string[] }): Promise<void> {
+    this.record('removeTagsFromResource', q);
+    const inst = this.taggedInstance(q.resourceName);
+    inst.tags = inst.tags.filter((t) => !q.tagKeys.includes(t.key));
+  }
+
   async describeEvents(q: { sourceIdentifier?: string; sourceType?: string; startTime?: Date; endTime?: Date; durationMinutes?: number; eventCategories?: string[] }): Promise<DbEvent[]> {
     this.record('describeEvents', q);
     return this.events

@@ -1,11 +1,12 @@
 import { writeDbSecurityGroup } from '../connection-security-shapes.js';
-import { defineAction } from './action.js';
+import { defineAction, readTags } from './action.js';
 
-/** CreateDBSecurityGroup: DBSecurityGroupName, DBSecurityGroupDescription (Tags accepted, ignored). A new group has no rules. */
+/** CreateDBSecurityGroup: DBSecurityGroupName, DBSecurityGroupDescription Tags. A new group has no rules. */
 export const createDbSecurityGroupAction = defineAction('CreateDBSecurityGroup', async ({ control, params }) => {
   const g = await control.connectionSecurity.createDbSecurityGroup({
     name: params.requiredString('DBSecurityGroupName'),
     description: params.requiredString('DBSecurityGroupDescription'),
+    tags: readTags(params),
   });
   return (w) => writeDbSecurityGroup(w, g);
 });

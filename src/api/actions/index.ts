@@ -45,6 +45,9 @@ import { putUserPolicyAction } from './put-user-policy.js';
 import { getUserPolicyAction } from './get-user-policy.js';
 import { listUserPoliciesAction } from './list-user-policies.js';
 import { deleteUserPolicyAction } from './delete-user-policy.js';
+import { addTagsToResourceAction } from './add-tags-to-resource.js';
+import { listTagsForResourceAction } from './list-tags-for-resource.js';
+import { removeTagsFromResourceAction } from './remove-tags-from-resource.js';
 
 export type { Action, ActionContext, ResultWriter } from './action.js';
 
@@ -73,6 +76,9 @@ const all: readonly Action[] = [
   createDbSecurityGroupAction,
   describeDbSecurityGroupsAction,
   deleteDbSecurityGroupAction,
+  addTagsToResourceAction,
+  listTagsForResourceAction,
+  removeTagsFromResourceAction,
   authorizeDbSecurityGroupIngressAction,
   revokeDbSecurityGroupIngressAction,
   describeDbConnectionsAction,

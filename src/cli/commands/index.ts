@@ -10,6 +10,7 @@ import { eventCommands } from './events.js';
 import { maintenanceCommands } from './maintenance.js';
 import { iamCommands } from './iam.js';
 import { parameterGroupCommands } from './parameter-groups.js';
+import { tagCommands } from './tags.js';
 
 /** Every command this module set provides: the `aws rds` mirror, download-bundle, credentials. */
 export const builtinCommands: readonly CommandDef[] = [
@@ -20,6 +21,7 @@ export const builtinCommands: readonly CommandDef[] = [
   ...eventCommands,
   ...maintenanceCommands,
   ...dbSecurityGroupCommands,
+  ...tagCommands,
   ...connectionSecurityCommands,
   ...iamCommands,
   downloadBundle,

@@ -45,6 +45,7 @@ describe('RDS command wiring', () => {
   it('covers the commands of the brief', () => {
     expect(rdsCommands.map((c) => c.name).sort()).toEqual(
       [
+        'add-tags-to-resource',
         'apply-pending-maintenance-action',
         'authorize-db-security-group-ingress',
         'create-db-instance',
@@ -61,10 +62,12 @@ describe('RDS command wiring', () => {
         'describe-db-security-groups',
         'describe-events',
         'describe-pending-maintenance-actions',
+        'list-tags-for-resource',
         'modify-certificates',
         'modify-db-instance',
         'modify-db-parameter-group',
         'reboot-db-instance',
+        'remove-tags-from-resource',
         'reset-db-parameter-group',
         'revoke-db-security-group-ingress',
         'start-db-instance',
