@@ -58,14 +58,16 @@ export interface SignedCrl {
  */
 export async function signClientCrl(p: { ca: LoadedClientCa; entries: readonly CrlEntry[]; now: Date; crlNumber: number }, crypto: Crypto = pkiCrypto): Promise<SignedCrl> {
   const { ca } = p;
-  const nextUpdate = new Date(p.now.getTime() + CRL_VALIDITY_MS);
+  // CRL times are whole seconds (UTCTime): both dates are cut to the second, so they are exactly CRL_VALIDITY_MS apart.
+  const thisUpdate = new Date(Math.floor(p.now.getTime() / 1000) * 1000);
+  const nextUpdate = new Date(thisUpdate.getTime() + CRL_VALIDITY_MS);
   try {
     const ski = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
     const aki = ski ? new x509.AuthorityKeyIdentifierExtension(ski.keyId, false) : await x509.AuthorityKeyIdentifierExtension.create(ca.cert.publicKey, false, crypto);
     const crl = await x509.X509CrlGenerator.create(
       {
         issuer: ca.cert.subjectName,
-        thisUpdate: p.now,
+        thisUpdate,
         nextUpdate,
         signingAlgorithm: signingAlgorithm(ca.signer.keyType, ca.signer.hash),
         signingKey: ca.signer.privateKey,
@@ -79,7 +81,7 @@ export async function signClientCrl(p: { ca: LoadedClientCa; entries: readonly C
       crypto,
     );
     const der = Buffer.from(crl.rawData);
-    return { der, pem: crlToPem(der), thisUpdate: crl.thisUpdate, nextUpdate, crlNumber: p.crlNumber };
+    return { der, pem: crlToPem(der), thisUpdate, nextUpdate, crlNumber: p.crlNumber };
   } catch (e) {
     throw wrap(e, `signing the CRL of ${ca.cert.subject}`);
   }
