@@ -117,8 +117,9 @@ export class ClientRevocation {
     }
     this.crls.delete(q.region);
     this.log.info('client certificate revoked', { region: q.region, serialHex, subject: record.subject, reason });
-    // Signed now, so the first fetch after a revocation does not wait for it.
-    await this.crl(q.region);
+    // Signed now, so the first fetch after a revocation does not wait for it. Not awaited: the
+    // revocation is recorded and must be enforced even if signing fails (the next fetch retries).
+    this.crl(q.region).catch((err: unknown) => this.log.error('signing the client CRL failed; the next fetch retries', { region: q.region, err: err as Error }));
     return { ...record, revocation };
   }
 

@@ -143,6 +143,14 @@ describe('revoking a tlsql client certificate', () => {
     expect((await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, lost.cert])).stdout + '').not.toMatch(/: OK$/m);
     expect((await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, sibling.cert])).stdout.trim()).toBe(`${sibling.cert}: OK`);
 
+    // Server certificates keep RDS's shape: no CRL distribution point, no OCSP/caIssuers address.
+    const shown = await run('openssl', ['s_client', '-starttls', 'mysql', '-connect', `127.0.0.1:${db.port}`, '-servername', db.host, '-verify_hostname', db.host, '-CAfile', t.bundlePath], { input: '' });
+    expect(shown.stdout).toContain('Verify return code: 0 (ok)');
+    const serverCert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(shown.stdout)![0];
+    const serverText = await run('openssl', ['x509', '-noout', '-text'], { input: serverCert });
+    expect(serverText.stdout).toContain(`DNS:${db.host}`);
+    expect(serverText.stdout).not.toMatch(/CRL Distribution Points|Authority Information Access|OCSP|URI:/);
+
     expect((await fetch(`${t.service.apiUrl}/crl/eu-west-9-client-ca-g1.crl`)).status).toBe(404);
     expect((await fetch(`${t.service.apiUrl}/crl/${CRL_NAME}.der`)).status).toBe(404);
   }, 240_000);
