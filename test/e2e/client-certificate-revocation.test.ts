@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientCertificateAuthority, parseOnelineSubject } from '../../src/pki/client-ca.js';
+import { parseConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { ensureMasterKey } from '../../src/service/init.js';
+import { startService } from '../../src/service/service.js';
 import { tlsql } from '../helpers/cli.js';
 import { mariadbCli, mysql2Tls, run } from '../helpers/clients.js';
 import { opensslCa } from '../helpers/pki-fixtures.js';
@@ -18,6 +21,8 @@ let t: TestService;
 let db: Db;
 let lost: Cert; // revoked in the first test
 let sibling: Cert; // same subject family, never revoked
+/** The operator CA's certificate its imported CRL revokes (set by the operator CRL test). */
+let operatorRevoked: { cert: string; key: string; serial: string } | undefined;
 const CRL_NAME = 'us-east-1-client-ca-g1';
 
 function cli(args: string[]) {
@@ -258,10 +263,28 @@ describe("an operator CA's CRL", () => {
       live.destroy();
     }
     expect((await login('free_user', { cert: bad.certPath, key: bad.keyPath })).stderr).toMatch(revokedError('free_user', badSerial, 'affiliationChanged'));
+    operatorRevoked = { cert: bad.certPath, key: bad.keyPath, serial: badSerial };
     expect((await login('free_user', { cert: good.certPath, key: good.keyPath })).stdout).toBe('free_user@%\n');
     const cas = JSON.parse((await cli(['describe-client-certificate-authorities', '--db-instance-identifier', 'rev-db'])).stdout) as { ClientCertificateAuthorities: Record<string, unknown>[] };
     expect(cas.ClientCertificateAuthorities.find((c) => c.Source === 'operator')).toMatchObject({ CrlThisUpdate: expect.any(String), CrlNextUpdate: expect.any(String) });
     expect((await cli(['import-client-crl', '--db-instance-identifier', 'no-such-db', '--crl-file', der0(op)])).stderr).toMatch(/DBInstanceNotFound|not found/);
+  }, 240_000);
+});
+
+describe('after tlsql restarts', () => {
+  it('still refuses revoked certificates, its own and those on imported CRLs, and still lets the sibling in', async () => {
+    await t.service.close();
+    t.service = await startService(parseConfig({ ...t.config }), { logger: createLogger({ write: (l) => t.logs.push(l) }) });
+    expect((await login('x509_user', lost)).stderr).toMatch(revokedError('x509_user', lost.serial, 'keyCompromise'));
+    expect((await login('free_user', operatorRevoked!)).stderr).toMatch(revokedError('free_user', operatorRevoked!.serial, 'affiliationChanged'));
+    expect((await login('x509_user', sibling)).stdout).toBe('x509_user@%\n');
+    // The CRL number keeps growing across the restart.
+    const res = Buffer.from(await (await fetch(`${t.service.apiUrl}/crl/${CRL_NAME}.crl`)).arrayBuffer());
+    const file = join(t.dataDir, 'after-restart.crl');
+    await writeFile(file, res);
+    // openssl prints the number in hex, e.g. `crlNumber=0A`.
+    const number = parseInt(/crlNumber=(?:0x)?([0-9A-Fa-f]+)/.exec((await run('openssl', ['crl', '-inform', 'DER', '-in', file, '-noout', '-crlnumber'])).stdout)![1]!, 16);
+    expect(number).toBeGreaterThan(1);
   }, 240_000);
 });
 
