@@ -6,6 +6,8 @@
 import type { ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
 import type { DbConnection } from '../model/db-connection.js';
 import type { DbSecurityGroup } from '../model/db-security-group.js';
+import type { ImportedCrlInfo } from '../control/client-revocation.js';
+import type { ClientCertificateRecord } from '../model/client-certificate.js';
 import type { IssuedClientCertificate } from '../pki/client-ca.js';
 import type { QueryReader } from './query.js';
 import type { XmlWriter } from './xml.js';
@@ -73,7 +75,34 @@ export function writeClientCaMembers(w: XmlWriter, c: ClientCertificateAuthority
     .leaf('Subject', c.subject)
     .leaf('Source', c.source)
     .leaf('ValidTill', c.validTill)
+    .leaf('CrlUrl', c.crlUrl)
+    .leaf('CrlThisUpdate', c.crlThisUpdate)
+    .leaf('CrlNextUpdate', c.crlNextUpdate)
     .leaf('CertificatePem', c.certificatePem);
+}
+
+/** The members of a tlsql `IssuedClientCertificate` structure (no key: tlsql never keeps it). */
+export function writeIssuedClientCertificateMembers(w: XmlWriter, c: ClientCertificateRecord): void {
+  w.leaf('SerialNumber', c.serialHex)
+    .leaf('Subject', c.subject)
+    .leaf('Issuer', c.issuer)
+    .leaf('ValidFrom', c.notBefore)
+    .leaf('ValidTill', c.notAfter)
+    .leaf('KeyType', c.keyType)
+    .leaf('Revoked', c.revocation !== null)
+    .leaf('RevocationDate', c.revocation?.revokedAt ?? null)
+    .leaf('RevocationReason', c.revocation?.reason ?? null);
+}
+
+/** The members of a tlsql `ClientCrl` structure: an imported CRL. */
+export function writeImportedCrlMembers(w: XmlWriter, c: ImportedCrlInfo): void {
+  w.leaf('DBInstanceIdentifier', c.dbInstanceIdentifier)
+    .leaf('Thumbprint', c.thumbprint)
+    .leaf('Issuer', c.issuer)
+    .leaf('ThisUpdate', c.thisUpdate)
+    .leaf('NextUpdate', c.nextUpdate)
+    .leaf('CrlNumber', c.crlNumber)
+    .leaf('RevokedCount', c.revokedCount);
 }
 
 /** The parameters Authorize/RevokeDBSecurityGroupIngress share (the EC2 ones are passed on to be refused). */

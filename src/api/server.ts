@@ -1,6 +1,7 @@
 /**
  * The RDS-compatible HTTP API: the awsQuery protocol on `POST /` (SigV4-signed), plus
- * unauthenticated conveniences: `GET /bundles/<file>` (public CA bundles), `GET /health` and
+ * unauthenticated conveniences: `GET /bundles/<file>` (public CA bundles), `GET /crl/<file>` (client
+ * CA revocation lists, docs/revocation.md), `GET /health` and
  * `GET /metrics` (Prometheus; the API listens on loopback by default).
  *
  * Request flow for the API: size check -> SigV4 -> Action/Version -> action -> XML. Every
@@ -38,6 +39,11 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Public CA bundles served at `/bundles/<name>`; `pem` returns null for unknown names. Default: none (404). */
   bundles?: { pem(name: string): string | null };
+  /**
+   * Client CA CRLs served at `/crl/<name>` (`.crl` DER, `.pem` PEM); `get` resolves null for unknown
+   * names. Unauthenticated like the bundles: relying parties fetch CRLs without credentials. Default: none (404).
+   */
+  crls?: { get(name: string): Promise<{ body: Buffer | string; contentType: string } | null> };
   /** Prometheus text exposition served at `GET /metrics`. Default: none (404). */
   metrics?: () => string;
 }
@@ -95,6 +101,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
       serveBundle(req, res, url.pathname.slice('/bundles/'.length), state);
       return;
     }
+    if (url.pathname.startsWith('/crl/') && readOnly) {
+      await serveCrl(req, res, url.pathname.slice('/crl/'.length), state);
+      return;
+    }
     if (url.pathname !== '/') {
       sendText(req, res, 404, 'Not Found\n');
       return;
@@ -136,6 +146,24 @@ export function createApiServer(opts: ApiServerOptions): Server {
       return;
     }
     sendBody(req, res, 200, 'application/x-pem-file', pem);
+  };
+
+  const serveCrl = async (req: IncomingMessage, res: ServerResponse, name: string, state: RequestState): Promise<void> => {
+    let crl: { body: Buffer | string; contentType: string } | null = null;
+    if (bundleName.test(name) && opts.crls) {
+      try {
+        crl = await opts.crls.get(name);
+      } catch (e) {
+        logger.error('signing or reading a client CRL failed', { requestId: state.requestId, crl: name, err: e });
+        sendText(req, res, 500, `An internal error has occurred. Request id ${state.requestId}.\n`);
+        return;
+      }
+    }
+    if (crl === null) {
+      sendText(req, res, 404, 'Not Found\n');
+      return;
+    }
+    sendBody(req, res, 200, crl.contentType, crl.body);
   };
 
   const handleQuery = async (req: IncomingMessage, res: ServerResponse, url: URL, state: RequestState): Promise<void> => {
@@ -255,9 +283,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
   return server;
 }
 
-function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
+function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   if (res.headersSent || res.destroyed) return;
-  const bytes = Buffer.from(body, 'utf8');
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', bytes.length);

@@ -38,6 +38,12 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(DEFAULT_API_PORT),
         /** Requests larger than this are refused with 413 before being read whole. Default 1 MiB. */
         maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
+        /**
+         * The API's URL as clients reach it, e.g. `http://db-api.example.com:8080`: client
+         * certificates name `<publicUrl>/crl/<region>-client-ca-g1.crl` as their CRL distribution
+         * point. Default: unset, the address the API listens on (`http://<host>:<port>`).
+         */
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
       })
       .strict()
       .default({ host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024 }),

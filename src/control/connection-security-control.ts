@@ -7,7 +7,9 @@ import type { Tag } from '../model/tag.js';
 import type { ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
 import type { DbConnection } from '../model/db-connection.js';
 import type { DbSecurityGroup } from '../model/db-security-group.js';
+import type { ClientCertificateRecord } from '../model/client-certificate.js';
 import type { IssuedClientCertificate } from '../pki/client-ca.js';
+import type { ImportedCrlInfo } from './client-revocation.js';
 
 /** What the API and the CLI may ask of connection security. Inputs are validated by the implementation (AppError with RDS codes). */
 export interface ConnectionSecurityControl {
@@ -33,4 +35,15 @@ export interface ConnectionSecurityControl {
   importClientCertificateAuthority(q: { dbInstanceIdentifier: string; certificatePem: string }): Promise<ClientCertificateAuthorityInfo>;
   removeClientCertificateAuthority(q: { dbInstanceIdentifier: string; thumbprint: string }): Promise<ClientCertificateAuthorityInfo>;
   describeClientCertificateAuthorities(q: { dbInstanceIdentifier: string }): Promise<ClientCertificateAuthorityInfo[]>;
+
+  /**
+   * Revokes a client certificate of the region's client CA (by serial, or given as PEM; `reason` an
+   * RFC 5280 name, default unspecified). From then on every endpoint refuses it with 1045 saying
+   * it is revoked, its live sessions are closed (returned), and the CA's CRL lists it.
+   */
+  revokeClientCertificate(q: { serialNumber?: string; certificatePem?: string; reason?: string }): Promise<{ certificate: ClientCertificateRecord; closed: DbConnection[] }>;
+  /** Client certificates tlsql issued in the region (never keys), by serial; one with `serialNumber`. */
+  describeClientCertificates(q: { serialNumber?: string }): Promise<ClientCertificateRecord[]>;
+  /** Imports (replaces) the CRL of an imported client CA of the instance; enforced at once, its live sessions closed. */
+  importClientCrl(q: { dbInstanceIdentifier: string; crl: Buffer }): Promise<ImportedCrlInfo & { closed: DbConnection[] }>;
 }

@@ -13,12 +13,15 @@ import type { DbInstance } from '../model/db-instance.js';
 import type { DbSecurityGroup, DbSecurityGroupRecord } from '../model/db-security-group.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { ClientCertificateAuthority, createShadowCa, issueLinkClientCertificate, loadCaWithKey, onelineName, parseOnelineSubject, type IssuedClientCertificate, type LoadedClientCa } from '../pki/client-ca.js';
+import { crlIssuedBy, readCrl } from '../pki/client-crl.js';
 import { openSecret, sealSecret } from '../pki/key-store.js';
 import type { Tag } from '../model/tag.js';
 import { TagStore } from '../store/tag-store.js';
 import { tagsForNewResource } from './resource-tags.js';
 import { ConnectionSecurityStore } from '../store/connection-security-store.js';
 import type { Store } from '../store/store.js';
+import type { ClientCertificateRecord } from '../model/client-certificate.js';
+import { ClientRevocation, type ImportedCrlInfo } from './client-revocation.js';
 import type { ConnectionSecurityControl } from './connection-security-control.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 
@@ -55,12 +58,30 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   private readonly allowLists = new Map<string, AllowList | null>();
   /** Shadow CA signers by `<resourceId>/<thumbprint>`: imported once, reused for every link certificate. */
   private readonly shadows = new Map<string, Promise<LoadedClientCa>>();
+  private readonly revocation: ClientRevocation;
+  /** Base of the CRL URLs put in new client certificates; set once the API listens (setPublicApiUrl). */
+  private publicApiUrl: string | undefined;
 
   constructor(private readonly d: ConnectionSecurityDeps) {
     this.repo = new ConnectionSecurityStore(d.store);
     this.tags = new TagStore(d.store);
     this.log = d.logger.child({ component: 'connection-security' });
     this.clientCa = new ClientCertificateAuthority({ dir: dataPaths(d.config.dataDir).pki, masterKey: d.masterKey, regions: [...d.config.regions], clock: d.clock, logger: d.logger });
+    this.revocation = new ClientRevocation({ store: d.store, clientCa: this.clientCa, regions: d.config.regions, clock: d.clock, logger: d.logger });
+  }
+
+  /**
+   * The API's URL as clients reach it (`api.publicUrl`, else where it listens): new client
+   * certificates name `<url>/crl/<region>-client-ca-g1.crl` as their CRL distribution point.
+   * Known only once the API listens (its port may be chosen then); until then none is named.
+   */
+  setPublicApiUrl(url: string): void {
+    this.publicApiUrl = (this.d.config.api.publicUrl ?? url).replace(/\/+$/, '');
+  }
+
+  /** A client CA's published CRL by file name (`<region>-client-ca-g1.crl` DER, `.pem` PEM), for `GET /crl/`; null if unknown. */
+  publishedCrl(file: string): Promise<{ body: Buffer | string; contentType: string } | null> {
+    return this.revocation.published(file);
   }
 
   /** The notAfter of each served region's client CA that is loaded, for metrics. */
@@ -101,9 +122,9 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     const issuedUntil = this.d.store.getMeta(issuedUntilKey(inst.region));
     if (operatorCas.length === 0 && !(issuedUntil && new Date(issuedUntil) > this.d.clock.now())) return null;
     const own = this.clientCa.ca(inst.region);
-    const entries: TrustedClientCa[] = [{ caPem: own.certPem, linkSigner: own.signer, source: 'tlsql' }];
+    const entries: TrustedClientCa[] = [{ caPem: own.certPem, linkSigner: own.signer, source: 'tlsql', revoked: this.revocation.revokedIn(inst.region) }];
     for (const r of operatorCas) {
-      entries.push({ caPem: r.certPem, linkSigner: (await this.shadow(r)).signer, source: 'operator' });
+      entries.push({ caPem: r.certPem, linkSigner: (await this.shadow(r)).signer, source: 'operator', revoked: await this.revocation.revokedByOperatorCa(r) });
     }
     // Link certificates are verified by mariadbd against the real time, so they are dated by it too.
     return new ClientTrust(entries, (p) => issueLinkClientCertificate({ ...p, now: new Date() }));
@@ -340,13 +361,84 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     if (!q.subject) throw new AppError('MissingParameter', 'The request must contain the parameter Subject');
     const subject = parseOnelineSubject(q.subject);
     const region = this.d.config.region;
-    const issued = await this.clientCa.issueClientCertificate({ region, subject, validityHours: q.validityHours, keyType: q.keyType });
+    const crlUrl = this.publicApiUrl !== undefined ? `${this.publicApiUrl}/crl/${ClientRevocation.crlId(region)}.crl` : undefined;
+    const issued = await this.clientCa.issueClientCertificate({ region, subject, validityHours: q.validityHours, keyType: q.keyType, crlUrl });
+    this.revocation.recordIssued(region, issued);
     // Recorded before the certificate is handed out, and every endpoint of the region asks for
     // client certificates from now on, so the new certificate works on its first connection.
     const until = this.d.store.getMeta(issuedUntilKey(region));
     if (!until || new Date(until) < issued.notAfter) this.d.store.setMeta(issuedUntilKey(region), issued.notAfter.toISOString());
     await this.syncClientTrust();
     return issued;
+  }
+
+  /**
+   * Revokes a client certificate of the region's client CA (ClientRevocation.revoke), then makes
+   * every endpoint of the region refuse it and closes the live sessions that presented it. The new
+   * trust list is in place before the sessions are looked at: a login that passed the old list has
+   * recorded its certificate by then, so it is closed too. Returns the record and the closed sessions.
+   */
+  async revokeClientCertificate(q: { serialNumber?: string; certificatePem?: string; reason?: string }): Promise<{ certificate: ClientCertificateRecord; closed: DbConnection[] }> {
+    const region = this.d.config.region;
+    const certificate = await this.revocation.revoke({ region, ...q });
+    const instances = this.d.runtime.servingIds().flatMap((id) => {
+      const inst = this.d.store.getInstance(id);
+      return inst && inst.region === region ? [inst] : [];
+    });
+    const closed = await this.enforce(instances, certificate.issuer, new Set([certificate.serialHex]));
+    this.log.info('revoked client certificate enforced', { serialHex: certificate.serialHex, subject: certificate.subject, sessionsClosed: closed.length });
+    return { certificate, closed };
+  }
+
+  /** Issued client certificates (never keys), by serial; one with `serialNumber`. */
+  async describeClientCertificates(q: { serialNumber?: string }): Promise<ClientCertificateRecord[]> {
+    await this.ready();
+    return this.revocation.describe({ region: this.d.config.region, ...q });
+  }
+
+  /**
+   * Imports a CRL for one of the instance's operator client CAs (found by the CRL's issuer name,
+   * signature checked against it): the instance refuses the certificates it lists from then on and
+   * closes their live sessions.
+   */
+  async importClientCrl(q: { dbInstanceIdentifier: string; crl: Buffer }): Promise<ImportedCrlInfo & { closed: DbConnection[] }> {
+    const inst = this.mustGetInstance(q.dbInstanceIdentifier);
+    if (q.crl.length === 0) throw new AppError('MissingParameter', 'The request must contain the parameter CrlPem (PEM, or base64 DER in CrlDer)');
+    await this.ready();
+    const { crl } = readCrl(q.crl);
+    const ca = this.repo.listClientCas(inst.resourceId).find((r) => crlIssuedBy(crl, r.certPem));
+    if (!ca) {
+      const own = this.clientCa.ca(inst.region).certPem;
+      if (crlIssuedBy(crl, own)) throw new AppError('InvalidParameterValue', `${crl.issuer} is tlsql's own client CA: it publishes its CRL itself; revoke its certificates with revoke-client-certificate.`);
+      throw new AppError('ClientCertificateAuthorityNotFound', `DB instance ${inst.id} trusts no imported client CA named ${crl.issuer}; import the CA first (import-client-certificate-authority).`);
+    }
+    const info = await this.revocation.importCrl(inst.id, ca, q.crl);
+    const revoked = await this.revocation.revokedByOperatorCa(ca);
+    const closed = await this.enforce([inst], ca.subject, new Set(revoked.keys()));
+    return { ...info, closed };
+  }
+
+  /**
+   * Gives each serving instance in `instances` a trust list built from the current revocations,
+   * then closes its authenticated sessions whose client certificate (issuer `issuer`) has a
+   * serial in `serials`. Counted in `tlsql_sessions_closed_total{reason="revoked"}`.
+   */
+  private async enforce(instances: DbInstance[], issuer: string, serials: ReadonlySet<string>): Promise<DbConnection[]> {
+    const closed: DbConnection[] = [];
+    for (const inst of instances) {
+      if (!this.d.runtime.isServing(inst.id)) continue;
+      this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
+      const now = Date.now();
+      for (const s of this.d.runtime.sessions(inst.id)) {
+        const c = s.clientCertificate;
+        if (!c || c.refusedReason !== null || c.issuer !== issuer || !serials.has(c.serialHex)) continue;
+        closed.push(this.connection(inst.id, s, now));
+        s.close(`client certificate ${c.serialHex} revoked`);
+        const door = this.d.runtime.frontDoor(inst.id);
+        if (door) door.stats.closedRevoked++;
+      }
+    }
+    return closed;
   }
 
   private async shadow(r: ClientCaRecord): Promise<LoadedClientCa> {
@@ -365,7 +457,10 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     const inst = this.mustGetInstance(q.dbInstanceIdentifier);
     await this.ready();
     const own = this.clientCa.ca(inst.region);
-    return [caInfo(inst.id, own.certPem, 'tlsql'), ...this.repo.listClientCas(inst.resourceId).map((r) => caInfo(inst.id, r.certPem, 'operator'))];
+    return [
+      caInfo(inst.id, own.certPem, 'tlsql', this.publicApiUrl !== undefined ? { url: `${this.publicApiUrl}/crl/${ClientRevocation.crlId(inst.region)}.crl` } : null),
+      ...this.repo.listClientCas(inst.resourceId).map((r) => caInfo(inst.id, r.certPem, 'operator', this.revocation.importedCrlInfo(r))),
+    ];
   }
 
   async importClientCertificateAuthority(q: { dbInstanceIdentifier: string; certificatePem: string }): Promise<ClientCertificateAuthorityInfo> {
@@ -409,7 +504,7 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
       throw e;
     }
     this.log.info('client CA trusted', { instance: inst.id, subject, thumbprint });
-    return caInfo(inst.id, record.certPem, 'operator');
+    return caInfo(inst.id, record.certPem, 'operator', null);
   }
 
   async removeClientCertificateAuthority(q: { dbInstanceIdentifier: string; thumbprint: string }): Promise<ClientCertificateAuthorityInfo> {
@@ -450,9 +545,12 @@ function shadowKeyLabel(resourceId: string, thumbprint: string): string {
   return `client-cas/${resourceId}/${thumbprint}.shadow.key`;
 }
 
-function caInfo(instanceId: string, pem: string, source: 'tlsql' | 'operator'): ClientCertificateAuthorityInfo {
+function caInfo(instanceId: string, pem: string, source: 'tlsql' | 'operator', crl: { url?: string; thisUpdate?: Date; nextUpdate?: Date | null } | null): ClientCertificateAuthorityInfo {
   const c = new X509Certificate(pem);
   return {
+    crlUrl: crl?.url ?? null,
+    crlThisUpdate: crl?.thisUpdate ?? null,
+    crlNextUpdate: crl?.nextUpdate ?? null,
     dbInstanceIdentifier: instanceId,
     thumbprint: c.fingerprint256.replace(/:/g, '').toLowerCase(),
     subject: onelineName(c.subject),

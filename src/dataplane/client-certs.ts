@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { normaliseSerialHex, type Revocation } from '../model/client-certificate.js';
 import type { Signer } from '../pki/sign.js';
 import { onelineName } from '../pki/client-ca.js';
 import { LinkIdentity } from './link-identity.js';
@@ -20,6 +21,11 @@ export interface TrustedClientCa {
    */
   linkSigner: Signer;
   source: 'tlsql' | 'operator';
+  /**
+   * Certificates of this CA that are revoked, by `normaliseSerialHex` serial: tlsql's own
+   * revocations for its client CA, the imported CRL's entries for an operator CA. Default none.
+   */
+  revoked?: ReadonlyMap<string, Revocation>;
 }
 
 /** What a client presented, as describe-db-connections shows it. */
@@ -35,7 +41,7 @@ export interface ClientCertificateInfo {
 
 export type ClientCertificateCheck =
   | { kind: 'none' }
-  | { kind: 'refused'; info: ClientCertificateInfo | null; reason: string }
+  | { kind: 'refused'; info: ClientCertificateInfo | null; reason: string; revocation?: Revocation }
   | { kind: 'trusted'; info: ClientCertificateInfo; linkIdentity: () => Promise<LinkIdentity> };
 
 /** Issues a link certificate for a trusted client certificate (see pki/client-ca.ts issueLinkClientCertificate). */
@@ -106,7 +112,7 @@ export class ClientTrust {
     const base = {
       subject: onelineName(peer.subject),
       issuer: onelineName(peer.issuer),
-      serialHex: peer.serialNumber.toLowerCase(),
+      serialHex: normaliseSerialHex(peer.serialNumber),
       notAfter: new Date(peer.validTo),
     };
     const refuse = (reason: string): ClientCertificateCheck => ({ kind: 'refused', reason, info: { ...base, refusedReason: reason } });
@@ -120,6 +126,17 @@ export class ClientTrust {
       if (Date.parse(c.validFrom) > now || Date.parse(c.validTo) < now) return refuse(`certificate ${onelineName(c.subject)} is not valid now (${c.validFrom} - ${c.validTo})`);
     }
     if (peer.ca) return refuse('the client presented a CA certificate');
+    // Revocation is checked here, after OpenSSL's handshake, rather than with CRLs in the native
+    // X509_STORE (native/core/tls-context.cc): the verdict of an optional client certificate is
+    // already enforced here; a revocation then needs no CRL file, no new native context and no
+    // CRL expiry handling in C++, only a new ClientTrust (a map lookup per certificate login); and
+    // the client gets a MySQL error packet that says "revoked" (mysql2 and the mariadb CLI print
+    // it), where a TLS alert shows as a bare "certificate revoked" alert or a lost connection.
+    const revocation = issuer.entry.revoked?.get(base.serialHex);
+    if (revocation) {
+      const reason = `certificate serial ${base.serialHex} was revoked on ${revocation.revokedAt.toISOString()} (${revocation.reason})`;
+      return { kind: 'refused', reason, info: { ...base, refusedReason: reason }, revocation };
+    }
     if (peer.keyUsage !== undefined && !peer.keyUsage.includes(CLIENT_AUTH_OID) && !peer.keyUsage.includes(ANY_EKU_OID)) {
       return refuse('the certificate is not for client authentication (extended key usage has no clientAuth)');
     }

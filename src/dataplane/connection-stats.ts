@@ -14,12 +14,14 @@ export type RefusalReason =
   | 'require_secure_transport'
   /** A client certificate the instance does not trust (untrusted CA, expired, wrong purpose): 1045. */
   | 'client_certificate'
+  /** A client certificate that is revoked (RevokeClientCertificate or an imported CRL): 1045 saying so. */
+  | 'revoked'
   /** Authentication refused: by the engine (wrong password, REQUIRE clause) or a reserved account. */
   | 'auth'
   /** The engine could not be reached, or the TLS link to it failed: the client gets an error packet. */
   | 'engine_unavailable';
 
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['allow_list', 'tls_policy', 'require_secure_transport', 'client_certificate', 'auth', 'engine_unavailable'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['allow_list', 'tls_policy', 'require_secure_transport', 'client_certificate', 'revoked', 'auth', 'engine_unavailable'];
 
 /** Upper bounds of the handshake latency histogram, in seconds. */
 export const HANDSHAKE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
@@ -30,6 +32,8 @@ export class ConnectionStats {
   readonly refusals = new Map<RefusalReason, number>(REFUSAL_REASONS.map((r) => [r, 0]));
   /** Sessions that presented a client certificate, by verdict. */
   readonly clientCertificates = { trusted: 0, refused: 0 };
+  /** Live sessions closed because their client certificate was revoked. */
+  closedRevoked = 0;
   /** Count per bucket of HANDSHAKE_BUCKETS_SECONDS (not cumulative), then the count above the last. */
   readonly handshakeBuckets = new Array<number>(HANDSHAKE_BUCKETS_SECONDS.length + 1).fill(0);
   handshakeSumSeconds = 0;

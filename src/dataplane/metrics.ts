@@ -51,6 +51,9 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
     for (const reason of REFUSAL_REASONS) sample('tlsql_connection_refusals_total', { instance: id, reason }, door.stats.refusals.get(reason) ?? 0);
   }
 
+  family('tlsql_sessions_closed_total', 'counter', 'Live sessions the front door closed, by reason: revoked (their client certificate was revoked).');
+  for (const [id, door] of sorted) sample('tlsql_sessions_closed_total', { instance: id, reason: 'revoked' }, door.stats.closedRevoked);
+
   family('tlsql_dataplane_native', 'gauge', 'Whether the native data plane (TLS and relay on its own threads) is running: 1, or 0 before the first endpoint opened it.');
   sample('tlsql_dataplane_native', {}, dataplane ? 1 : 0);
   if (dataplane) {

@@ -83,6 +83,8 @@ export class Session {
   private clientTlsPending = false;
   /** Why the client's certificate was refused; answered with 1045 once the user name is known. */
   private certRefusal: string | null = null;
+  /** Set with certRefusal when the certificate is revoked: the client is told so (not only "access denied"). */
+  private certRevoked: string | null = null;
 
   constructor(
     private readonly door: SessionEndpoint,
@@ -236,6 +238,7 @@ export class Session {
     if (cert.kind === 'refused') {
       // As MariaDB itself treats a certificate it cannot verify: access denied, whatever the account requires.
       this.certRefusal = cert.reason;
+      if (cert.revocation) this.certRevoked = `serial ${cert.info?.serialHex ?? '?'} was revoked on ${cert.revocation.revokedAt.toISOString()} (${cert.revocation.reason})`;
     }
     return { packet, ch };
   }
@@ -272,6 +275,10 @@ export class Session {
     if (RESERVED_USERS.has(user)) {
       door.stats.refused('auth');
       throw denied('login as a reserved internal account');
+    }
+    if (this.certRevoked !== null) {
+      door.stats.refused('revoked');
+      throw new SessionError('ER_ACCESS_DENIED_CERTIFICATE_REVOKED', [user, this.info.clientAddress, this.certRevoked], `client certificate refused: ${this.certRefusal}`);
     }
     if (this.certRefusal !== null) {
       door.stats.refused('client_certificate');

@@ -41,6 +41,8 @@ export const errorCodes = {
   PortInUse: { status: 400, solve: 'Choose a free --port or stop what listens on it.' },
   ClientCertificateAuthorityNotFound: { status: 404, solve: 'List trusted CAs with `tlsql describe-client-certificate-authorities`.' },
   ClientCertificateAuthorityAlreadyExists: { status: 400, solve: 'The CA (or one with the same subject) is trusted already.' },
+  ClientCertificateNotFound: { status: 404, solve: 'List issued client certificates with `tlsql describe-client-certificates`.' },
+  ClientCertificateAlreadyRevoked: { status: 400, solve: 'Nothing to do: the certificate is refused already; the message gives the first revocation date and reason.' },
   EngineNotInstalled: { status: 400, solve: 'Install MariaDB: `apt-get install mariadb-server mariadb-client` (or run scripts/setup).' },
   ServerNotRunning: { status: 503, solve: 'Start the service with `tlsql server` (or scripts/setup).' },
   ConfigInvalid: { status: 400, solve: 'Fix the named configuration key.' },

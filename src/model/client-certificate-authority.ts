@@ -9,6 +9,11 @@ export interface ClientCertificateAuthorityInfo {
   source: 'tlsql' | 'operator';
   validTill: Date;
   certificatePem: string;
+  /** Where tlsql publishes the CRL of its own client CA; null for an operator CA (or before the API listens). */
+  crlUrl: string | null;
+  /** thisUpdate / nextUpdate of the imported CRL of an operator CA; null without one. */
+  crlThisUpdate: Date | null;
+  crlNextUpdate: Date | null;
 }
 
 /** An operator's client CA trusted by one instance, as stored, with the shadow CA the engine trusts in its place. */

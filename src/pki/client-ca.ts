@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from './x509.js';
 import { AppError, wrap } from '../errors/app-error.js';
+import { normaliseSerialHex } from '../model/client-certificate.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import type { KeyType, SignatureHash } from './families.js';
@@ -160,9 +161,10 @@ export class ClientCertificateAuthority {
   /**
    * A new client certificate: fresh key (`keyType`, default rsa2048 for the widest client
    * support), `subject` as given, EKU clientAuth, keyUsage digitalSignature (+ keyEncipherment for
-   * RSA), notBefore now-5min, valid `validityHours` (default 720, at most 9528).
+   * RSA), notBefore now-5min, valid `validityHours` (default 720, at most 9528); `crlUrl`, when
+   * given, becomes its CRL distribution point.
    */
-  async issueClientCertificate(p: { region: string; subject: x509.JsonName; validityHours?: number; keyType?: ClientKeyType }): Promise<IssuedClientCertificate> {
+  async issueClientCertificate(p: { region: string; subject: x509.JsonName; validityHours?: number; keyType?: ClientKeyType; crlUrl?: string }): Promise<IssuedClientCertificate> {
     await this.ensure();
     const ca = this.ca(p.region);
     const hours = p.validityHours ?? DEFAULT_CLIENT_CERT_VALIDITY_HOURS;
@@ -180,6 +182,7 @@ export class ClientCertificateAuthority {
       keyUsage: x509.KeyUsageFlags.digitalSignature | (isRsaKeyType(keyType) ? x509.KeyUsageFlags.keyEncipherment : 0),
       extendedKeyUsage: [CLIENT_AUTH],
       subjectAltNames: [],
+      ...(p.crlUrl ? { crlDistributionPoints: [p.crlUrl] } : {}),
     };
     try {
       const keys = await generateKeyPair(keyType);
@@ -192,7 +195,7 @@ export class ClientCertificateAuthority {
         caPem: ca.certPem,
         subject: onelineName(node.subject),
         issuer: onelineName(node.issuer),
-        serialHex: cert.serialNumber.toLowerCase(),
+        serialHex: normaliseSerialHex(cert.serialNumber),
         notBefore: cert.notBefore,
         notAfter: cert.notAfter,
         keyType,

@@ -44,6 +44,11 @@ export interface CertificateProfile {
   /** EKU OIDs; omitted when empty. */
   extendedKeyUsage: string[];
   subjectAltNames: SubjectAltName[];
+  /**
+   * URLs of the issuer's CRL (cRLDistributionPoints, non-critical); omitted when absent or empty.
+   * Only client certificates carry one: server certificates keep RDS's shape (docs/revocation.md).
+   */
+  crlDistributionPoints?: string[];
 }
 
 /** The CN of the root of `family` in `region`, e.g. `tlsql us-east-1 Root CA RSA2048 G1`. */

@@ -43,6 +43,7 @@ export async function signCertificate(req: SignRequest, crypto: Crypto = pkiCryp
   if (profile.subjectAltNames.length > 0) {
     extensions.push(new x509.SubjectAlternativeNameExtension(profile.subjectAltNames.map((n) => ({ type: n.type, value: n.value })), false));
   }
+  if (profile.crlDistributionPoints?.length) extensions.push(new x509.CRLDistributionPointsExtension(profile.crlDistributionPoints, false));
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(req.publicKey, false, crypto));
   if (signer.cert) extensions.push(await authorityKeyIdentifier(signer.cert, crypto));
 

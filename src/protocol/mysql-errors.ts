@@ -9,7 +9,7 @@ import { encodeErrPacket } from './err-packet.js';
  * such as `%-.64s`; an empty SQLSTATE there means HY000. Edit rows only by re-copying them from
  * that file, and keep them sorted by code.
  *
- * Two rows are not 10.11's own. ER_UNKNOWN_ERROR_MSG is marked below. ER_SECURE_TRANSPORT_REQUIRED is not in 10.11 (which answers an insecure connection under
+ * Three rows are not 10.11's own. ER_UNKNOWN_ERROR_MSG and ER_ACCESS_DENIED_CERTIFICATE_REVOKED are marked below. ER_SECURE_TRANSPORT_REQUIRED is not in 10.11 (which answers an insecure connection under
  * require_secure_transport with ER_ACCESS_DENIED_ERROR); its row is MariaDB 11.x's, which took
  * MySQL's number and text with SQLSTATE 08004 (MySQL itself sends HY000).
  */
@@ -18,6 +18,9 @@ export const MYSQL_ERRORS = {
   ER_HANDSHAKE_ERROR: { code: 1043, sqlState: '08S01', format: 'Bad handshake' },
   ER_DBACCESS_DENIED_ERROR: { code: 1044, sqlState: '42000', format: "Access denied for user '%s'@'%s' to database '%-.192s'" },
   ER_ACCESS_DENIED_ERROR: { code: 1045, sqlState: '28000', format: "Access denied for user '%s'@'%s' (using password: %s)" },
+  // Not a row of errmsg-utf8.txt: 1045 as MariaDB sends for a certificate it cannot verify, with a
+  // text that says the client certificate is revoked (docs/revocation.md), so a user sees why.
+  ER_ACCESS_DENIED_CERTIFICATE_REVOKED: { code: 1045, sqlState: '28000', format: "Access denied for user '%s'@'%s': client certificate %s" },
   ER_SERVER_SHUTDOWN: { code: 1053, sqlState: '08S01', format: 'Server shutdown in progress' },
   ER_UNKNOWN_ERROR: { code: 1105, sqlState: 'HY000', format: 'Unknown error' },
   // Not a row of errmsg-utf8.txt: the server's my_message(ER_UNKNOWN_ERROR, text) form, 1105 with

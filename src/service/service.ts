@@ -123,6 +123,8 @@ export async function startService(config: Config, opts: { logger: Logger; clock
       renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
     bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
+    // <region>-client-ca-g1.crl (DER) / .pem: each client CA's CRL (docs/revocation.md).
+    crls: { get: (file: string) => control.connectionSecurity.publishedCrl(file) },
   });
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
@@ -134,6 +136,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
   const port = (api.address() as AddressInfo).port;
   const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
   const apiUrl = `http://${host}:${port}`;
+  control.connectionSecurity.setPublicApiUrl(apiUrl);
   await writeFile(paths.serverState, JSON.stringify({ pid: process.pid, apiUrl, startedAt: clock.now().toISOString() }) + '\n');
   logger.info('tlsql server ready', { apiUrl, dataDir: config.dataDir, instances: store.listInstances().length });
 

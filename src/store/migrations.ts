@@ -131,4 +131,33 @@ export const migrations: readonly string[] = [
      value TEXT NOT NULL,
      PRIMARY KEY (arn, key)
    );`,
+  // Client certificate revocation (docs/revocation.md): the client certificates tlsql issues (never
+  // their keys) with their revocation, and the CRLs imported for operator client CAs, removed with
+  // their CA.
+  `CREATE TABLE client_certificates (
+     region TEXT NOT NULL,
+     serial TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     issuer TEXT NOT NULL,
+     not_before TEXT NOT NULL,
+     not_after TEXT NOT NULL,
+     key_type TEXT,
+     recorded_at TEXT NOT NULL,
+     revoked_at TEXT,
+     revocation_reason TEXT,
+     PRIMARY KEY (region, serial),
+     CHECK ((revoked_at IS NULL) = (revocation_reason IS NULL))
+   );
+   CREATE INDEX client_certificates_revoked ON client_certificates(region, revoked_at) WHERE revoked_at IS NOT NULL;
+   CREATE TABLE client_crls (
+     resource_id TEXT NOT NULL,
+     thumbprint TEXT NOT NULL,
+     crl_der BLOB NOT NULL,
+     this_update TEXT NOT NULL,
+     next_update TEXT,
+     crl_number TEXT,
+     imported_at TEXT NOT NULL,
+     PRIMARY KEY (resource_id, thumbprint),
+     FOREIGN KEY (resource_id, thumbprint) REFERENCES client_cas(resource_id, thumbprint) ON DELETE CASCADE
+   );`,
 ];

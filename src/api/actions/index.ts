@@ -31,6 +31,9 @@ import { describeDbConnectionsAction } from './describe-db-connections.js';
 import { describeDbSecurityGroupsAction } from './describe-db-security-groups.js';
 import { importClientCertificateAuthorityAction } from './import-client-certificate-authority.js';
 import { issueClientCertificateAction } from './issue-client-certificate.js';
+import { revokeClientCertificateAction } from './revoke-client-certificate.js';
+import { describeClientCertificatesAction } from './describe-client-certificates.js';
+import { importClientCrlAction } from './import-client-crl.js';
 import { removeClientCertificateAuthorityAction } from './remove-client-certificate-authority.js';
 import { revokeDbSecurityGroupIngressAction } from './revoke-db-security-group-ingress.js';
 import { createUserAction } from './create-user.js';
@@ -84,6 +87,9 @@ const all: readonly Action[] = [
   describeDbConnectionsAction,
   closeDbConnectionsAction,
   issueClientCertificateAction,
+  revokeClientCertificateAction,
+  describeClientCertificatesAction,
+  importClientCrlAction,
   importClientCertificateAuthorityAction,
   removeClientCertificateAuthorityAction,
   describeClientCertificateAuthoritiesAction,

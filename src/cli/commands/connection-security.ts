@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { defineCommand, type CommandDef } from '../registry.js';
+import { paginate } from '../paginate.js';
 import { callTlsqlAction } from '../tlsql-api.js';
 
 const idOption = { name: 'db-instance-identifier', type: 'string', required: true, help: 'The DB instance identifier.' } as const;
@@ -137,6 +138,87 @@ export const describeClientCertificateAuthorities = defineCommand({
   },
 });
 
+/** Reads a file named by an option, as a CLI failure naming the path when it cannot be read. */
+async function readInput(ctx: { cwd: string }, file: string): Promise<Buffer> {
+  const path = resolve(ctx.cwd, file);
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, ExitCode.failure, { cause: e });
+  }
+}
+
+const REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
+
+export const revokeClientCertificate = defineCommand({
+  name: 'revoke-client-certificate',
+  summary: 'Revokes a client certificate tlsql issued: refused at every endpoint at once, its sessions closed, listed on the CRL.',
+  description:
+    'Revokes a certificate of the region\'s tlsql client CA, named by --serial (from describe-client-certificates or ' +
+    '`openssl x509 -serial`) or given as --certificate-file (PEM; also works for certificates issued before tlsql kept ' +
+    'records). --reason takes an RFC 5280 name (default unspecified). From then on every endpoint refuses the certificate ' +
+    'with ERROR 1045 saying it is revoked, live sessions that presented it are closed (and printed), and the CA\'s CRL ' +
+    '(GET /crl/<region>-client-ca-g1.crl) lists it. A revocation is final: revoking again fails with ' +
+    'ClientCertificateAlreadyRevoked, quoting the first date and reason. Certificates of an imported CA are revoked by ' +
+    'importing its CRL (import-client-crl). (tlsql action RevokeClientCertificate.)',
+  options: [
+    { name: 'serial', type: 'string', metavar: '<hex>', help: 'Serial number (hex, colons allowed).' },
+    { name: 'certificate-file', type: 'string', metavar: '<path>', help: 'PEM file with the certificate (instead of --serial).' },
+    { name: 'reason', type: 'string', choices: REASONS, help: 'RFC 5280 revocation reason; default unspecified.' },
+  ],
+  async run(ctx, args) {
+    if ((args.serial === undefined) === (args.certificateFile === undefined)) throw new UsageError('give exactly one of --serial or --certificate-file', 'revoke-client-certificate');
+    const pem = args.certificateFile !== undefined ? (await readInput(ctx, args.certificateFile)).toString('utf8') : undefined;
+    const out = await callTlsqlAction(ctx, 'RevokeClientCertificate', { SerialNumber: args.serial, CertificatePem: pem, Reason: args.reason }, ['Connections']);
+    ctx.print('RevokeClientCertificate', out);
+  },
+});
+
+export const describeClientCertificates = defineCommand({
+  name: 'describe-client-certificates',
+  summary: 'Lists the client certificates tlsql issued (serial, subject, validity, revocation), never their keys.',
+  description:
+    'Every client certificate issued by the region\'s tlsql client CA since tlsql started keeping records, by serial: ' +
+    'subject, issuer, validity, key type, and whether it is revoked (date and reason). tlsql never stores private keys. ' +
+    'All pages are fetched unless --max-items stops early. (tlsql action DescribeClientCertificates.)',
+  options: [
+    { name: 'serial', type: 'string', metavar: '<hex>', help: 'Only this serial number.' },
+    { name: 'page-size', type: 'integer', help: 'MaxRecords per request (20-100).' },
+    { name: 'max-items', type: 'integer', help: 'Stop after this many certificates and print a NextToken.' },
+    { name: 'starting-token', type: 'string', help: 'NextToken of an earlier run.' },
+  ],
+  async run(ctx, args) {
+    const out = await paginate(
+      (marker) => callTlsqlAction(ctx, 'DescribeClientCertificates', { SerialNumber: args.serial, MaxRecords: args.pageSize, Marker: marker }, ['ClientCertificates']),
+      'ClientCertificates',
+      { maxItems: args.maxItems, startingToken: args.startingToken, command: 'describe-client-certificates' },
+    );
+    ctx.print('DescribeClientCertificates', out);
+  },
+});
+
+export const importClientCrl = defineCommand({
+  name: 'import-client-crl',
+  summary: "Imports the CRL of a client CA you imported: the instance refuses the certificates it lists and closes their sessions.",
+  description:
+    'Reads a CRL (PEM or DER) issued by one of the instance\'s imported client CAs, checks its signature against that CA ' +
+    '(and refuses it otherwise), and replaces that CA\'s previous CRL. Certificates it lists are refused at once and ' +
+    'their live sessions closed. Import each new CRL your CA publishes; a CRL older than the imported one, or past its ' +
+    'nextUpdate, is refused. (tlsql action ImportClientCrl.)',
+  options: [idOption, { name: 'crl-file', type: 'string', metavar: '<path>', required: true, help: 'CRL file, PEM ("X509 CRL") or DER.' }],
+  async run(ctx, args) {
+    const bytes = await readInput(ctx, args.crlFile);
+    const isPem = bytes.toString('latin1').includes('-----BEGIN');
+    const out = await callTlsqlAction(
+      ctx,
+      'ImportClientCrl',
+      { DBInstanceIdentifier: args.dbInstanceIdentifier, ...(isPem ? { CrlPem: bytes.toString('utf8') } : { CrlDer: bytes.toString('base64') }) },
+      ['Connections'],
+    );
+    ctx.print('ImportClientCrl', out);
+  },
+});
+
 export const connectionSecurityCommands: readonly CommandDef[] = [
   describeDbConnections,
   closeDbConnections,
@@ -144,4 +226,7 @@ export const connectionSecurityCommands: readonly CommandDef[] = [
   importClientCertificateAuthority,
   removeClientCertificateAuthority,
   describeClientCertificateAuthorities,
+  revokeClientCertificate,
+  describeClientCertificates,
+  importClientCrl,
 ] as unknown as readonly CommandDef[];

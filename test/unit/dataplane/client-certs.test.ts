@@ -101,4 +101,17 @@ describe('ClientTrust.check', () => {
     expect(trust.check(r).kind).toBe('trusted');
     expect(trust.check({ ...r, verifyError: 'CERT_REVOKED' })).toMatchObject({ kind: 'refused', reason: 'CERT_REVOKED' });
   });
+
+  it('refuses a revoked serial of a listed CA with the revocation, and trusts its sibling', async () => {
+    const own = ca.ca('us-east-1');
+    const revoked = await ca.issueClientCertificate({ region: 'us-east-1', subject: parseOnelineSubject('/CN=lost') });
+    const sibling = await ca.issueClientCertificate({ region: 'us-east-1', subject: parseOnelineSubject('/CN=kept') });
+    const revocation = { revokedAt: new Date('2026-05-01T00:00:00Z'), reason: 'keyCompromise' as const };
+    const withRevocation = new ClientTrust([{ caPem: own.certPem, linkSigner: own.signer, source: 'tlsql', revoked: new Map([[revoked.serialHex, revocation]]) }], (p) => issueLinkClientCertificate({ ...p, now: new Date() }));
+    const r = withRevocation.check(await presented({ cert: revoked.certPem, key: revoked.keyPem }));
+    expect(r).toMatchObject({ kind: 'refused', revocation, reason: `certificate serial ${revoked.serialHex} was revoked on 2026-05-01T00:00:00.000Z (keyCompromise)`, info: { serialHex: revoked.serialHex, subject: '/CN=lost' } });
+    expect(withRevocation.check(await presented({ cert: sibling.certPem, key: sibling.keyPem })).kind).toBe('trusted');
+    // The same certificate under the list without the revocation: trusted (the map is what refuses it).
+    expect(trust.check(await presented({ cert: revoked.certPem, key: revoked.keyPem })).kind).toBe('trusted');
+  });
 });
