@@ -42,6 +42,7 @@ export const errorCodes = {
   ClientCertificateAuthorityNotFound: { status: 404, solve: 'List trusted CAs with `tlsql describe-client-certificate-authorities`.' },
   ClientCertificateAuthorityAlreadyExists: { status: 400, solve: 'The CA (or one with the same subject) is trusted already.' },
   EngineNotInstalled: { status: 400, solve: 'Install MariaDB: `apt-get install mariadb-server mariadb-client` (or run scripts/setup).' },
+  DataDirInUse: { status: 409, solve: 'Another `tlsql server` owns the data dir (the message names its pid): stop it, or use another --data-dir.' },
   ServerNotRunning: { status: 503, solve: 'Start the service with `tlsql server` (or scripts/setup).' },
   ConfigInvalid: { status: 400, solve: 'Fix the named configuration key.' },
   InternalFailure: { status: 500, solve: 'An unexpected error; the server log has the detail under the request id.' },
