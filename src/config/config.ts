@@ -73,6 +73,19 @@ export const configSchema = z
       })
       .strict()
       .default({ tokenClockSkewMs: 60_000 }),
+    recovery: z
+      .object({
+        /**
+         * An instance whose engine or endpoint cannot be brought up (its port taken by another
+         * program, an engine that does not start) is retried by itself: first after this delay,
+         * doubling per failure. Default 5 s.
+         */
+        retryBaseMs: z.number().int().min(10).default(5_000),
+        /** Longest pause between those retries. Default 5 min. */
+        retryMaxMs: z.number().int().min(10).default(300_000),
+      })
+      .strict()
+      .default({ retryBaseMs: 5_000, retryMaxMs: 300_000 }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();

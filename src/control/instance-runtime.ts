@@ -132,6 +132,11 @@ export class InstanceRuntime {
     await this.deps.engine.start(id);
   }
 
+  /** Whether the instance's engine was provisioned completely (a failed creation leaves none). */
+  engineProvisioned(id: string): Promise<boolean> {
+    return this.deps.engine.isProvisioned(id);
+  }
+
   /** Reports engine state changes (crashes, supervisor restarts) to `listener`. */
   onEngineState(listener: (e: EngineStateEvent) => void): void {
     this.deps.engine.on('state', listener);

@@ -68,6 +68,8 @@ export interface Engine {
    * healthy mariadbd left by a previous tlsql process, or kills and restarts an unhealthy one.
    */
   start(id: string): Promise<void>;
+  /** Whether `provision` completed for the instance (its data dir exists and `start` can run it). */
+  isProvisioned(id: string): Promise<boolean>;
   /** Clean shutdown (SIGTERM, wait, then SIGKILL); the supervisor will not restart it. */
   stop(id: string): Promise<void>;
   /** `stop()` then removes the instance directory. */

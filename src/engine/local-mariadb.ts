@@ -276,6 +276,10 @@ export class LocalMariadbEngine implements Engine {
     });
   }
 
+  isProvisioned(id: string): Promise<boolean> {
+    return exists(this.instance(id).layout.metaFile);
+  }
+
   async stop(id: string): Promise<void> {
     const inst = this.instance(id);
     inst.wanted = false;
