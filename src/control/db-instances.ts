@@ -104,13 +104,18 @@ export class DbInstances {
           case 'failed':
           case 'incompatible-network':
             // A creation that never completed has no engine to start: only DeleteDBInstance helps.
-            if (await this.d.runtime.engineProvisioned(inst.id)) await this.bringUp(inst, 'start');
+            if (!(await this.d.runtime.engineProvisioned(inst.id))) break;
+            this.applyPendingOnReboot(inst);
+            await this.bringUp(inst, 'start');
             break;
           case 'stopping':
             await this.d.runtime.deactivate(inst.id).catch(() => {});
             this.setStatus(inst, 'stopped');
             break;
           default:
+            // Engine and endpoint start (or are adopted and given the group's values) as on a
+            // reboot, so what waited for one is in force from here: ParameterApplyStatus says so.
+            this.applyPendingOnReboot(inst);
             await this.bringUp(inst, 'start');
         }
       } catch (e) {
@@ -196,7 +201,7 @@ export class DbInstances {
 
   /** Engine running (trusting the current client CAs), endpoint open. Idempotent. */
   private async activate(inst: DbInstance): Promise<void> {
-    await this.d.runtime.startEngine(inst.id);
+    await this.d.runtime.startEngine(inst);
     await this.d.security.ensureEngineTrust(inst);
     await this.openEndpoint(inst);
   }
