@@ -38,9 +38,18 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(DEFAULT_API_PORT),
         /** Requests larger than this are refused with 413 before being read whole. Default 1 MiB. */
         maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
+        /** A request's headers must arrive within this; else 408 and the connection closes. Default 10 s. */
+        headersTimeoutMs: z.number().int().min(100).default(10_000),
+        /** A request's body must arrive within this once the headers are in; else RequestTimeout (408). Default 10 s. */
+        bodyTimeoutMs: z.number().int().min(100).default(10_000),
+        /**
+         * Request bodies read at once (only for requests naming a known, active access key); more
+         * get Throttling, which the SDKs retry with backoff. Default 32.
+         */
+        maxConcurrentBodies: z.number().int().min(1).max(10_000).default(32),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024 }),
+      .default({ host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000, maxConcurrentBodies: 32 }),
     frontDoor: z
       .object({
         /** Whole connection phase (greeting to auth OK) must finish within this. Default 10 s. */

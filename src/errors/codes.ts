@@ -31,6 +31,8 @@ export const errorCodes = {
   RequestExpired: { status: 403, solve: 'Synchronise the client clock; signatures are valid for 5 minutes.' },
   // HTTP-level
   RequestEntityTooLarge: { status: 413, solve: 'Requests are limited in size; send fewer parameters.' },
+  RequestTimeout: { status: 408, solve: 'Send the whole request body promptly (api.bodyTimeoutMs, default 10 s).' },
+  Throttling: { status: 400, solve: 'Too many requests were sending bodies at once (api.maxConcurrentBodies); retry with backoff, as the SDKs do.' },
   // IAM (users, access keys, policies for IAM database authentication; the IAM API's wire codes)
   NoSuchEntity: { status: 404, solve: 'Check the user name or access key id with `tlsql iam list-users` / `tlsql iam list-access-keys`.' },
   EntityAlreadyExists: { status: 409, solve: 'Choose another name, or use the existing user.' },

@@ -134,6 +134,9 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
     logger: logger.child({ component: 'api' }),
     clock,
     maxBodyBytes: config.api.maxBodyBytes,
+    headersTimeoutMs: config.api.headersTimeoutMs,
+    bodyTimeoutMs: config.api.bodyTimeoutMs,
+    maxConcurrentBodies: config.api.maxConcurrentBodies,
     metrics: () =>
       renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
