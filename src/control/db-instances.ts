@@ -540,10 +540,22 @@ export class DbInstances {
   private onEngineState(id: string, state: string, reason?: string): void {
     const inst = this.d.store.getInstance(id);
     if (!inst) return;
+    // Only the supervisor's own restarts: API actions hold the lock, and a start at service start
+    // (reconcile) or by an action happens before the endpoint opens.
+    const supervisor = !this.d.lock.held(id) && this.d.runtime.isServing(id);
     if (state === 'crashed' && inst.status === 'available') {
       this.setStatus(inst, 'rebooting');
       this.d.events.instance(inst, `DB instance shutdown unexpectedly${reason ? ` (${reason})` : ''}; restarting the engine`, ['failure', 'availability']);
-    } else if (state === 'running' && inst.status === 'rebooting' && !this.d.lock.held(id)) {
+    } else if (state === 'crashed' && inst.status === 'rebooting' && supervisor) {
+      // A restart after a crash failed too. The supervisor keeps trying with backoff
+      // (engine/local-mariadb.ts); `failed` says an operator should look, and lets Start/Reboot in.
+      this.setStatus(inst, 'failed');
+      this.d.events.instance(
+        inst,
+        `DB instance engine could not be restarted${reason ? ` (${reason})` : ''}; tlsql keeps retrying by itself, and RebootDBInstance or StartDBInstance try again at once`,
+        ['failure'],
+      );
+    } else if (state === 'running' && (inst.status === 'rebooting' || inst.status === 'failed') && supervisor) {
       this.setStatus(inst, 'available');
       this.d.events.instance(inst, 'DB instance restarted after an engine failure; data recovered', ['availability']);
     }

@@ -140,3 +140,24 @@ describe('an instance whose engine does not start', () => {
     expect(await readKept()).toBe(42);
   }, 120_000);
 });
+
+describe('an instance whose engine crashes and cannot be restarted', () => {
+  it('is failed with an event instead of rebooting for ever, accepts RebootDBInstance, and comes back with its data', async () => {
+    await restartServer();
+    await statusIs('available');
+    const myCnf = join(t.dataDir, 'instances', 'recovers', 'my.cnf');
+    const good = await readFile(myCnf, 'utf8');
+    await appendFile(myCnf, '\n[mariadbd]\nno-such-option-for-the-test = 1\n');
+    const pid = t.service.control.runtime.enginePid('recovers')!;
+    process.kill(pid, 'SIGKILL');
+    // The supervisor's restarts fail on the bad option: an operator is needed, and the API says so.
+    await statusIs('failed');
+    expect(await eventMessages()).toEqual(expect.arrayContaining([expect.stringMatching(/engine could not be restarted .*keeps retrying/)]));
+    expect((await t.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'recovers' }))).DBInstance!.DBInstanceStatus).toBe('rebooting');
+    await statusIs('failed');
+
+    await writeFile(myCnf, good);
+    await statusIs('available');
+    expect(await readKept()).toBe(42);
+  }, 120_000);
+});
