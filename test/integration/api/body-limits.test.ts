@@ -108,10 +108,16 @@ describe('API request bodies are bounded in time, concurrency and by the access 
     expect(refused).toMatch(/^HTTP\/1\.1 400 /);
     expect(parseError(refused).code).toBe('Throttling');
 
-    // One holder gives up: its slot is free again, and a signed SDK call goes through.
+    // An SDK call meanwhile is refused with Throttling, which the SDK retries with backoff: once a
+    // holder gives up and frees its slot, the retry goes through.
+    const throttledBefore = api.logs.filter((l) => l.includes('"code":"Throttling"')).length;
+    const sdk = api.client({ maxAttempts: 10 });
+    const call = sdk.send(new DescribeDBInstancesCommand({}));
+    for (let i = 0; i < 500 && api.logs.filter((l) => l.includes('"code":"Throttling"')).length === throttledBefore; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(api.logs.filter((l) => l.includes('"code":"Throttling"')).length).toBeGreaterThan(throttledBefore);
     holders[0]!.sock.destroy();
-    const sdk = api.client({ maxAttempts: 5 });
-    const out = await sdk.send(new DescribeDBInstancesCommand({}));
+    const out = await call;
     expect(out.DBInstances).toBeDefined();
+    expect(out.$metadata.attempts).toBeGreaterThan(1);
   });
 });
