@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { AppError, isAppError } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
 import type { ControlPlane } from '../control/control-plane.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -162,9 +162,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
   };
 
   const handleQuery = async (req: IncomingMessage, res: ServerResponse, url: URL, state: RequestState): Promise<void> => {
-    // Cheap refusals first, before reading a body that may be large or never arrive.
+    // Cheap refusals first, before reading a body that may be large or never arrive. Until the
+    // body is read, a refusal closes the connection rather than let Node drain the body to reuse it.
+    state.closeConnection = true;
     if (declaredTooLarge(req, maxBodyBytes)) {
-      state.closeConnection = true;
       throw new AppError('RequestEntityTooLarge', `Request body exceeds the limit of ${maxBodyBytes} bytes.`);
     }
     const authorization = req.headers['authorization'];
@@ -177,11 +178,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
     // only. (The key id is not a secret, so the signature is still checked over the whole body.)
     const key = await opts.credentials.lookup(claimed);
     if (!key || !key.active) {
-      state.closeConnection = true;
       throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid.');
     }
     if (bodiesInProgress >= maxConcurrentBodies) {
-      state.closeConnection = true;
       throw new AppError('Throttling', `Rate exceeded: more than ${maxConcurrentBodies} requests are sending their bodies at once; retry with backoff.`);
     }
 
@@ -191,9 +190,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
       // Asked for only now that the request may send its body (see the checkContinue handler).
       if (state.expectsContinue) res.writeContinue();
       body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
-    } catch (e) {
-      if (isAppError(e)) state.closeConnection = true;
-      throw e;
+      state.closeConnection = false;
     } finally {
       bodiesInProgress--;
     }

@@ -93,6 +93,17 @@ describe('API request bodies are bounded in time, concurrency and by the access 
     expect(api.control.calls).toEqual([]);
   });
 
+  it('answers an unsigned request with MissingAuthenticationToken without waiting for its body, and closes the connection', async () => {
+    api = await startApi({ bodyTimeoutMs: 60_000 });
+    const c = open(api.port);
+    c.sock.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1048576\r\n\r\nAction=');
+    const res = await c.responded(5000);
+    expect(res).toMatch(/^HTTP\/1\.1 403 /);
+    expect(parseError(res).code).toBe('MissingAuthenticationToken');
+    expect(res.toLowerCase()).toContain('connection: close');
+    await c.closed;
+  });
+
   it('refuses bodies beyond the concurrency cap with Throttling while SDK calls still work', async () => {
     api = await startApi({ maxConcurrentBodies: 3, bodyTimeoutMs: 60_000 });
     const holders = [open(api.port), open(api.port), open(api.port)];
