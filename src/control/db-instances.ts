@@ -70,6 +70,18 @@ export interface DbInstancesDeps {
  */
 const RECOVERING: readonly InstanceStatus[] = ['incompatible-network', 'failed'];
 
+/**
+ * Why an endpoint could not listen, when the network is to blame (its port taken by another
+ * program, or the address not there or not allowed): the errno code; else null.
+ */
+function portProblem(e: unknown): string | null {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') return code;
+  }
+  return null;
+}
+
 /** The DB instance services; see the file comment. */
 export class DbInstances {
   private readonly background = new Set<Promise<unknown>>();
@@ -596,18 +608,6 @@ export class DbInstances {
     this.background.add(t);
     void t.finally(() => this.background.delete(t));
   }
-}
-
-/**
- * Why an endpoint could not listen, when the network is to blame (its port taken by another
- * program, or the address not there or not allowed): the errno code; else null.
- */
-function portProblem(e: unknown): string | null {
-  for (let c: unknown = e; c instanceof Error; c = c.cause) {
-    const code = (c as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') return code;
-  }
-  return null;
 }
 
 function notFound(id: string): AppError {
