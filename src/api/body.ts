@@ -8,6 +8,9 @@ import { AppError } from '../errors/app-error.js';
 /** Default request body limit: 1 MiB (RDS Query requests are a few KiB at most). */
 export const defaultMaxBodyBytes = 1024 * 1024;
 
+/** Default bound on receiving a request body once its headers are in: 10 s. */
+export const defaultBodyTimeoutMs = 10_000;
+
 /** The client went away before the body was complete; there is nobody to answer. */
 export class RequestAborted extends Error {
   constructor() {
@@ -35,17 +38,24 @@ export function declaredTooLarge(req: IncomingMessage, maxBytes: number): boolea
 /**
  * Collects the body. Past `maxBytes` it rejects with RequestEntityTooLarge at once and keeps
  * discarding further data (the caller answers 413 and closes the connection); it never holds more
- * than `maxBytes` in memory. Rejects with RequestAborted if the client disconnects first.
+ * than `maxBytes` in memory. A body not complete within `timeoutMs` (default 10 s) is dropped with
+ * RequestTimeout, so a client that dribbles its body cannot hold memory for long. Rejects with
+ * RequestAborted if the client disconnects first.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs = defaultBodyTimeoutMs): Promise<Buffer> {
   if (declaredTooLarge(req, maxBytes)) return Promise.reject(tooLarge(maxBytes));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
+    const timer = setTimeout(() => {
+      chunks.length = 0;
+      settle(() => reject(new AppError('RequestTimeout', `The request body did not arrive within ${timeoutMs} ms.`, { details: { timeoutMs } })));
+    }, timeoutMs);
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       fn();
     };
     req.on('data', (chunk: Buffer) => {

@@ -4,19 +4,21 @@
  * CA revocation lists, docs/revocation.md), `GET /health` and
  * `GET /metrics` (Prometheus; the API listens on loopback by default).
  *
- * Request flow for the API: size check -> SigV4 -> Action/Version -> action -> XML. Every
+ * Request flow for the API: size check -> access key known and active -> body (bounded in size,
+ * time and concurrency) -> SigV4 -> Action/Version -> action -> XML. Headers and bodies that
+ * arrive too slowly are cut off within seconds (headersTimeoutMs, bodyTimeoutMs). Every
  * response carries `x-amzn-RequestId`, and a `Date` header from the injected clock, which the
  * AWS SDKs use to correct their clock skew exactly as they do against AWS.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { AppError, isAppError } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
 import type { ControlPlane } from '../control/control-plane.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { actions } from './actions/index.js';
-import { declaredTooLarge, defaultMaxBodyBytes, readBody, RequestAborted } from './body.js';
+import { declaredTooLarge, defaultBodyTimeoutMs, defaultMaxBodyBytes, readBody, RequestAborted } from './body.js';
 import type { CredentialStore } from './credentials.js';
 import { faultXml, rdsXmlNamespace, toFault } from './fault.js';
 import { parseQueryString, QueryReader } from './query.js';
@@ -37,6 +39,15 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** Largest accepted request body. Default 1 MiB; larger requests get 413. */
   maxBodyBytes?: number;
+  /** A request's headers must all arrive within this. Default 10 s; then 408 and the connection closes. */
+  headersTimeoutMs?: number;
+  /** A request's body must all arrive within this once its headers are in. Default 10 s; then RequestTimeout (408). */
+  bodyTimeoutMs?: number;
+  /**
+   * Request bodies read at once, at most (each up to maxBodyBytes): more get Throttling (400, what
+   * RDS answers when it is asked too much; the SDKs retry it with backoff). Default 32.
+   */
+  maxConcurrentBodies?: number;
   /** Public CA bundles served at `/bundles/<name>`; `pem` returns null for unknown names. Default: none (404). */
   bundles?: { pem(name: string): string | null };
   /**
@@ -59,7 +70,14 @@ interface RequestState {
   claimedAccessKeyId?: string;
   /** Set when the connection must not be reused (unread request body). */
   closeConnection?: boolean;
+  /** The client sent `Expect: 100-continue` and waits for 100 before its body. */
+  expectsContinue?: boolean;
 }
+
+/** Default bound on receiving a request's headers: 10 s. */
+export const defaultHeadersTimeoutMs = 10_000;
+/** Default number of request bodies read at once: 32 (32 MiB at most with the default body limit). */
+export const defaultMaxConcurrentBodies = 32;
 
 /**
  * Creates (does not start) the API server. Call `listen()` on the result; `close()` it to stop.
@@ -67,10 +85,15 @@ interface RequestState {
 export function createApiServer(opts: ApiServerOptions): Server {
   const clock = opts.clock ?? systemClock;
   const maxBodyBytes = opts.maxBodyBytes ?? defaultMaxBodyBytes;
+  const headersTimeoutMs = opts.headersTimeoutMs ?? defaultHeadersTimeoutMs;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? defaultBodyTimeoutMs;
+  const maxConcurrentBodies = opts.maxConcurrentBodies ?? defaultMaxConcurrentBodies;
   const logger = opts.logger.child({ component: 'api' });
+  /** Bodies being read now (see maxConcurrentBodies). */
+  let bodiesInProgress = 0;
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const state: RequestState = { requestId: randomUUID(), started: performance.now() };
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
+    const state: RequestState = { requestId: randomUUID(), started: performance.now(), expectsContinue };
     res.setHeader('x-amzn-RequestId', state.requestId);
     res.setHeader('Date', clock.now().toUTCString());
     route(req, res, state).catch((e: unknown) => {
@@ -167,23 +190,37 @@ export function createApiServer(opts: ApiServerOptions): Server {
   };
 
   const handleQuery = async (req: IncomingMessage, res: ServerResponse, url: URL, state: RequestState): Promise<void> => {
-    // Cheap refusals first, before reading a body that may be large or never arrive.
+    // Cheap refusals first, before reading a body that may be large or never arrive. Until the
+    // body is read, a refusal closes the connection rather than let Node drain the body to reuse it.
+    state.closeConnection = true;
     if (declaredTooLarge(req, maxBodyBytes)) {
-      state.closeConnection = true;
       throw new AppError('RequestEntityTooLarge', `Request body exceeds the limit of ${maxBodyBytes} bytes.`);
     }
     const authorization = req.headers['authorization'];
     if (authorization === undefined || authorization.trim() === '') {
       throw new AppError('MissingAuthenticationToken', 'Request is missing Authentication Token');
     }
-    state.claimedAccessKeyId = parseAuthorization(authorization).accessKeyId.slice(0, 128);
+    const claimed = parseAuthorization(authorization).accessKeyId;
+    state.claimedAccessKeyId = claimed.slice(0, 128);
+    // The key is checked before a byte of body is read: naming no usable key costs the headers
+    // only. (The key id is not a secret, so the signature is still checked over the whole body.)
+    const key = await opts.credentials.lookup(claimed);
+    if (!key || !key.active) {
+      throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+    }
+    if (bodiesInProgress >= maxConcurrentBodies) {
+      throw new AppError('Throttling', `Rate exceeded: more than ${maxConcurrentBodies} requests are sending their bodies at once; retry with backoff.`);
+    }
 
     let body: Buffer;
+    bodiesInProgress++;
     try {
-      body = await readBody(req, maxBodyBytes);
-    } catch (e) {
-      if (isAppError(e) && e.code === 'RequestEntityTooLarge') state.closeConnection = true;
-      throw e;
+      // Asked for only now that the request may send its body (see the checkContinue handler).
+      if (state.expectsContinue) res.writeContinue();
+      body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
+      state.closeConnection = false;
+    } finally {
+      bodiesInProgress--;
     }
 
     const query: Record<string, string | string[]> = {};
@@ -191,9 +228,11 @@ export function createApiServer(opts: ApiServerOptions): Server {
       const prev = query[k];
       query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
+    // The key looked up above, not a second lookup that could see it disabled in between.
+    const credentials: CredentialStore = { ...opts.credentials, lookup: async (id) => (id === claimed ? key : opts.credentials.lookup(id)) };
     state.caller = await verifySigV4(
       { method: req.method ?? 'POST', path: url.pathname, query, headers: req.headers, body },
-      { credentials: opts.credentials, region: opts.region, service: 'rds', clock },
+      { credentials, region: opts.region, service: 'rds', clock },
     );
 
     const tree = parseQueryString(url.search.slice(1));
@@ -274,12 +313,20 @@ export function createApiServer(opts: ApiServerOptions): Server {
     else logger.info('api request', fields);
   };
 
-  const server = createServer(handle);
-  // Answer `Expect: 100-continue` with 413 before the client sends an oversize body.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!declaredTooLarge(req, maxBodyBytes)) res.writeContinue();
-    handle(req, res);
-  });
+  const server = createServer(
+    {
+      // Node's own bounds on receiving a request (it answers 408 and closes): headers within
+      // headersTimeoutMs; the whole request a little after our body timeout, as a backstop to it.
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: headersTimeoutMs + bodyTimeoutMs + 1000,
+      // Node enforces both only when it checks its connections (30 s by default): often enough here.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeoutMs, bodyTimeoutMs) / 4))),
+    },
+    (req, res) => handle(req, res),
+  );
+  // `Expect: 100-continue`: 100 is sent only once size, key and concurrency checks passed
+  // (handleQuery), so a refused client never sends its body.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   return server;
 }
 

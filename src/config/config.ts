@@ -44,9 +44,18 @@ export const configSchema = z
          * point. Default: unset, the address the API listens on (`http://<host>:<port>`).
          */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** A request's headers must arrive within this; else 408 and the connection closes. Default 10 s. */
+        headersTimeoutMs: z.number().int().min(100).default(10_000),
+        /** A request's body must arrive within this once the headers are in; else RequestTimeout (408). Default 10 s. */
+        bodyTimeoutMs: z.number().int().min(100).default(10_000),
+        /**
+         * Request bodies read at once (only for requests naming a known, active access key); more
+         * get Throttling, which the SDKs retry with backoff. Default 32.
+         */
+        maxConcurrentBodies: z.number().int().min(1).max(10_000).default(32),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024 }),
+      .default({ host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000, maxConcurrentBodies: 32 }),
     frontDoor: z
       .object({
         /** Whole connection phase (greeting to auth OK) must finish within this. Default 10 s. */
@@ -79,6 +88,19 @@ export const configSchema = z
       })
       .strict()
       .default({ tokenClockSkewMs: 60_000 }),
+    recovery: z
+      .object({
+        /**
+         * An instance whose engine or endpoint cannot be brought up (its port taken by another
+         * program, an engine that does not start) is retried by itself: first after this delay,
+         * doubling per failure. Default 5 s.
+         */
+        retryBaseMs: z.number().int().min(10).default(5_000),
+        /** Longest pause between those retries. Default 5 min. */
+        retryMaxMs: z.number().int().min(10).default(300_000),
+      })
+      .strict()
+      .default({ retryBaseMs: 5_000, retryMaxMs: 300_000 }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();

@@ -29,6 +29,7 @@ import { DEFAULT_PARAMETER_GROUP } from './parameters.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
 import { tagsForNewResource } from './resource-tags.js';
+import type { RetryBackoff } from './retry-backoff.js';
 import type { ServerCertificates } from './server-certificates.js';
 import { validateInstanceIdentifier, validateMaintenanceWindow, validateMasterPassword, validateMasterUsername, validatePort } from './validation.js';
 
@@ -57,12 +58,37 @@ export interface DbInstancesDeps {
   ports: PortAllocator;
   /** The instance lock, shared with the control plane's other per-instance operations. */
   lock: KeyedLock;
+  /** Backoff of automatic retries of instances that could not be brought up (kind `activation`). */
+  recovery: RetryBackoff;
+}
+
+/**
+ * Statuses of an instance that could not be brought up, and that the service keeps retrying:
+ * `incompatible-network` for a network problem tlsql cannot solve (its endpoint port taken by
+ * another program), `failed` for the rest (an engine that does not start). Both accept
+ * RebootDBInstance and StartDBInstance, which try again at once, keeping the data.
+ */
+const RECOVERING: readonly InstanceStatus[] = ['incompatible-network', 'failed'];
+
+/**
+ * Why an endpoint could not listen, when the network is to blame (its port taken by another
+ * program, or the address not there or not allowed): the errno code; else null.
+ */
+function portProblem(e: unknown): string | null {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') return code;
+  }
+  return null;
 }
 
 /** The DB instance services; see the file comment. */
 export class DbInstances {
   private readonly background = new Set<Promise<unknown>>();
   private readonly log: Logger;
+  /** The next automatic attempt to bring an instance up, by instance id. */
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(private readonly d: DbInstancesDeps) {
     this.log = d.logger;
@@ -86,15 +112,23 @@ export class DbInstances {
             await this.finishDelete(inst);
             break;
           case 'stopped':
+            break;
           case 'failed':
+          case 'incompatible-network':
+            // A creation that never completed has no engine to start: only DeleteDBInstance helps.
+            if (!(await this.d.runtime.engineProvisioned(inst.id))) break;
+            this.applyPendingOnReboot(inst);
+            await this.bringUp(inst, 'start');
             break;
           case 'stopping':
             await this.d.runtime.deactivate(inst.id).catch(() => {});
             this.setStatus(inst, 'stopped');
             break;
           default:
-            await this.activate(inst);
-            this.setStatus(inst, 'available');
+            // Engine and endpoint start (or are adopted and given the group's values) as on a
+            // reboot, so what waited for one is in force from here: ParameterApplyStatus says so.
+            this.applyPendingOnReboot(inst);
+            await this.bringUp(inst, 'start');
         }
       } catch (e) {
         this.log.error('reconcile failed', { instance: inst.id, err: e as Error });
@@ -109,9 +143,77 @@ export class DbInstances {
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
+  /** No more automatic retries (service shutdown); statuses stay as they are for the next start. */
+  stopRetries(): void {
+    this.closed = true;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
+  }
+
+  /**
+   * Activates the instance and marks it `available`; when that fails, marks it
+   * `incompatible-network` or `failed` (see RECOVERING), raises an event and schedules a retry.
+   * Never throws. The caller holds the instance lock (or runs before the API serves).
+   */
+  private async bringUp(inst: DbInstance, action: string): Promise<void> {
+    const wasRecovering = RECOVERING.includes(inst.status);
+    try {
+      await this.activate(inst);
+    } catch (e) {
+      this.cannotBringUp(inst, action, e);
+      return;
+    }
+    this.d.recovery.succeeded(inst.resourceId, 'activation');
+    this.setStatus(inst, 'available');
+    if (wasRecovering) this.d.events.instance(inst, `DB instance recovered: engine running, endpoint open on port ${inst.endpoint.port}`, ['recovery']);
+  }
+
+  /** The status, event and retry for an instance that could not be brought up (see bringUp). */
+  private cannotBringUp(inst: DbInstance, action: string, e: unknown): void {
+    const portTaken = portProblem(e);
+    const status: InstanceStatus = portTaken ? 'incompatible-network' : 'failed';
+    const reason = portTaken ? `port ${inst.endpoint.port} is in use by another program (${portTaken})` : publicReason(e);
+    const next = this.d.recovery.failed(inst.resourceId, 'activation');
+    this.log.warn(`${action} failed; retrying later`, { instance: inst.id, status, nextAttempt: next.toISOString(), err: e as Error });
+    // One event per change of state, not per retry: a port taken for an hour would flood the events otherwise.
+    if (inst.status !== status) {
+      this.d.events.instance(
+        inst,
+        `DB instance ${action} failed: ${reason}. tlsql retries by itself (next attempt ${next.toISOString()}); RebootDBInstance or StartDBInstance try again at once`,
+        ['failure'],
+      );
+    }
+    this.setStatus(inst, status);
+    this.scheduleRetry(inst.id, next);
+  }
+
+  private scheduleRetry(id: string, at: Date): void {
+    if (this.closed) return;
+    this.cancelRetry(id);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(id);
+      this.inBackground(
+        this.d.lock.run(id, async () => {
+          const inst = this.d.store.getInstance(id);
+          // An API call (start, reboot, stop, delete) may have taken over since.
+          if (this.closed || !inst || !RECOVERING.includes(inst.status)) return;
+          await this.bringUp(inst, 'start');
+        }),
+      );
+    }, Math.max(0, at.getTime() - this.d.clock.now().getTime()));
+    timer.unref();
+    this.retryTimers.set(id, timer);
+  }
+
+  private cancelRetry(id: string): void {
+    const t = this.retryTimers.get(id);
+    if (t) clearTimeout(t);
+    this.retryTimers.delete(id);
+  }
+
   /** Engine running (trusting the current client CAs), endpoint open. Idempotent. */
   private async activate(inst: DbInstance): Promise<void> {
-    await this.d.runtime.startEngine(inst.id);
+    await this.d.runtime.startEngine(inst);
     await this.d.security.ensureEngineTrust(inst);
     await this.openEndpoint(inst);
   }
@@ -343,7 +445,8 @@ export class DbInstances {
     if (input.finalDBSnapshotIdentifier) throw new AppError('InvalidParameterValue', 'tlsql does not support snapshots: use --skip-final-snapshot.');
     return this.d.lock.run(id, async () => {
       const inst = this.mustGet(id);
-      this.assertStatus(inst, ['available', 'stopped', 'failed', 'incompatible-parameters'], 'delete');
+      this.assertStatus(inst, ['available', 'stopped', 'failed', 'incompatible-network', 'incompatible-parameters'], 'delete');
+      this.cancelRetry(id);
       this.setStatus(inst, 'deleting');
       this.d.events.instance(inst, 'DB instance deleting', ['deletion']);
       const snapshot = structuredClone(inst);
@@ -363,29 +466,34 @@ export class DbInstances {
   async reboot(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance> {
     const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
     if (q.forceFailover) throw new AppError('InvalidParameterCombination', 'ForceFailover requires a Multi-AZ DB instance.');
-    return this.transition(id, ['available'], 'reboot', 'rebooting', 'available', async (inst) => {
+    return this.transition(id, ['available', ...RECOVERING], 'reboot', 'rebooting', 'available', async (inst) => {
       await this.d.runtime.deactivate(inst.id);
       this.applyPendingOnReboot(inst);
       await this.activate(inst);
+      this.d.recovery.succeeded(inst.resourceId, 'activation');
       this.d.events.instance(inst, 'DB instance restarted', ['availability']);
     });
   }
 
-  /** StopDBInstance: endpoint closed, engine stopped, data kept. */
+  /** StopDBInstance: endpoint closed, engine stopped, data kept; also ends automatic retries. */
   async stop(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
     const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
-    return this.transition(id, ['available'], 'stop', 'stopping', 'stopped', async (inst) => {
+    return this.transition(id, ['available', ...RECOVERING], 'stop', 'stopping', 'stopped', async (inst) => {
       await this.d.runtime.deactivate(inst.id);
       this.d.events.instance(inst, 'DB instance stopped', ['notification']);
     });
   }
 
-  /** StartDBInstance of a stopped instance; pending static parameters and group apply. */
+  /**
+   * StartDBInstance of a stopped instance, or of one that could not be brought up (RECOVERING):
+   * tries again at once. Pending static parameters and group apply.
+   */
   async start(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
     const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
-    return this.transition(id, ['stopped'], 'start', 'starting', 'available', async (inst) => {
+    return this.transition(id, ['stopped', ...RECOVERING], 'start', 'starting', 'available', async (inst) => {
       this.applyPendingOnReboot(inst);
       await this.activate(inst);
+      this.d.recovery.succeeded(inst.resourceId, 'activation');
       this.d.events.instance(inst, 'DB instance started', ['notification']);
     });
   }
@@ -398,10 +506,13 @@ export class DbInstances {
     this.d.store.updateInstance(inst);
   }
 
-  /** Status change visible at once; the work runs in the background; failure -> 'failed' + event. */
+  /**
+   * Status change visible at once; the work runs in the background. A start or reboot that fails
+   * leaves the instance recovering (see cannotBringUp); another failure -> 'failed' + event.
+   */
   private async transition(
     id: string,
-    from: InstanceStatus[],
+    from: readonly InstanceStatus[],
     action: string,
     during: InstanceStatus,
     after: InstanceStatus,
@@ -410,6 +521,10 @@ export class DbInstances {
     return this.d.lock.run(id, async () => {
       const inst = this.mustGet(id);
       this.assertStatus(inst, from, action);
+      if (inst.status === 'failed' && !(await this.d.runtime.engineProvisioned(id))) {
+        throw new AppError('InvalidDBInstanceState', `Cannot ${action} DB instance ${id}: its creation did not complete, so there is no database to ${action}; delete it and create it again.`);
+      }
+      this.cancelRetry(id);
       this.setStatus(inst, during);
       const snapshot = structuredClone(inst);
       this.inBackground(
@@ -418,6 +533,10 @@ export class DbInstances {
             await work(inst);
             this.setStatus(inst, after);
           } catch (e) {
+            if (action === 'start' || action === 'reboot') {
+              this.cannotBringUp(inst, action, e);
+              return;
+            }
             this.log.error(`${action} failed`, { instance: id, err: e as Error });
             this.setStatus(inst, 'failed');
             this.d.events.instance(inst, `DB instance ${action} failed: ${publicReason(e)}`, ['failure']);
@@ -433,10 +552,22 @@ export class DbInstances {
   private onEngineState(id: string, state: string, reason?: string): void {
     const inst = this.d.store.getInstance(id);
     if (!inst) return;
+    // Only the supervisor's own restarts: API actions hold the lock, and a start at service start
+    // (reconcile) or by an action happens before the endpoint opens.
+    const supervisor = !this.d.lock.held(id) && this.d.runtime.isServing(id);
     if (state === 'crashed' && inst.status === 'available') {
       this.setStatus(inst, 'rebooting');
       this.d.events.instance(inst, `DB instance shutdown unexpectedly${reason ? ` (${reason})` : ''}; restarting the engine`, ['failure', 'availability']);
-    } else if (state === 'running' && inst.status === 'rebooting' && !this.d.lock.held(id)) {
+    } else if (state === 'crashed' && inst.status === 'rebooting' && supervisor) {
+      // A restart after a crash failed too. The supervisor keeps trying with backoff
+      // (engine/local-mariadb.ts); `failed` says an operator should look, and lets Start/Reboot in.
+      this.setStatus(inst, 'failed');
+      this.d.events.instance(
+        inst,
+        `DB instance engine could not be restarted${reason ? ` (${reason})` : ''}; tlsql keeps retrying by itself, and RebootDBInstance or StartDBInstance try again at once`,
+        ['failure'],
+      );
+    } else if (state === 'running' && (inst.status === 'rebooting' || inst.status === 'failed') && supervisor) {
       this.setStatus(inst, 'available');
       this.d.events.instance(inst, 'DB instance restarted after an engine failure; data recovered', ['availability']);
     }
@@ -461,7 +592,7 @@ export class DbInstances {
     return inst;
   }
 
-  private assertStatus(inst: DbInstance, allowed: InstanceStatus[], action: string): void {
+  private assertStatus(inst: DbInstance, allowed: readonly InstanceStatus[], action: string): void {
     if (!allowed.includes(inst.status)) {
       throw new AppError('InvalidDBInstanceState', `Cannot ${action} DB instance ${inst.id}: its status is ${inst.status} (must be ${allowed.join(' or ')}).`);
     }

@@ -18,7 +18,7 @@ import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { openSecret } from '../pki/key-store.js';
 import { probeEndpoint, probeEngineLink, type ProbeResult } from '../reconcile/tls-probe.js';
 import type { Store } from '../store/store.js';
-import { effectiveParameters } from './parameters.js';
+import { effectiveParameters, engineVariables } from './parameters.js';
 
 /** What the runtime runs on: the engine, the CA (link trust), the store (certificates, parameters) and IAM. */
 export interface InstanceRuntimeDeps {
@@ -118,6 +118,7 @@ export class InstanceRuntime {
 
   /** First start of a new instance's engine from the template; leaves it running. */
   async provisionEngine(inst: DbInstance, masterUserPassword: string, tls: EngineProvisionTls): Promise<void> {
+    await this.deps.engine.setServerVariables(inst.id, this.engineVariables(inst));
     await this.deps.engine.provision({
       id: inst.id,
       dir: join(this.deps.config.dataDir, 'instances', inst.id),
@@ -127,9 +128,24 @@ export class InstanceRuntime {
     });
   }
 
-  /** Starts a provisioned engine (idempotent; adopts a healthy one left by a previous process). */
-  async startEngine(id: string): Promise<void> {
-    await this.deps.engine.start(id);
+  /**
+   * Starts a provisioned engine (idempotent; adopts a healthy one left by a previous process) with
+   * the values of the instance's parameter group in force, and keeps them in force for every later
+   * start, supervisor restarts after a crash included.
+   */
+  async startEngine(inst: DbInstance): Promise<void> {
+    await this.deps.engine.setServerVariables(inst.id, this.engineVariables(inst));
+    await this.deps.engine.start(inst.id);
+  }
+
+  /** Server variables of the instance's parameter group (parameters.ts `engineVariable`). */
+  private engineVariables(inst: DbInstance): Record<string, string> {
+    return engineVariables(this.parameters(inst));
+  }
+
+  /** Whether the instance's engine was provisioned completely (a failed creation leaves none). */
+  engineProvisioned(id: string): Promise<boolean> {
+    return this.deps.engine.isProvisioned(id);
   }
 
   /** Reports engine state changes (crashes, supervisor restarts) to `listener`. */
@@ -152,9 +168,12 @@ export class InstanceRuntime {
     await this.deps.engine.setMasterPassword(id, username, password);
   }
 
-  /** `SET GLOBAL max_connections` on a running engine. */
-  async setMaxConnections(id: string, value: number): Promise<void> {
-    await this.deps.engine.admin(id, (c) => c.query('SET GLOBAL max_connections = ?', [value]));
+  /**
+   * Puts the group's current engine values in force: on the running engine now (SET GLOBAL), and
+   * on every later start. Throws when the running engine refuses one (in force from the next start).
+   */
+  async applyEngineParameters(inst: DbInstance): Promise<void> {
+    await this.deps.engine.setServerVariables(inst.id, this.engineVariables(inst));
   }
 
   /**

@@ -105,7 +105,7 @@ export class ParameterGroups {
     if (g.name === DEFAULT_PARAMETER_GROUP) throw new AppError('InvalidParameterValue', `The parameter group ${g.name} is a default group and cannot be modified; create your own group.`);
     const values = this.validateChanges(q.parameters);
     this.d.store.setParameters(g.name, values);
-    this.afterChange(g.name, values.map((v) => v.name));
+    await this.afterChange(g.name, values.map((v) => v.name));
     return g.name;
   }
 
@@ -116,21 +116,34 @@ export class ParameterGroups {
     if (!q.resetAll && !q.parameters?.length) throw new AppError('MissingParameter', 'The request must contain ResetAllParameters or Parameters');
     const names = q.resetAll ? PARAMETER_DEFS.map((p) => p.name) : q.parameters!.map((p) => parameterDef(p.name).name);
     this.d.store.resetParameters(g.name, q.resetAll ? 'all' : names);
-    this.afterChange(g.name, names);
+    await this.afterChange(g.name, names);
     return g.name;
   }
 
-  /** Dynamic parameters are live at once (read per login); static ones mark members pending-reboot. */
-  private afterChange(group: string, names: string[]): void {
+  /**
+   * Static changes mark members pending-reboot. Dynamic ones are live at once: the front door reads
+   * its own per login, and engine variables are set on the running engine and recorded for every
+   * later engine start (instance-runtime.ts startEngine), so a reboot or crash restart keeps them.
+   * A member that joins the group only at its next reboot still runs its previous group's values.
+   */
+  private async afterChange(group: string, names: string[]): Promise<void> {
     const hasStatic = names.some((n) => parameterDef(n).applyType === 'static');
+    const engineChange = names.some((n) => parameterDef(n).engineVariable);
     for (const inst of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
-      if (hasStatic) {
-        inst.parameterGroup = { name: group, applyStatus: 'pending-reboot' };
-        this.d.store.updateInstance(inst);
+      let applyStatus = hasStatic ? 'pending-reboot' : inst.parameterGroup.applyStatus;
+      const joining = inst.pendingModifiedValues.dbParameterGroupName === group;
+      if (engineChange && !joining && inst.status !== 'deleting') {
+        try {
+          await this.d.runtime.applyEngineParameters(inst);
+        } catch (e) {
+          // Recorded for the next start all the same; until then the running engine has the old value.
+          this.d.logger.warn('applying parameters to the running engine failed; they apply at the next reboot', { instance: inst.id, err: e as Error });
+          applyStatus = 'pending-reboot';
+        }
       }
-      if (names.includes('max_connections') && this.d.runtime.isServing(inst.id)) {
-        const v = this.effective(group).get('max_connections');
-        this.d.runtime.setMaxConnections(inst.id, Number(v)).catch((e) => this.d.logger.warn('applying max_connections failed', { instance: inst.id, err: e as Error }));
+      if (applyStatus !== inst.parameterGroup.applyStatus) {
+        inst.parameterGroup = { name: group, applyStatus };
+        this.d.store.updateInstance(inst);
       }
     }
   }

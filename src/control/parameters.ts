@@ -10,6 +10,11 @@ interface ParameterDef {
   applyType: 'static' | 'dynamic';
   defaultValue: string | null;
   allowedValues: string;
+  /**
+   * True for a server variable of the engine (passed to mariadbd at every start and set on the
+   * running engine when dynamic); false for what the front door applies itself.
+   */
+  engineVariable: boolean;
   /** Returns the canonical value or throws InvalidParameterValue. */
   normalise(v: string): string;
 }
@@ -39,6 +44,8 @@ export const PARAMETER_DEFS: readonly ParameterDef[] = [
     applyType: 'dynamic',
     defaultValue: '0',
     allowedValues: '0,1',
+    // Enforced by the front door (dataplane/session.ts), which sees whether the client used TLS.
+    engineVariable: false,
     normalise: (v) => booleanParam('require_secure_transport', v),
   },
   {
@@ -48,6 +55,8 @@ export const PARAMETER_DEFS: readonly ParameterDef[] = [
     applyType: 'static',
     defaultValue: 'TLSv1.2,TLSv1.3',
     allowedValues: 'TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3',
+    // The front door terminates client TLS; the engine's own link to it is internal.
+    engineVariable: false,
     normalise: (v) => parseTlsVersionParameter(v).join(','),
   },
   {
@@ -57,6 +66,7 @@ export const PARAMETER_DEFS: readonly ParameterDef[] = [
     applyType: 'dynamic',
     defaultValue: '1000',
     allowedValues: '1-100000',
+    engineVariable: true,
     normalise: intParam('max_connections', 1, 100000),
   },
 ];
@@ -75,6 +85,16 @@ export function effectiveParameters(userValues: Map<string, string | null>): Map
   const m = new Map<string, string | null>();
   for (const d of PARAMETER_DEFS) m.set(d.name, userValues.has(d.name) ? userValues.get(d.name)! : d.defaultValue);
   return m;
+}
+
+/** The engine server variables among effective values (`max_connections` -> value); null values are left to the engine's default. */
+export function engineVariables(effective: Map<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of PARAMETER_DEFS) {
+    const v = effective.get(d.name);
+    if (d.engineVariable && v !== null && v !== undefined) out[d.name] = v;
+  }
+  return out;
 }
 
 export function describeParameters(userValues: Map<string, string | null>, isDefaultGroup: boolean): Parameter[] {

@@ -1,21 +1,36 @@
 import type { Clock } from '../lib/clock.js';
 
-/** What a failure delays the next automatic attempt of. */
-export type RetryKind = 'server' | 'link' | 'rotation';
+/** What a failure delays the next automatic attempt of; `activation`: bringing an instance's engine and endpoint up. */
+export type RetryKind = 'server' | 'link' | 'rotation' | 'activation';
 
 /** First retry after a failed attempt; doubles per failure up to RETRY_MAX_MS. */
 const RETRY_BASE_MS = 5 * 60 * 1000;
 const RETRY_MAX_MS = 60 * 60 * 1000;
 
+/** Delays of a RetryBackoff; certificate work uses the defaults. */
+export interface RetryDelays {
+  /** Delay after the first failure; doubles per consecutive failure. Default 5 min. */
+  baseMs: number;
+  /** Longest delay. Default 1 h. */
+  maxMs: number;
+}
+
 /**
- * Exponential backoff of automatic certificate work per instance and kind: after n consecutive
- * failures the next attempt waits 5 min x 2^(n-1), at most an hour, so a broken engine or CA is
- * not hammered on every scheduler pass. In memory: a restart tries again at once.
+ * Exponential backoff of automatic work per instance and kind: after n consecutive failures the
+ * next attempt waits base x 2^(n-1), at most max (certificate work: 5 min, at most an hour), so a
+ * broken engine or CA is not hammered on every pass. In memory: a restart tries again at once.
  */
 export class RetryBackoff {
   private readonly state = new Map<string, { failures: number; notBeforeMs: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  private readonly delays: RetryDelays;
+
+  constructor(
+    private readonly clock: Clock,
+    delays: Partial<RetryDelays> = {},
+  ) {
+    this.delays = { baseMs: delays.baseMs ?? RETRY_BASE_MS, maxMs: delays.maxMs ?? RETRY_MAX_MS };
+  }
 
   /** Whether an attempt for (`resourceId`, `kind`) may run at `now`. */
   mayAttempt(resourceId: string, kind: RetryKind, now: Date): boolean {
@@ -27,7 +42,7 @@ export class RetryBackoff {
   failed(resourceId: string, kind: RetryKind): Date {
     const key = `${resourceId}/${kind}`;
     const failures = (this.state.get(key)?.failures ?? 0) + 1;
-    const notBeforeMs = this.clock.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
+    const notBeforeMs = this.clock.now().getTime() + Math.min(this.delays.maxMs, this.delays.baseMs * 2 ** (failures - 1));
     this.state.set(key, { failures, notBeforeMs });
     return new Date(notBeforeMs);
   }

@@ -131,6 +131,7 @@ export class TlsqlControlPlane implements ControlPlane {
       engineVersions: this.engineVersions,
       ports,
       lock: this.lock,
+      recovery: new RetryBackoff(clock, { baseMs: d.config.recovery.retryBaseMs, maxMs: d.config.recovery.retryMaxMs }),
     });
   }
 
@@ -148,6 +149,7 @@ export class TlsqlControlPlane implements ControlPlane {
 
   /** Stops certificate preparation, waits for background work, closes endpoints and stops engines. */
   async shutdown(): Promise<void> {
+    this.instances.stopRetries();
     await this.preparedCertificates.stop();
     await this.idle();
     await this.runtime.shutdown();

@@ -68,6 +68,8 @@ export interface Engine {
    * healthy mariadbd left by a previous tlsql process, or kills and restarts an unhealthy one.
    */
   start(id: string): Promise<void>;
+  /** Whether `provision` completed for the instance (its data dir exists and `start` can run it). */
+  isProvisioned(id: string): Promise<boolean>;
   /** Clean shutdown (SIGTERM, wait, then SIGKILL); the supervisor will not restart it. */
   stop(id: string): Promise<void>;
   /** `stop()` then removes the instance directory. */
@@ -97,6 +99,15 @@ export interface Engine {
    * certificate support omit it.
    */
   replaceTrustedCas?(id: string, caPem: string): Promise<boolean>;
+  /**
+   * The server variables the instance's engine must run with (from its parameter group), e.g.
+   * `{ max_connections: '150' }`: in force from every later start (provision, start, supervisor
+   * restart after a crash, adoption of a process left by a previous tlsql), and set on the running
+   * engine now (SET GLOBAL) when there is one. Replaces the previous set. Names are lower-case
+   * server variables, values digits, letters and `.,_-` only.
+   * @throws when the running engine refuses a value (the set is recorded for the next start anyway).
+   */
+  setServerVariables(id: string, variables: Readonly<Record<string, string>>): Promise<void>;
   on(event: 'state', listener: (e: EngineStateEvent) => void): void;
   /** Stops every instance this engine runs, leaving data intact; for service shutdown. */
   shutdownAll(): Promise<void>;

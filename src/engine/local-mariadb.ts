@@ -85,6 +85,8 @@ interface Instance {
   runningSinceMs: number;
   restartTimer: NodeJS.Timeout | null;
   adminPassword: string | null;
+  /** Server variables every start passes and adoption sets (setServerVariables). */
+  variables: Readonly<Record<string, string>>;
 }
 
 /** Written last by provision; also records what the datadir was made with. */
@@ -265,7 +267,16 @@ export class LocalMariadbEngine implements Engine {
       // A crash during provisioning may have left the secret-bearing init file behind.
       await rm(layout.initFile, { force: true });
       try {
-        if (inst.proc === null && (await this.adopt(inst))) return;
+        if (inst.proc === null && (await this.adopt(inst))) {
+          try {
+            await this.applyVariables(inst);
+            return;
+          } catch (e) {
+            // It runs with values other than its group's: start it afresh, with them on its command line.
+            this.log.warn('adopted engine process did not take its server variables; restarting it', { id, error: e });
+            await this.killAny(inst);
+          }
+        }
         await this.spawnUntilReady(inst, 'starting');
       } catch (e) {
         // The caller (the reconciler) decides whether to try again; the supervisor does not.
@@ -274,6 +285,41 @@ export class LocalMariadbEngine implements Engine {
         throw wrap(e, `starting engine instance ${id}`);
       }
     });
+  }
+
+  async setServerVariables(id: string, variables: Readonly<Record<string, string>>): Promise<void> {
+    for (const [name, value] of Object.entries(variables)) {
+      // They go on mariadbd's command line and into SET GLOBAL: nothing but a plain name and value.
+      if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || !/^[A-Za-z0-9.,_-]{1,256}$/.test(value)) {
+        throw new AppError('InvalidParameterValue', `engine server variable ${JSON.stringify(name)} = ${JSON.stringify(value)} is not a plain name and value`);
+      }
+    }
+    const inst = this.instance(id);
+    // Recorded first: a start or supervisor restart queued behind us, or under way, uses them.
+    inst.variables = { ...variables };
+    await this.exclusive(inst, async () => {
+      if (inst.proc === null || inst.state !== 'running') return; // the next start passes them
+      await this.applyVariables(inst);
+    });
+  }
+
+  /** SET GLOBAL of the recorded variables on the running engine (an adopted one may predate them). */
+  private async applyVariables(inst: Instance): Promise<void> {
+    const entries = Object.entries(inst.variables);
+    if (entries.length === 0) return;
+    try {
+      await this.admin(inst.id, async (conn) => {
+        // Numbers as numbers: MariaDB refuses a quoted value for numeric variables.
+        for (const [name, value] of entries) await conn.query(`SET GLOBAL ${name} = ?`, [/^\d+$/.test(value) ? Number(value) : value]);
+      });
+    } catch (e) {
+      throw wrap(e, `setting server variables on engine instance ${inst.id}`);
+    }
+    this.log.info('engine server variables set', { id: inst.id, variables: inst.variables });
+  }
+
+  isProvisioned(id: string): Promise<boolean> {
+    return exists(this.instance(id).layout.metaFile);
   }
 
   async stop(id: string): Promise<void> {
@@ -416,6 +462,7 @@ export class LocalMariadbEngine implements Engine {
         runningSinceMs: 0,
         restartTimer: null,
         adminPassword: null,
+        variables: {},
       };
       this.instances.set(id, inst);
     }
@@ -479,7 +526,7 @@ export class LocalMariadbEngine implements Engine {
     const login = await this.adminLogin(inst);
     this.setState(inst, state);
     const started = performance.now();
-    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile });
+    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: inst.variables });
     inst.proc = proc;
     try {
       await waitForReady({

@@ -31,6 +31,8 @@ export interface SpawnOptions {
   stderrLog: string;
   /** One-shot `--init-file`, run with full privileges before connections are accepted. */
   initFile?: string;
+  /** Server variables given on the command line (`--max-connections=150`), validated by the caller. */
+  serverVariables?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function spawnMariadbd(opts: SpawnOptions): Promise<EngineProcess> 
   // On the command line rather than in my.cnf (written once, at provision) so that every instance
   // gets it.
   args.push('--connect-timeout=3600');
+  // The parameter group's values, after everything else so they win over my.cnf and the defaults above.
+  for (const [name, value] of Object.entries(opts.serverVariables ?? {})) args.push(`--${name.replaceAll('_', '-')}=${value}`);
   const out = openSync(opts.stderrLog, 'a', 0o640);
   try {
     const child = spawn(opts.mariadbd, args, { detached: true, stdio: ['ignore', out, out] });

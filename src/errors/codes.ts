@@ -6,7 +6,7 @@ export const errorCodes = {
   // RDS faults (wire codes as the RDS Query API sends them)
   DBInstanceNotFound: { status: 404, solve: 'Check the identifier with `tlsql describe-db-instances`.' },
   DBInstanceAlreadyExists: { status: 400, solve: 'Choose another --db-instance-identifier or delete the existing instance.' },
-  InvalidDBInstanceState: { status: 400, solve: 'Wait until the instance is `available` (or `stopped` for start) and retry.' },
+  InvalidDBInstanceState: { status: 400, solve: 'Wait until the instance is `available` (or `stopped`, `incompatible-network` or `failed` for start and reboot) and retry.' },
   CertificateNotFound: { status: 404, solve: 'List valid identifiers with `tlsql describe-certificates`.' },
   DBParameterGroupNotFound: { status: 404, solve: 'List groups with `tlsql describe-db-parameter-groups`.' },
   DBParameterGroupAlreadyExists: { status: 400, solve: 'Choose another parameter group name.' },
@@ -31,6 +31,8 @@ export const errorCodes = {
   RequestExpired: { status: 403, solve: 'Synchronise the client clock; signatures are valid for 5 minutes.' },
   // HTTP-level
   RequestEntityTooLarge: { status: 413, solve: 'Requests are limited in size; send fewer parameters.' },
+  RequestTimeout: { status: 408, solve: 'Send the whole request body promptly (api.bodyTimeoutMs, default 10 s).' },
+  Throttling: { status: 400, solve: 'Too many requests were sending bodies at once (api.maxConcurrentBodies); retry with backoff, as the SDKs do.' },
   // IAM (users, access keys, policies for IAM database authentication; the IAM API's wire codes)
   NoSuchEntity: { status: 404, solve: 'Check the user name or access key id with `tlsql iam list-users` / `tlsql iam list-access-keys`.' },
   EntityAlreadyExists: { status: 409, solve: 'Choose another name, or use the existing user.' },
@@ -44,6 +46,7 @@ export const errorCodes = {
   ClientCertificateNotFound: { status: 404, solve: 'List issued client certificates with `tlsql describe-client-certificates`.' },
   ClientCertificateAlreadyRevoked: { status: 400, solve: 'Nothing to do: the certificate is refused already; the message gives the first revocation date and reason.' },
   EngineNotInstalled: { status: 400, solve: 'Install MariaDB: `apt-get install mariadb-server mariadb-client` (or run scripts/setup).' },
+  DataDirInUse: { status: 409, solve: 'Another `tlsql server` owns the data dir (the message names its pid): stop it, or use another --data-dir.' },
   ServerNotRunning: { status: 503, solve: 'Start the service with `tlsql server` (or scripts/setup).' },
   ConfigInvalid: { status: 400, solve: 'Fix the named configuration key.' },
   InternalFailure: { status: 500, solve: 'An unexpected error; the server log has the detail under the request id.' },

@@ -16,6 +16,7 @@ export type InstanceStatus =
   | 'starting'
   | 'deleting'
   | 'failed'
+  | 'incompatible-network'
   | 'incompatible-parameters';
 
 /** Where clients connect. */

@@ -21,6 +21,7 @@ import { KeyPool, leafKeyKinds } from '../pki/key-pool.js';
 import { linkCertificateExpiry, renderCertificateMetrics, type CertificateMetricsSource } from '../reconcile/certificate-metrics.js';
 import { CertificateScheduler } from '../reconcile/scheduler.js';
 import { Store } from '../store/store.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ensureApiCredentials, ensureDataDir, ensureIdentity, ensureMasterKey } from './init.js';
 
 export interface Service {
@@ -97,6 +98,20 @@ export async function startService(config: Config, opts: { logger: Logger; clock
   // and says how to build it (NativeLoadError) rather than starting half-way.
   const native = loadNativeBinding();
   logger.info('native data plane loaded', { openssl: native.opensslVersion, threads: config.frontDoor.dataplaneThreads || availableParallelism() });
+  // The data dir is owned by one server: take it before anything in it is read or written, so a
+  // second server changes nothing (no instance status, no port) and says who owns it.
+  await ensureDataDir(config.dataDir);
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    return await serveWithLock(config, opts, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clock; env?: NodeJS.ProcessEnv; schedulerIntervalMs?: number }, lock: DataDirLock): Promise<Service> {
+  const logger = opts.logger;
   const { store, ca, masterKey, identity, clock, keyPool } = await initialise(config, opts);
   const paths = dataPaths(config.dataDir);
   const detected = await LocalMariadbEngine.detect();
@@ -119,6 +134,9 @@ export async function startService(config: Config, opts: { logger: Logger; clock
     logger: logger.child({ component: 'api' }),
     clock,
     maxBodyBytes: config.api.maxBodyBytes,
+    headersTimeoutMs: config.api.headersTimeoutMs,
+    bodyTimeoutMs: config.api.bodyTimeoutMs,
+    maxConcurrentBodies: config.api.maxConcurrentBodies,
     metrics: () =>
       renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
@@ -161,6 +179,7 @@ export async function startService(config: Config, opts: { logger: Logger; clock
         await control.shutdown();
         store.close();
         await rm(paths.serverState, { force: true });
+        await lock.release();
       })()),
   };
 }

@@ -26,7 +26,9 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(opts: { clock?: Clock; maxBodyBytes?: number; bundles?: { pem(name: string): string | null }; credentials?: CredentialStore } = {}): Promise<ApiHarness> {
+export async function startApi(
+  opts: { clock?: Clock; maxBodyBytes?: number; bundles?: { pem(name: string): string | null }; credentials?: CredentialStore; headersTimeoutMs?: number; bodyTimeoutMs?: number; maxConcurrentBodies?: number } = {},
+): Promise<ApiHarness> {
   const logs: string[] = [];
   const control = new FakeControlPlane({ region, ...(opts.clock ? { clock: opts.clock } : {}) });
   const server = createApiServer({
@@ -36,6 +38,9 @@ export async function startApi(opts: { clock?: Clock; maxBodyBytes?: number; bun
     logger: createLogger({ level: 'debug', write: (l) => logs.push(l) }),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+    ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
+    ...(opts.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
+    ...(opts.maxConcurrentBodies !== undefined ? { maxConcurrentBodies: opts.maxConcurrentBodies } : {}),
     ...(opts.bundles ? { bundles: opts.bundles } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

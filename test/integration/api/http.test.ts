@@ -209,8 +209,9 @@ describe('RDS API request size limit', () => {
   });
 
   it('stops reading and answers 413 when a chunked body grows past the limit', async () => {
+    // A known access key: a request naming an unknown one is refused before its body is read.
     const result = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: api.port, method: 'POST', path: '/', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=00', 'content-type': 'application/x-www-form-urlencoded' } });
+      const req = httpRequest({ host: '127.0.0.1', port: api.port, method: 'POST', path: '/', headers: { authorization: `AWS4-HMAC-SHA256 Credential=${testKey.accessKeyId}/b/c/d/e, SignedHeaders=host, Signature=00`, 'content-type': 'application/x-www-form-urlencoded' } });
       req.on('response', (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));

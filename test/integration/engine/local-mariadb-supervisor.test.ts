@@ -24,6 +24,10 @@ async function insertCommitted(engine: LocalMariadbEngine, id: string, n: number
   });
 }
 
+async function maxConnections(engine: LocalMariadbEngine, id: string): Promise<number> {
+  return engine.admin(id, async (c) => Number((await c.query<RowDataPacket[]>('SELECT @@max_connections AS n'))[0][0]?.n));
+}
+
 function statesSince(events: EngineStateEvent[], from: number, id: string): string[] {
   return events.slice(from).filter((e) => e.id === id).map((e) => e.state);
 }
@@ -148,6 +152,20 @@ describe('LocalMariadbEngine supervision', () => {
       await engine2.stop(id);
     });
 
+    it('gives an adopted mariadbd the server variables recorded for it before start() returns', async () => {
+      const id = 'adoptvars';
+      await fx.engine.provision(fx.spec(id));
+      const orphan = await leaveOrphan(id);
+      expect(await maxConnections(fx.engine, id)).not.toBe(39);
+
+      const engine2 = fx.newEngine();
+      await engine2.setServerVariables(id, { max_connections: '39' });
+      await engine2.start(id);
+      expect(engine2.pid(id)).toBe(orphan);
+      expect(await maxConnections(engine2, id)).toBe(39);
+      await engine2.stop(id);
+    });
+
     it('kills an orphan that does not answer and starts a fresh mariadbd', async () => {
       const id = 'hungdb';
       await fx.engine.provision(fx.spec(id));
@@ -162,6 +180,29 @@ describe('LocalMariadbEngine supervision', () => {
       expect(await rowCount(engine2, id)).toBe(3);
       await engine2.stop(id);
     });
+  });
+
+  it('runs with its recorded server variables from every start: provision, crash restart, start; and sets them on a running engine', async () => {
+    const id = 'varsdb';
+    await fx.engine.setServerVariables(id, { max_connections: '37' });
+    await fx.engine.provision(fx.spec(id));
+    expect(await maxConnections(fx.engine, id)).toBe(37);
+
+    await fx.engine.setServerVariables(id, { max_connections: '38' });
+    expect(await maxConnections(fx.engine, id)).toBe(38);
+
+    const pid = fx.engine.pid(id)!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('a restarted mariadbd', () => fx.engine.state(id) === 'running' && fx.engine.pid(id) !== pid);
+    expect(await maxConnections(fx.engine, id)).toBe(38);
+
+    await fx.engine.stop(id);
+    await fx.engine.start(id);
+    expect(await maxConnections(fx.engine, id)).toBe(38);
+
+    await expect(fx.engine.setServerVariables(id, { max_connections: '1; DROP DATABASE mysql' })).rejects.toMatchObject({ code: 'InvalidParameterValue' });
+    expect(await maxConnections(fx.engine, id)).toBe(38);
+    await fx.engine.stop(id);
   });
 
   it('destroy() stops the instance and removes its directory', async () => {

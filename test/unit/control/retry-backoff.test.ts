@@ -34,4 +34,11 @@ describe('RetryBackoff', () => {
     expect(retry.mayAttempt('db-A', 'rotation', clock.now())).toBe(true);
     expect(retry.failed('db-A', 'rotation').getTime() - clock.now().getTime()).toBe(5 * MIN);
   });
+
+  it('uses the configured delays (instance recovery: recovery.retryBaseMs, recovery.retryMaxMs)', () => {
+    const clock = new ManualClock('2026-03-01T00:00:00Z');
+    const retry = new RetryBackoff(clock, { baseMs: 5_000, maxMs: 300_000 });
+    const waits = Array.from({ length: 8 }, () => retry.failed('db-A', 'activation').getTime() - clock.now().getTime());
+    expect(waits).toEqual([5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+  });
 });
