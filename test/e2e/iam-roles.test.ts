@@ -1,0 +1,302 @@
+/**
+ * IAM roles and temporary credentials end to end (docs/iam.md "Roles and temporary credentials"):
+ * @aws-sdk/client-sts against tlsql's API (AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken,
+ * GetCallerIdentity), then @aws-sdk/rds-signer tokens carrying X-Amz-Security-Token, logging in
+ * through mysql2 with verified TLS as the real engine account. Every refusal is a 1045 for the
+ * client and its own reason in the log. Expiry is tested by moving the service's injected clock.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Signer } from '@aws-sdk/rds-signer';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/lib/clock.js';
+import { SessionTokens } from '../../src/iam/sts-sessions.js';
+import { mysql2Tls } from '../helpers/clients.js';
+import { tlsql } from '../helpers/cli.js';
+import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+
+class OffsetClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
+type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+const clock = new OffsetClock();
+let t: TestService;
+let db: Awaited<ReturnType<typeof createInstance>>;
+let admin: mysql.Connection;
+let ca: string;
+let account: string;
+let resourceId: string;
+let deployer: Creds;
+let outsider: Creds;
+let roleArn: string;
+
+const cli = (args: string[]) => tlsql(t.dataDir, ['--endpoint-url', t.service.apiUrl, ...args]);
+
+async function cliJson(args: string[]): Promise<Record<string, any>> {
+  const r = await cli(args);
+  expect(r.stderr, args.join(' ')).toBe('');
+  expect(r.code, args.join(' ')).toBe(0);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : {};
+}
+
+function sts(credentials?: Creds): STSClient {
+  return new STSClient({
+    endpoint: t.service.apiUrl,
+    region: t.config.region,
+    maxAttempts: 1,
+    systemClockOffset: clock.offsetMs,
+    ...(credentials ? { credentials } : { credentials: async () => { throw new Error('an unsigned call must not ask for credentials'); } }),
+  });
+}
+
+async function assume(o: { credentials?: Creds; session?: string; policy?: string; durationSeconds?: number; role?: string } = {}): Promise<Creds> {
+  const out = await sts(o.credentials ?? deployer).send(
+    new AssumeRoleCommand({ RoleArn: o.role ?? roleArn, RoleSessionName: o.session ?? 'app-1', ...(o.policy ? { Policy: o.policy } : {}), ...(o.durationSeconds ? { DurationSeconds: o.durationSeconds } : {}) }),
+  );
+  const c = out.Credentials!;
+  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+}
+
+function token(credentials: Creds, user = 'jane'): Promise<string> {
+  return new Signer({ hostname: db.host, port: db.port, username: user, region: t.config.region, credentials }).getAuthToken();
+}
+
+function iamConnect(password: string, user = 'jane') {
+  return mysql.createConnection({ host: db.host, port: db.port, user, password, enableCleartextPlugin: true, ssl: { ca, verifyIdentity: true } });
+}
+
+async function currentUser(password: string): Promise<string> {
+  const c = await iamConnect(password);
+  try {
+    const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT CURRENT_USER() AS cu');
+    return rows[0]!.cu as string;
+  } finally {
+    await c.end();
+  }
+}
+
+async function expectRefused(password: string, reason: string): Promise<void> {
+  const from = t.logs.length;
+  await expect(iamConnect(password)).rejects.toMatchObject({ errno: 1045 });
+  const logs = t.logs.slice(from).join('\n');
+  expect(logs).toContain('"msg":"IAM login refused"');
+  expect(logs).toContain(`"reason":"${reason}"`);
+}
+
+const connectJane = () => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:${t.config.region}:${account}:dbuser:${resourceId}/jane` }] });
+
+beforeAll(async () => {
+  t = await startTestService({}, { clock });
+  db = await createInstance(t, 'rolesdb', { EnableIAMDatabaseAuthentication: true });
+  ca = readFileSync(t.bundlePath, 'utf8');
+  account = db.instance.DBInstanceArn!.split(':')[4]!;
+  resourceId = db.instance.DbiResourceId!;
+  admin = await mysql2Tls({ ...db, ca: t.bundlePath });
+  await admin.query("CREATE USER 'jane'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'");
+  for (const [name, set] of [['deployer', (c: Creds) => (deployer = c)], ['outsider', (c: Creds) => (outsider = c)]] as const) {
+    await cliJson(['iam', 'create-user', '--user-name', name]);
+    const k = await cliJson(['iam', 'create-access-key', '--user-name', name]);
+    set({ accessKeyId: k.AccessKey.AccessKeyId, secretAccessKey: k.AccessKey.SecretAccessKey });
+  }
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/deployer` }, Action: 'sts:AssumeRole' }] });
+  const role = await cliJson(['iam', 'create-role', '--role-name', 'app-role', '--assume-role-policy-document', trust, '--max-session-duration', '7200']);
+  roleArn = role.Role.Arn;
+  await cliJson(['iam', 'put-role-policy', '--role-name', 'app-role', '--policy-name', 'connect', '--policy-document', connectJane()]);
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await t?.close();
+});
+
+describe('IAM roles (tlsql iam ...)', () => {
+  it('creates, shows and lists roles with their trust policy, as aws iam', async () => {
+    const r = await cliJson(['iam', 'get-role', '--role-name', 'APP-ROLE']);
+    expect(r.Role).toMatchObject({ RoleName: 'app-role', Arn: `arn:aws:iam::${account}:role/app-role`, MaxSessionDuration: 7200, Path: '/' });
+    expect(r.Role.RoleId).toMatch(/^AROA[A-Z2-7]{17}$/);
+    expect(r.Role.AssumeRolePolicyDocument.Statement[0].Principal.AWS).toBe(`arn:aws:iam::${account}:user/deployer`);
+    expect((await cliJson(['iam', 'list-roles'])).Roles.map((x: { RoleName: string }) => x.RoleName)).toEqual(['app-role']);
+    expect((await cliJson(['iam', 'list-role-policies', '--role-name', 'app-role'])).PolicyNames).toEqual(['connect']);
+    expect((await cliJson(['iam', 'get-role-policy', '--role-name', 'app-role', '--policy-name', 'connect'])).PolicyDocument.Statement[0].Action).toBe('rds-db:connect');
+  });
+
+  it('refuses a trust policy it cannot evaluate, a bad MaxSessionDuration, a duplicate, and deleting a role with policies', async () => {
+    const bad = await cli(['iam', 'create-role', '--role-name', 'r2', '--assume-role-policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}']);
+    expect(bad.code).toBe(254);
+    expect(bad.stderr).toContain('MalformedPolicyDocument');
+    const cond = await cli(['iam', 'create-role', '--role-name', 'r2', '--assume-role-policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}']);
+    expect(cond.stderr).toContain('MalformedPolicyDocument');
+    const long = await cli(['iam', 'create-role', '--role-name', 'r2', '--assume-role-policy-document', `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"${account}"},"Action":"sts:AssumeRole"}}`, '--max-session-duration', '50000']);
+    expect(long.stderr).toContain('ValidationError');
+    const dup = await cli(['iam', 'create-role', '--role-name', 'App-Role', '--assume-role-policy-document', `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"${account}"},"Action":"sts:AssumeRole"}}`]);
+    expect(dup.stderr).toContain('EntityAlreadyExists');
+    const del = await cli(['iam', 'delete-role', '--role-name', 'app-role']);
+    expect(del.stderr).toContain('DeleteConflict');
+    expect((await cliJson(['iam', 'list-roles'])).Roles).toHaveLength(1);
+  });
+});
+
+describe('STS and temporary credentials', () => {
+  it('AssumeRole -> rds-signer -> mysql2 with verifyIdentity logs in as the IAM DB user', async () => {
+    const creds = await assume();
+    expect(creds.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
+    expect(creds.secretAccessKey).toHaveLength(40);
+    expect(await currentUser(await token(creds))).toBe('jane@%');
+    const logs = t.logs.filter((l) => l.includes('"msg":"IAM login"')).at(-1)!;
+    expect(logs).toContain(`"principal":"arn:aws:sts::${account}:assumed-role/app-role/app-1"`);
+  });
+
+  it('GetCallerIdentity names the assumed role session, the user, and the root', async () => {
+    const creds = await assume({ session: 'ci-run-42' });
+    const me = await sts(creds).send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe(`arn:aws:sts::${account}:assumed-role/app-role/ci-run-42`);
+    expect(me.Account).toBe(account);
+    expect(me.UserId).toMatch(/^AROA[A-Z2-7]{17}:ci-run-42$/);
+    expect((await sts(deployer).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${account}:user/deployer`);
+  });
+
+  it('refuses AssumeRole when the trust policy does not name the caller (AccessDenied)', async () => {
+    await expect(assume({ credentials: outsider })).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(assume({ role: `arn:aws:iam::${account}:role/nope` })).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('validates RoleSessionName and DurationSeconds within the role maximum (ValidationError)', async () => {
+    await expect(assume({ session: 'bad name!' })).rejects.toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    await expect(assume({ durationSeconds: 600 })).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(assume({ durationSeconds: 7201 })).rejects.toThrow(/MaxSessionDuration/);
+    await expect(assume({ durationSeconds: 7200 })).resolves.toBeDefined();
+  });
+
+  it('a session policy narrows the role: refused for jane when it allows another user only', async () => {
+    const other = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:*:*:dbuser:*/someone-else` }] });
+    await expectRefused(await token(await assume({ policy: other })), 'session_policy_denies');
+    // A session policy can only narrow: allowing jane logs in (the role allows it too).
+    expect(await currentUser(await token(await assume({ policy: connectJane() })))).toBe('jane@%');
+  });
+
+  it('refuses a token whose session has expired (injected clock), though the token itself is fresh', async () => {
+    try {
+      clock.offsetMs = -600_000;
+      const creds = await assume({ durationSeconds: 900 });
+      clock.offsetMs = 0;
+      const tok = await token(creds);
+      expect(await currentUser(tok)).toBe('jane@%');
+      clock.offsetMs = 400_000;
+      await expectRefused(tok, 'session_expired');
+      // STS refuses the expired credentials too.
+      await expect(sts(creds).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'ExpiredToken' });
+    } finally {
+      clock.offsetMs = 0;
+    }
+  });
+
+  it('refuses a session token from another tlsql installation (another master key)', async () => {
+    const foreign = new SessionTokens(randomBytes(32));
+    const accessKeyId = SessionTokens.newAccessKeyId();
+    const role = (await cliJson(['iam', 'get-role', '--role-name', 'app-role'])).Role;
+    const now = Date.now();
+    const sessionToken = foreign.seal({ accessKeyId, kind: 'assumed-role', principal: `arn:aws:sts::${account}:assumed-role/app-role/x`, roleName: 'app-role', roleId: role.RoleId, issuedAt: now, expiresAt: now + 3600_000 });
+    const creds = { accessKeyId, secretAccessKey: foreign.secretFor(accessKeyId), sessionToken };
+    await expectRefused(await token(creds), 'unknown_session');
+    await expect(sts(creds).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+  });
+
+  it('GetSessionToken gives an IAM user temporary credentials with its own permissions (none for jane here)', async () => {
+    const out = await sts(deployer).send(new GetSessionTokenCommand({ DurationSeconds: 900 }));
+    const c = out.Credentials!;
+    await expectRefused(await token({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }), 'no_policy');
+    const creds = await assume();
+    await expect(sts(creds).send(new GetSessionTokenCommand({}))).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('applies role policy changes and role deletion to existing sessions at their next login', async () => {
+    const creds = await assume({ session: 'long-lived' });
+    const tok = await token(creds);
+    expect(await currentUser(tok)).toBe('jane@%');
+    await cliJson(['iam', 'delete-role-policy', '--role-name', 'app-role', '--policy-name', 'connect']);
+    await expectRefused(tok, 'no_policy');
+    await cliJson(['iam', 'put-role-policy', '--role-name', 'app-role', '--policy-name', 'connect', '--policy-document', connectJane()]);
+    expect(await currentUser(tok)).toBe('jane@%');
+    // Deleted and re-created under the same name: the old sessions belong to the old role.
+    const role = (await cliJson(['iam', 'get-role', '--role-name', 'app-role'])).Role;
+    await cliJson(['iam', 'delete-role-policy', '--role-name', 'app-role', '--policy-name', 'connect']);
+    await cliJson(['iam', 'delete-role', '--role-name', 'app-role']);
+    await expectRefused(tok, 'role_deleted');
+    await cliJson(['iam', 'create-role', '--role-name', 'app-role', '--assume-role-policy-document', JSON.stringify(role.AssumeRolePolicyDocument), '--max-session-duration', '7200']);
+    await cliJson(['iam', 'put-role-policy', '--role-name', 'app-role', '--policy-name', 'connect', '--policy-document', connectJane()]);
+    await expectRefused(tok, 'role_deleted');
+    expect(await currentUser(await token(await assume()))).toBe('jane@%');
+  });
+});
+
+describe('AssumeRoleWithWebIdentity (OIDC)', () => {
+  const issuer = 'https://ci.example.test/oidc';
+  const sub = 'repo:acme/shop:ref:refs/heads/main';
+  let key: { privateKey: KeyLike; kid: string };
+  let other: KeyLike;
+
+  async function jwt(o: { aud?: string; sub?: string; expIn?: number; nbfIn?: number; signWith?: KeyLike } = {}): Promise<string> {
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const j = new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .setIssuer(issuer)
+      .setSubject(o.sub ?? sub)
+      .setAudience(o.aud ?? 'sts.amazonaws.com')
+      .setIssuedAt(now)
+      .setExpirationTime(now + (o.expIn ?? 300));
+    if (o.nbfIn !== undefined) j.setNotBefore(now + o.nbfIn);
+    return j.sign(o.signWith ?? key.privateKey);
+  }
+
+  const withWebIdentity = (token: string) => sts().send(new AssumeRoleWithWebIdentityCommand({ RoleArn: `arn:aws:iam::${account}:role/ci-role`, RoleSessionName: 'gh-run', WebIdentityToken: token }));
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    key = { privateKey: pair.privateKey, kid: 'k1' };
+    other = (await generateKeyPair('RS256')).privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const p = await cliJson(['iam', 'create-open-id-connect-provider', '--url', issuer, '--client-id-list', 'sts.amazonaws.com', '--jwks', JSON.stringify({ keys: [jwk] })]);
+    expect(p.OpenIDConnectProviderArn).toBe(`arn:aws:iam::${account}:oidc-provider/ci.example.test/oidc`);
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: p.OpenIDConnectProviderArn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { 'ci.example.test/oidc:aud': 'sts.amazonaws.com' }, StringLike: { 'ci.example.test/oidc:sub': 'repo:acme/shop:*' } },
+        },
+      ],
+    };
+    await cliJson(['iam', 'create-role', '--role-name', 'ci-role', '--assume-role-policy-document', JSON.stringify(trust)]);
+    await cliJson(['iam', 'put-role-policy', '--role-name', 'ci-role', '--policy-name', 'connect', '--policy-document', connectJane()]);
+  });
+
+  it('a JWT signed by the provider key -> temporary credentials -> token -> login', async () => {
+    const out = await withWebIdentity(await jwt());
+    expect(out.SubjectFromWebIdentityToken).toBe(sub);
+    expect(out.Audience).toBe('sts.amazonaws.com');
+    expect(out.Provider).toBe('ci.example.test/oidc');
+    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${account}:assumed-role/ci-role/gh-run`);
+    const c = out.Credentials!;
+    expect(await currentUser(await token({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }))).toBe('jane@%');
+  });
+
+  it('refuses a wrong audience, a sub the trust policy does not match, an expired JWT, a bad signature, each with its STS code', async () => {
+    await expect(withWebIdentity(await jwt({ aud: 'someone-else' }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException', $metadata: { httpStatusCode: 400 } });
+    await expect(withWebIdentity(await jwt({ sub: 'repo:evil/shop:ref:refs/heads/main' }))).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(withWebIdentity(await jwt({ expIn: -120 }))).rejects.toMatchObject({ name: 'ExpiredTokenException', $metadata: { httpStatusCode: 400 } });
+    await expect(withWebIdentity(await jwt({ signWith: other }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
+    await expect(withWebIdentity(await jwt({ nbfIn: 600 }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
+    // Within the leeway: a JWT that expired 30 s ago is still accepted.
+    await expect(withWebIdentity(await jwt({ expIn: -30 }))).resolves.toBeDefined();
+  });
+});
