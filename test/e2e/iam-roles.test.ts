@@ -5,8 +5,10 @@
  * through mysql2 with verified TLS as the real engine account. Every refusal is a 1045 for the
  * client and its own reason in the log. Expiry is tested by moving the service's injected clock.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Signer } from '@aws-sdk/rds-signer';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
@@ -14,7 +16,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/lib/clock.js';
 import { SessionTokens } from '../../src/iam/sts-sessions.js';
-import { mysql2Tls } from '../helpers/clients.js';
+import { mysql2Tls, run } from '../helpers/clients.js';
 import { tlsql } from '../helpers/cli.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
@@ -298,5 +300,90 @@ describe('AssumeRoleWithWebIdentity (OIDC)', () => {
     await expect(withWebIdentity(await jwt({ nbfIn: 600 }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
     // Within the leeway: a JWT that expired 30 s ago is still accepted.
     await expect(withWebIdentity(await jwt({ expIn: -30 }))).resolves.toBeDefined();
+  });
+});
+
+describe('the AWS CLI and ~/.aws/config profiles with temporary credentials', () => {
+  let home: string;
+  const awsEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'tlsql-aws-home-'));
+    // A role the account itself (the data dir's root key) may assume, for `tlsql credentials --aws-config`.
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
+    await cliJson(['iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust]);
+    await cliJson(['iam', 'put-role-policy', '--role-name', 'cli-role', '--policy-name', 'connect', '--policy-document', connectJane()]);
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `node -e`: @aws-sdk/rds-signer with no credentials given, so the SDK's default chain resolves them (argv: node, host, port). */
+  const signerScript =
+    "import { Signer } from '@aws-sdk/rds-signer'; const [h, p] = process.argv.slice(1); process.stdout.write(await new Signer({ hostname: h, port: Number(p), username: 'jane' }).getAuthToken());";
+
+  async function mariadbLogin(host: string, tok: string) {
+    const r = await run('mariadb', ['-h', host, '-P', String(db.port), '-u', 'jane', `--ssl-ca=${t.bundlePath}`, '--ssl-verify-server-cert', `--password=${tok}`, '--batch', '--skip-column-names', '-e', 'SELECT CURRENT_USER()']);
+    expect(r.stderr.replace(/^.*cleartext.*\n?/gim, '')).toBe('');
+    expect(r.code).toBe(0);
+    return r.stdout.trim().split('\n').at(-1);
+  }
+
+  it('aws sts assume-role, then aws rds generate-db-auth-token -> the mariadb client logs in, also for an upper-case endpoint name', async () => {
+    const env = awsEnv({ AWS_ACCESS_KEY_ID: deployer.accessKeyId, AWS_SECRET_ACCESS_KEY: deployer.secretAccessKey });
+    const a = await run('aws', ['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', 'aws-cli', '--endpoint-url', t.service.apiUrl, '--region', t.config.region, '--output', 'json'], { env });
+    expect(a.stderr).toBe('');
+    const c = JSON.parse(a.stdout).Credentials;
+    const temp = awsEnv({ AWS_ACCESS_KEY_ID: c.AccessKeyId, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey, AWS_SESSION_TOKEN: c.SessionToken });
+    const who = await run('aws', ['sts', 'get-caller-identity', '--endpoint-url', t.service.apiUrl, '--region', t.config.region, '--output', 'json'], { env: temp });
+    expect(JSON.parse(who.stdout).Arn).toBe(`arn:aws:sts::${account}:assumed-role/app-role/aws-cli`);
+    for (const host of [db.host, db.host.toUpperCase()]) {
+      const g = await run('aws', ['rds', 'generate-db-auth-token', '--hostname', host, '--port', String(db.port), '--username', 'jane', '--region', t.config.region], { env: temp });
+      expect(g.stderr).toBe('');
+      const tok = g.stdout.trim();
+      expect(tok).toContain('X-Amz-Security-Token=');
+      expect(tok.startsWith(`${host}:${db.port}/?`)).toBe(true);
+      expect(await mariadbLogin(host, tok)).toBe('jane@%');
+    }
+  });
+
+  it('a profile with role_arn + source_profile from `tlsql credentials --aws-config` works with the AWS CLI and the SDK default credential chain', async () => {
+    const snippet = await cli(['credentials', '--aws-config', '--role-arn', `arn:aws:iam::${account}:role/cli-role`]);
+    expect(snippet.code).toBe(0);
+    expect(snippet.stdout).toContain('[profile tlsql-role]\nrole_arn = ');
+    const config = join(home, 'config');
+    writeFileSync(config, snippet.stdout, { mode: 0o600 });
+    const env = awsEnv({ AWS_CONFIG_FILE: config, AWS_PROFILE: 'tlsql-role' });
+    const who = await run('aws', ['sts', 'get-caller-identity', '--output', 'json'], { env });
+    expect(who.stderr).toBe('');
+    expect(JSON.parse(who.stdout).Arn).toMatch(new RegExp(`^arn:aws:sts::${account}:assumed-role/cli-role/`));
+    // @aws-sdk/rds-signer with no credentials given: the default chain reads the profile and assumes the role through tlsql.
+    const s = await run(process.execPath, ['--input-type=module', '-e', signerScript, db.host, String(db.port)], { env });
+    expect(s.stderr).toBe('');
+    expect(s.stdout).toContain('X-Amz-Security-Token=');
+    expect(await currentUser(s.stdout)).toBe('jane@%');
+  });
+
+  it('AWS_ENDPOINT_URL_STS sends a role profile’s STS calls to tlsql (profile without endpoint_url)', async () => {
+    const config = join(home, 'config-env');
+    writeFileSync(
+      config,
+      `[profile base]\naws_access_key_id = ${deployer.accessKeyId}\naws_secret_access_key = ${deployer.secretAccessKey}\nregion = ${t.config.region}\n\n[profile app]\nrole_arn = ${roleArn}\nsource_profile = base\nregion = ${t.config.region}\n`,
+      { mode: 0o600 },
+    );
+    const env = awsEnv({ AWS_CONFIG_FILE: config, AWS_PROFILE: 'app', AWS_ENDPOINT_URL_STS: t.service.apiUrl });
+    const who = await run('aws', ['sts', 'get-caller-identity', '--output', 'json'], { env });
+    expect(who.stderr).toBe('');
+    expect(JSON.parse(who.stdout).Arn).toMatch(new RegExp(`^arn:aws:sts::${account}:assumed-role/app-role/`));
+    const s = await run(process.execPath, ['--input-type=module', '-e', signerScript, db.host, String(db.port)], { env });
+    expect(s.stderr).toBe('');
+    expect(await currentUser(s.stdout)).toBe('jane@%');
   });
 });
