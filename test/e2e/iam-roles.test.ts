@@ -298,8 +298,23 @@ describe('AssumeRoleWithWebIdentity (OIDC)', () => {
     await expect(withWebIdentity(await jwt({ expIn: -120 }))).rejects.toMatchObject({ name: 'ExpiredTokenException', $metadata: { httpStatusCode: 400 } });
     await expect(withWebIdentity(await jwt({ signWith: other }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
     await expect(withWebIdentity(await jwt({ nbfIn: 600 }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
-    // Within the leeway: a JWT that expired 30 s ago is still accepted.
+    // Within the leeway: a JWT that expired 30 s ago is still accepted (the leeway is 60 s).
     await expect(withWebIdentity(await jwt({ expIn: -30 }))).resolves.toBeDefined();
+  });
+});
+
+describe('STS on the API endpoint, over plain HTTP', () => {
+  const post = (body: string) => fetch(`${t.service.apiUrl}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  it('answers the unsigned AssumeRoleWithWebIdentity with STS faults in STS\'s namespace, and refuses other unsigned STS calls', async () => {
+    const res = await post(`Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=${encodeURIComponent(roleArn)}&RoleSessionName=x1&WebIdentityToken=not-a-jwt`);
+    expect(res.status).toBe(400);
+    const xml = await res.text();
+    expect(xml).toContain('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">');
+    expect(xml).toContain('<Code>InvalidIdentityToken</Code>');
+    const unsigned = await post('Action=GetCallerIdentity&Version=2011-06-15');
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');
   });
 });
 
