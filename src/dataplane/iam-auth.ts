@@ -315,9 +315,8 @@ export async function iamAuthenticateClient(p: IamClientPhaseParams): Promise<Ia
   if (decision !== 'allow') {
     return refusal(p, clientSeq, decision === 'explicit_deny' ? 'denied_by_policy' : 'no_policy', `${verified.principal} is not allowed ${RDS_DB_CONNECT} on ${resource}`, verified.accessKeyId);
   }
-  // A session policy narrows the role: both must allow (docs/iam.md "Session policies").
-  const sessionPolicy = verified.sessionPolicy as ParsedPolicy | null;
-  if (sessionPolicy && evaluatePolicies([sessionPolicy], RDS_DB_CONNECT, resource) !== 'allow') {
+  // A session policy narrows the role: both must allow (docs/iam.md "Roles and temporary credentials").
+  if (verified.sessionPolicy && evaluatePolicies([verified.sessionPolicy], RDS_DB_CONNECT, resource) !== 'allow') {
     return refusal(p, clientSeq, 'session_policy_denies', `the session policy of ${verified.principal} does not allow ${RDS_DB_CONNECT} on ${resource}`, verified.accessKeyId);
   }
   return { ok: true, clientSeq, verified: { principal: verified.principal, accessKeyId: verified.accessKeyId } };

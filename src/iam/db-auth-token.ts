@@ -6,6 +6,7 @@
  * the client only ever learns "access denied".
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { ParsedPolicy } from './policy.js';
 
 /** Why a token was refused. Stable identifiers: they are metric labels and log fields. */
 export type TokenRefusal =
@@ -134,8 +135,8 @@ export interface TokenExpectations {
 /** A temporary key: the session's end, and the session policy that narrows its permissions. */
 export interface SessionSigningKey extends TokenSigningKey {
   expiresAt: Date;
-  /** Opaque to this module; handed back in VerifiedDbAuthToken. */
-  sessionPolicy: unknown;
+  /** The session policy that narrows the role (evaluated by the caller), or null. */
+  sessionPolicy: ParsedPolicy | null;
 }
 
 /** A token that passed every check of docs/reference.md §4 except the policy, which needs the caller's view. */
@@ -145,7 +146,7 @@ export interface VerifiedDbAuthToken {
   /** When the token stops being accepted: 15 minutes at most, never after its session ends. */
   expiresAt: Date;
   /** For temporary credentials: the session policy (as lookupSession returned it), else null. */
-  sessionPolicy: unknown;
+  sessionPolicy: ParsedPolicy | null;
 }
 
 /**
@@ -184,7 +185,7 @@ export async function verifyDbAuthToken(token: string, expect: TokenExpectations
   const sessionToken = p.get('X-Amz-Security-Token');
   let key: TokenSigningKey | null;
   let sessionEnds: Date | null = null;
-  let sessionPolicy: unknown = null;
+  let sessionPolicy: ParsedPolicy | null = null;
   if (sessionToken !== undefined) {
     const s = expect.lookupSession(t.accessKeyId, sessionToken);
     key = s;

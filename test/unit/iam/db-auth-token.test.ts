@@ -1,6 +1,7 @@
 import { Signer } from '@aws-sdk/rds-signer';
 import { describe, expect, it } from 'vitest';
 import { parseDbAuthToken, verifyDbAuthToken, TokenRefusedError, type TokenExpectations } from '../../../src/iam/db-auth-token.js';
+import { parsePolicyDocument } from '../../../src/iam/policy.js';
 import { run } from '../../helpers/clients.js';
 
 const host = 'mydb.abcdefghijkl.us-east-1.tlsql.localhost';
@@ -112,12 +113,13 @@ describe('IAM database authentication tokens', () => {
   it('accepts a temporary key with its session token, and the token ends with its session', async () => {
     const temp = { accessKeyId: 'ASIAQWERTYUIOPASDFGH', secretAccessKey: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNl', sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE+/=' };
     const sessionEnds = new Date(Date.now() + 120_000);
+    const narrow = parsePolicyDocument(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: '*' }] }));
     const lookupSession: TokenExpectations['lookupSession'] = (id, tok) => {
       if (id !== temp.accessKeyId || tok !== temp.sessionToken) throw new TokenRefusedError('unknown_session', 'no', id);
-      return { secretAccessKey: temp.secretAccessKey, active: true, principal: 'arn:aws:sts::123456789012:assumed-role/app/s1', expiresAt: sessionEnds, sessionPolicy: 'narrow' };
+      return { secretAccessKey: temp.secretAccessKey, active: true, principal: 'arn:aws:sts::123456789012:assumed-role/app/s1', expiresAt: sessionEnds, sessionPolicy: narrow };
     };
     const v = await verifyDbAuthToken(await sign({ credentials: temp }), expectations({ lookupSession }));
-    expect(v).toMatchObject({ accessKeyId: temp.accessKeyId, principal: 'arn:aws:sts::123456789012:assumed-role/app/s1', expiresAt: sessionEnds, sessionPolicy: 'narrow' });
+    expect(v).toMatchObject({ accessKeyId: temp.accessKeyId, principal: 'arn:aws:sts::123456789012:assumed-role/app/s1', expiresAt: sessionEnds, sessionPolicy: narrow });
     // The session token is part of the signed query: another one does not verify.
     const swapped = (await sign({ credentials: temp })).replace(encodeURIComponent(temp.sessionToken).replace(/[+/=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`), 'other');
     expect(await refusal(swapped, { lookupSession })).toBe('unknown_session');
