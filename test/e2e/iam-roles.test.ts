@@ -279,7 +279,13 @@ describe('AssumeRoleWithWebIdentity (OIDC)', () => {
       ],
     };
     await cliJson(['iam', 'create-role', '--role-name', 'ci-role', '--assume-role-policy-document', JSON.stringify(trust)]);
-    await cliJson(['iam', 'put-role-policy', '--role-name', 'ci-role', '--policy-name', 'connect', '--policy-document', connectJane()]);
+    // allow-db-connect writes the same rds-db:connect policy for a role as for a user.
+    const allowed = await cliJson(['iam', 'allow-db-connect', '--role-name', 'ci-role', '--db-instance-identifier', 'rolesdb', '--db-user', 'jane']);
+    expect(allowed).toMatchObject({ RoleName: 'ci-role', PolicyName: 'rds-db-connect-jane' });
+    expect((await cliJson(['iam', 'list-role-policies', '--role-name', 'ci-role'])).PolicyNames).toEqual(['rds-db-connect-jane']);
+    const neither = await cli(['iam', 'allow-db-connect', '--db-user', 'jane', '--all-instances']);
+    expect(neither.code).not.toBe(0);
+    expect(neither.stderr).toContain('exactly one of --user-name or --role-name');
   });
 
   it('a JWT signed by the provider key -> temporary credentials -> token -> login', async () => {

@@ -153,21 +153,24 @@ export const iamDeleteUserPolicy = defineCommand({
 
 export const iamAllowDbConnect = defineCommand({
   name: 'iam allow-db-connect',
-  summary: 'Allows an IAM user to connect to DB instances as a DB user (writes an rds-db:connect policy).',
+  summary: 'Allows an IAM user (or role) to connect to DB instances as a DB user (writes an rds-db:connect policy).',
   description:
     'Writes the inline policy --policy-name (default rds-db-connect-<db user>) allowing rds-db:connect on ' +
     'arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<db user>, with the resource id of ' +
     '--db-instance-identifier (looked up with describe-db-instances), or * with --all-instances. --db-user * allows every ' +
-    'DB user. Prints the policy. The DB account itself is created with ' +
+    'DB user. With --role-name instead of --user-name the policy goes to that IAM role (PutRolePolicy), for its sessions. ' +
+    'Prints the policy. The DB account itself is created with ' +
     "`CREATE USER '<db user>'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'` through the endpoint.",
   options: [
-    userName,
+    { name: 'user-name', type: 'string', help: 'The IAM user to allow (or give --role-name).' },
+    { name: 'role-name', type: 'string', help: 'The IAM role to allow, instead of a user.' },
     { name: 'db-user', type: 'string', required: true, help: 'The DB account name tokens will log in as, or * for any.' },
     { name: 'db-instance-identifier', type: 'string', help: 'The DB instance; its DbiResourceId goes into the resource ARN.' },
     { name: 'all-instances', type: 'boolean', help: 'Every DB instance of the account (resource id *).' },
     { name: 'policy-name', type: 'string', help: 'Name of the inline policy. Default rds-db-connect-<db user>.' },
   ],
   async run(ctx, args) {
+    if ((args.userName === undefined) === (args.roleName === undefined)) throw new UsageError('give exactly one of --user-name or --role-name', ctx.command);
     if ((args.dbInstanceIdentifier === undefined) === (args.allInstances !== true)) throw new UsageError('give exactly one of --db-instance-identifier or --all-instances', ctx.command);
     let resourceId = '*';
     let region = (await ctx.clientContext()).region;
@@ -189,6 +192,11 @@ export const iamAllowDbConnect = defineCommand({
     if (!accountId) throw new CliError('cannot tell the account id: create a DB instance first, or write the policy with `tlsql iam put-user-policy`', ExitCode.failure);
     const document = connectPolicyDocument([dbUserArn(region, accountId, resourceId, args.dbUser)]);
     const name = args.policyName ?? `rds-db-connect-${args.dbUser === '*' ? 'any' : args.dbUser}`.replace(/[^\w+=,.@-]/g, '_').slice(0, 128);
+    if (args.roleName !== undefined) {
+      await callTlsqlAction(ctx, 'PutRolePolicy', { RoleName: args.roleName, PolicyName: name, PolicyDocument: document });
+      ctx.print('PutRolePolicy', { RoleName: args.roleName, PolicyName: name, PolicyDocument: JSON.parse(document) as unknown });
+      return;
+    }
     await callTlsqlAction(ctx, 'PutUserPolicy', { UserName: args.userName, PolicyName: name, PolicyDocument: document });
     ctx.print('PutUserPolicy', { UserName: args.userName, PolicyName: name, PolicyDocument: JSON.parse(document) as unknown });
   },
