@@ -298,6 +298,17 @@ describe('AssumeRoleWithWebIdentity (OIDC)', () => {
     expect(await currentUser(await token({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }))).toBe('jane@%');
   });
 
+  it('works unsigned from the AWS CLI (aws sts assume-role-with-web-identity, no credentials configured)', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', AWS_PAGER: '' };
+    const args = ['sts', 'assume-role-with-web-identity', '--endpoint-url', t.service.apiUrl, '--region', t.config.region, '--output', 'json', '--role-arn', `arn:aws:iam::${account}:role/ci-role`, '--role-session-name', 'gh-cli'];
+    const r = await run('aws', [...args, '--web-identity-token', await jwt()], { env });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).AssumedRoleUser.Arn).toBe(`arn:aws:sts::${account}:assumed-role/ci-role/gh-cli`);
+    const bad = await run('aws', [...args, '--web-identity-token', await jwt({ aud: 'nope' })], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('(InvalidIdentityToken)');
+  });
+
   it('refuses a wrong audience, a sub the trust policy does not match, an expired JWT, a bad signature, each with its STS code', async () => {
     await expect(withWebIdentity(await jwt({ aud: 'someone-else' }))).rejects.toMatchObject({ name: 'InvalidIdentityTokenException', $metadata: { httpStatusCode: 400 } });
     await expect(withWebIdentity(await jwt({ sub: 'repo:evil/shop:ref:refs/heads/main' }))).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
