@@ -58,6 +58,12 @@ export class IamDirectory implements IamControl {
   private readonly parsed = new Map<string, ParsedPolicy>();
   private readonly parsedTrust = new Map<string, ParsedTrustPolicy>();
   private readonly sessions: SessionTokens;
+  /**
+   * Roles as the login path needs them (id and parsed permission policies), by lower-cased name;
+   * null for a role that does not exist. This process is the only writer of roles (the CLI goes
+   * through the API), and every write below clears it, so a session's login needs no store access.
+   */
+  private readonly roleCache = new Map<string, { roleId: string; policies: ParsedPolicy[] } | null>();
 
   constructor(private readonly d: IamDirectoryDeps) {
     this.repo = new IamStore(d.store);
@@ -175,8 +181,8 @@ export class IamDirectory implements IamControl {
   authorize(principal: string, action: string, resource: string): PolicyDecision {
     if (principal === ROOT_PRINCIPAL) return 'allow';
     const role = assumedRoleName(principal);
-    const docs = role !== null ? this.repo.listRolePolicies(role).map((p) => p.document) : this.repo.policiesOfPrincipal(principal);
-    return evaluatePolicies(docs.map((doc) => this.parse(doc)), action, resource);
+    if (role !== null) return evaluatePolicies(this.cachedRole(role)?.policies ?? [], action, resource);
+    return evaluatePolicies(this.repo.policiesOfPrincipal(principal).map((doc) => this.parse(doc)), action, resource);
   }
 
   // --- roles -----------------------------------------------------------------------------
@@ -203,6 +209,7 @@ export class IamDirectory implements IamControl {
       createdAt: this.d.clock.now(),
     };
     if (!this.repo.insertRole(role)) throw new AppError('EntityAlreadyExists', `Role with name ${roleName} already exists.`);
+    this.roleCache.clear();
     return role;
   }
 
@@ -222,6 +229,7 @@ export class IamDirectory implements IamControl {
     const policies = this.repo.listRolePolicies(r.roleName).length;
     if (policies) throw new AppError('DeleteConflict', `Cannot delete entity, must delete ${policies} policy(ies) first.`);
     this.repo.deleteRole(r.roleName);
+    this.roleCache.clear();
   }
 
   updateAssumeRolePolicy(roleName: string, document: string): void {
@@ -235,6 +243,7 @@ export class IamDirectory implements IamControl {
     checkName(policyName, POLICY_NAME, 'PolicyName', 128);
     parsePolicyDocument(document);
     this.repo.putRolePolicy(r.roleName, policyName, document, this.d.clock.now());
+    this.roleCache.clear();
   }
 
   getRolePolicy(roleName: string, policyName: string): { roleName: string; policyName: string; document: string } {
@@ -252,6 +261,7 @@ export class IamDirectory implements IamControl {
   deleteRolePolicy(roleName: string, policyName: string): void {
     const r = this.getRole(roleName);
     if (!this.repo.deleteRolePolicy(r.roleName, policyName)) throw new AppError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+    this.roleCache.clear();
   }
 
   // --- OpenID Connect providers ---------------------------------------------------------------
@@ -393,7 +403,7 @@ export class IamDirectory implements IamControl {
     const keyId = accessKeyId.slice(0, 128);
     if (s === 'unknown_session') throw new TokenRefusedError('unknown_session', 'the session token was not issued by this tlsql (or is altered, or belongs to another access key)', keyId);
     if (s === 'session_expired') throw new TokenRefusedError('session_expired', 'the temporary credentials have expired', keyId);
-    if (s.kind === 'assumed-role' && this.repo.getRole(s.roleName ?? '')?.roleId !== s.roleId) {
+    if (s.kind === 'assumed-role' && this.cachedRole(s.roleName ?? '')?.roleId !== s.roleId) {
       throw new TokenRefusedError('role_deleted', `role ${s.roleName ?? ''} of the session was deleted`, keyId);
     }
     return {
@@ -448,6 +458,18 @@ export class IamDirectory implements IamControl {
     if (policy === undefined) return;
     if (policy.length > MAX_SESSION_POLICY_CHARS) throw new AppError('PackedPolicyTooLarge', `Packed policy consumes ${Math.ceil((policy.length * 100) / MAX_SESSION_POLICY_CHARS)}% of allotted space, please use smaller policy for this session.`);
     parsePolicyDocument(policy);
+  }
+
+  private cachedRole(roleName: string): { roleId: string; policies: ParsedPolicy[] } | null {
+    const key = roleName.toLowerCase();
+    let r = this.roleCache.get(key);
+    if (r === undefined) {
+      const role = this.repo.getRole(roleName);
+      r = role ? { roleId: role.roleId, policies: this.repo.listRolePolicies(role.roleName).map((p) => this.parse(p.document)) } : null;
+      if (this.roleCache.size >= 10_000) this.roleCache.clear();
+      this.roleCache.set(key, r);
+    }
+    return r;
   }
 
   private trust(doc: string): ParsedTrustPolicy {

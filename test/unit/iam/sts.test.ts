@@ -11,7 +11,7 @@ const ACCOUNT = '123456789012';
 function directory(masterKey = randomBytes(32)) {
   const clock = new ManualClock();
   const store = new Store(':memory:');
-  return { clock, iam: new IamDirectory({ store, masterKey, accountId: ACCOUNT, clock }) };
+  return { clock, store, iam: new IamDirectory({ store, masterKey, accountId: ACCOUNT, clock }) };
 }
 
 const trust = (principal: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...extra }] });
@@ -106,5 +106,22 @@ describe('AssumeRole in the directory', () => {
     expect(() => directory().iam.lookupSession(c.accessKeyId, c.sessionToken)).toThrow(expect.objectContaining({ reason: 'unknown_session' }));
     clock.advance(900_000);
     expect(() => iam.lookupSession(c.accessKeyId, c.sessionToken)).toThrow(expect.objectContaining({ reason: 'session_expired' }));
+  });
+
+  it('checks a session at login from memory: no store access once the role was seen, and role writes apply at once', () => {
+    const { iam, store } = directory();
+    const role = iam.createRole('r', trust({ AWS: ACCOUNT }));
+    const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: '*' }] });
+    iam.putRolePolicy('r', 'connect', allow);
+    const c = iam.assumeRole(ROOT_PRINCIPAL, { roleArn: role.arn, roleSessionName: 's1' }).credentials;
+    const login = () => iam.authorize(iam.lookupSession(c.accessKeyId, c.sessionToken).principal, 'rds-db:connect', 'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-X/jane');
+    expect(login()).toBe('allow');
+    iam.deleteRolePolicy('r', 'connect');
+    expect(login()).toBe('implicit_deny');
+    iam.putRolePolicy('r', 'connect', allow);
+    expect(login()).toBe('allow');
+    // With the store gone, logins of the session still verify: nothing on this path reads it.
+    store.close();
+    expect(login()).toBe('allow');
   });
 });
