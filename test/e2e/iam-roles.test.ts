@@ -332,6 +332,11 @@ describe('STS on the API endpoint, over plain HTTP', () => {
     const unsigned = await post('Action=GetCallerIdentity&Version=2011-06-15');
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');
+    // Not a small form: refused from its headers, before its body is read.
+    const notForm = await fetch(`${t.service.apiUrl}/`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15' });
+    expect(notForm.status).toBe(403);
+    expect(notForm.headers.get('connection')).toBe('close');
+    expect(await notForm.text()).toContain('<Code>MissingAuthenticationToken</Code>');
   });
 });
 
