@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { Signer } from '@aws-sdk/rds-signer';
 import mysql from 'mysql2/promise';
 import { verifyDbAuthToken } from '../src/iam/db-auth-token.js';
@@ -24,8 +25,8 @@ import { cpuMs, machine, median, root, startServer, waitForQuiet, type BenchServ
 const PASSWORD = 'Bench-pass-1';
 const ROUNDS = 5;
 const PER_ROUND = 200;
-/** Rates: 1 = one client, N = concurrent full handshakes, R = concurrent resumed, H = resumed at CONCURRENCY_HIGH. */
-const RESULT_KEYS = ['pw1', 'iam1', 'fresh1', 'pwN', 'iamN', 'pwR', 'iamR', 'pwH', 'iamH'] as const;
+/** Rates (temp1: a token signed with temporary credentials from AssumeRole): 1 = one client, N = concurrent full handshakes, R = concurrent resumed, H = resumed at CONCURRENCY_HIGH. */
+const RESULT_KEYS = ['pw1', 'iam1', 'temp1', 'fresh1', 'pwN', 'iamN', 'pwR', 'iamR', 'pwH', 'iamH'] as const;
 type ResultKey = (typeof RESULT_KEYS)[number];
 type CpuKey = 'pwN' | 'iamN' | 'pwR' | 'iamR';
 const CONCURRENCY = 8;
@@ -78,6 +79,17 @@ async function main(): Promise<void> {
     const credentials = { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey };
     tlsql(s, ['iam', 'allow-db-connect', '--user-name', 'bench', '--db-instance-identifier', 'iambench', '--db-user', 'app_iam']);
 
+    // The same permission through a role: temporary credentials from AssumeRole sign the token.
+    const account = JSON.parse(tlsql(s, ['iam', 'get-user', '--user-name', 'bench'])).User.Arn.split(':')[4] as string;
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/bench` }, Action: 'sts:AssumeRole' }] };
+    tlsql(s, ['iam', 'create-role', '--role-name', 'bench-role', '--assume-role-policy-document', JSON.stringify(trust)]);
+    const connectPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:us-east-1:${account}:dbuser:${ep.resourceId}/app_iam` }] };
+    tlsql(s, ['iam', 'put-role-policy', '--role-name', 'bench-role', '--policy-name', 'connect', '--policy-document', JSON.stringify(connectPolicy)]);
+    const assumed = await new STSClient({ endpoint: s.apiUrl, region: 'us-east-1', credentials }).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/bench-role`, RoleSessionName: 'bench' }));
+    const temp = { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! };
+    const tempToken = await new Signer({ hostname: ep.host, port: ep.port, username: 'app_iam', region: 'us-east-1', credentials: temp }).getAuthToken();
+    const tempConnect = () => mysql.createConnection({ host: ep.host, port: ep.port, user: 'app_iam', password: tempToken, enableCleartextPlugin: true, ssl: { ca, verifyIdentity: true } });
+
     const signer = new Signer({ hostname: ep.host, port: ep.port, username: 'app_iam', region: 'us-east-1', credentials });
     const token = await signer.getAuthToken();
     // Applications reuse a token for its 15 minutes (RDS documents it); a fresh one per login is measured too.
@@ -88,6 +100,7 @@ async function main(): Promise<void> {
     workers = new LoginWorkers(target, THREADS);
     const pool = workers;
     // Warm-up: JIT (here and in every worker), link contexts and sessions, account list; then the server's background work.
+    await rate(tempConnect, 100, 1);
     for (const kind of ['password', 'iam', 'passwordResumed', 'iamResumed'] as const) {
       await rate(connect[kind], 100, 1);
       await pool.rate(kind, 400, CONCURRENCY);
@@ -115,6 +128,7 @@ async function main(): Promise<void> {
       results.iam1.push(await rate(connect.iam, PER_ROUND, 1));
       cpu.iam += cpuMs(serverPid) - c0;
       cpu.n += PER_ROUND;
+      results.temp1.push(await rate(tempConnect, PER_ROUND, 1));
       results.fresh1.push(await rate(iamFresh, PER_ROUND, 1));
       results.pwN.push(await measured('pwN', () => pool.rate('password', PER_ROUND * 2, CONCURRENCY)));
       results.iamN.push(await measured('iamN', () => pool.rate('iam', PER_ROUND * 2, CONCURRENCY)));
@@ -133,7 +147,7 @@ async function main(): Promise<void> {
     const signUs = ((performance.now() - t0) / N) * 1000;
     const key = { secretAccessKey: credentials.secretAccessKey, active: true, principal: 'p' };
     t0 = performance.now();
-    for (let i = 0; i < N; i++) await verifyDbAuthToken(token, { user: 'app_iam', host: ep.host, port: ep.port, region: 'us-east-1', now: new Date(), lookupKey: () => key });
+    for (let i = 0; i < N; i++) await verifyDbAuthToken(token, { user: 'app_iam', host: ep.host, port: ep.port, region: 'us-east-1', now: new Date(), lookupKey: () => key, lookupSession: () => { throw new Error('no temporary credentials in this benchmark'); } });
     const verifyUs = ((performance.now() - t0) / N) * 1000;
 
     const f = (x: number) => x.toFixed(0);
@@ -143,6 +157,7 @@ async function main(): Promise<void> {
     console.log('| login | clients | password logins/s | IAM logins/s | IAM / password |');
     console.log('|---|---|---|---|---|');
     console.log(`| token reused (as apps do for 15 min) | 1 | ${f(m.pw1)} | ${f(m.iam1)} | ${ratio(m.iam1, m.pw1)} |`);
+    console.log(`| token of temporary credentials (AssumeRole), reused | 1 | ${f(m.pw1)} | ${f(m.temp1)} | ${ratio(m.temp1, m.pw1)} |`);
     console.log(`| fresh token per login | 1 | ${f(m.pw1)} | ${f(m.fresh1)} | ${ratio(m.fresh1, m.pw1)} |`);
     console.log(`| token reused | ${CONCURRENCY} | ${f(m.pwN)} | ${f(m.iamN)} | ${ratio(m.iamN, m.pwN)} |`);
     console.log(`| token reused, client resumes its TLS session | ${CONCURRENCY} | ${f(m.pwR)} | ${f(m.iamR)} | ${ratio(m.iamR, m.pwR)} |`);
@@ -151,6 +166,7 @@ async function main(): Promise<void> {
     console.log(`| CPU per login, full handshake: front door / mariadbd / clients (ms) | ${CONCURRENCY} | ${perLogin(cpuN.pwN)} | ${perLogin(cpuN.iamN)} | - |`);
     console.log(`| CPU per login, resumed session: front door / mariadbd / clients (ms) | ${CONCURRENCY} | ${perLogin(cpuN.pwR)} | ${perLogin(cpuN.iamR)} | - |`);
     console.log(`\nToken signing (@aws-sdk/rds-signer, client): ${signUs.toFixed(0)} µs; token verification (front door, SigV4 + checks, key lookup excluded): ${verifyUs.toFixed(0)} µs.`);
+    console.log(`Temporary-credential tokens / long-term-key tokens, same run (target >= 0.9): ${ratio(m.temp1, m.iam1)} (${m.temp1 / m.iam1 >= 0.9 ? 'met' : 'NOT met'}).`);
     const verdict = (iamRate: number, pwRate: number) => `ratio ${iamRate / pwRate >= 0.8 ? 'met' : 'NOT met'}, ${f(iamRate)}/s ${iamRate >= 200 ? 'met' : 'NOT met'}`;
     console.log(
       `Targets (IAM/password >= 0.8, IAM >= 200/s): full handshakes, ${CONCURRENCY} clients: ${verdict(m.iamN, m.pwN)}; resumed sessions, ${CONCURRENCY} clients: ${verdict(m.iamR, m.pwR)}; resumed sessions, ${CONCURRENCY_HIGH} clients: ${verdict(m.iamH, m.pwH)}; each round (${CONCURRENCY_HIGH} clients, resumed): ${results.iamH.map(f).join(', ')}.`,

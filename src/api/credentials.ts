@@ -10,17 +10,21 @@ export interface AccessKeyRecord {
   active: boolean;
   /** Who the key belongs to; logged with each request and passed to actions. Not secret. */
   principal: string;
+  /** A temporary key (ASIA...): refused without its X-Amz-Security-Token. */
+  requiresSessionToken?: boolean;
 }
 
 export interface CredentialStore {
   /** The key's record, or null when the store has no such key. */
   lookup(accessKeyId: string): Promise<AccessKeyRecord | null>;
   /**
-   * Validates a temporary-credential session token (`X-Amz-Security-Token`) for `accessKeyId`.
-   * Optional: a store without it does not issue temporary credentials, and requests carrying a
-   * token are refused with InvalidClientTokenId.
+   * Validates a temporary-credential session token (`X-Amz-Security-Token`) for `accessKeyId`;
+   * `{ principal, secretAccessKey }` names who the session acts as and the key's secret (else the
+   * key's own). May throw an
+   * AppError (ExpiredToken). Optional: a store without it does not issue temporary credentials,
+   * and requests carrying a token are refused with InvalidClientTokenId.
    */
-  verifySessionToken?(accessKeyId: string, sessionToken: string): Promise<boolean>;
+  verifySessionToken?(accessKeyId: string, sessionToken: string): Promise<boolean | { principal: string; secretAccessKey?: string }>;
 }
 
 /**

@@ -36,10 +36,10 @@ export function toFault(e: unknown, requestId: string): Fault {
   };
 }
 
-/** `<ErrorResponse>` body for a fault. */
-export function faultXml(f: Fault, requestId: string): string {
+/** `<ErrorResponse>` body for a fault (in RDS's namespace unless given another, e.g. STS's). */
+export function faultXml(f: Fault, requestId: string, namespace: string = rdsXmlNamespace): string {
   const w = new XmlWriter();
-  w.open('ErrorResponse', { xmlns: rdsXmlNamespace });
+  w.open('ErrorResponse', { xmlns: namespace });
   w.element('Error', (e) => e.leaf('Type', f.type).leaf('Code', f.code).leaf('Message', f.message));
   w.leaf('RequestId', requestId);
   w.close();

@@ -9,6 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import type { IamControl } from '../iam/iam-control.js';
 import { ROOT_PRINCIPAL } from '../iam/iam-directory.js';
 import type { AccessKeyMetadata, NewAccessKey } from '../model/access-key.js';
+import type { IamRoleRecord } from '../model/iam-role.js';
 import type { IamUserRecord } from '../model/iam-user.js';
 import type { XmlWriter } from './xml.js';
 
@@ -35,4 +36,16 @@ export function writeNewAccessKey(w: XmlWriter, k: NewAccessKey): void {
 
 export function writeAccessKeyMetadata(w: XmlWriter, keys: AccessKeyMetadata[]): void {
   w.list('AccessKeyMetadata', 'member', keys, (x, k) => x.leaf('UserName', k.userName).leaf('AccessKeyId', k.accessKeyId).leaf('Status', k.status).leaf('CreateDate', k.createDate));
+}
+
+/** IAM's Role shape; the trust policy URL-encoded, as IAM returns it. */
+export function writeRoleMembers(w: XmlWriter, r: IamRoleRecord): void {
+  w.leaf('Path', '/').leaf('RoleName', r.roleName).leaf('RoleId', r.roleId).leaf('Arn', r.arn).leaf('CreateDate', r.createdAt);
+  w.leaf('AssumeRolePolicyDocument', encodeURIComponent(r.assumeRolePolicyDocument));
+  if (r.description !== null) w.leaf('Description', r.description);
+  w.leaf('MaxSessionDuration', r.maxSessionDuration);
+}
+
+export function writeRole(w: XmlWriter, r: IamRoleRecord): void {
+  w.element('Role', (x) => writeRoleMembers(x, r));
 }

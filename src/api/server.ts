@@ -23,6 +23,7 @@ import type { CredentialStore } from './credentials.js';
 import { faultXml, rdsXmlNamespace, toFault } from './fault.js';
 import { parseQueryString, QueryReader } from './query.js';
 import { parseAuthorization, verifySigV4, type Caller } from './sigv4.js';
+import { isUnsignedStsRequest, mayBeUnsignedSts, runStsAction, stsCredentials, stsXmlNamespace } from './sts.js';
 import { XmlWriter } from './xml.js';
 
 /** The only RDS API version there is (and the one every SDK sends). */
@@ -72,6 +73,8 @@ interface RequestState {
   closeConnection?: boolean;
   /** The client sent `Expect: 100-continue` and waits for 100 before its body. */
   expectsContinue?: boolean;
+  /** An STS request (SigV4 service `sts`, or the unsigned AssumeRoleWithWebIdentity): STS's XML namespace on faults. */
+  sts?: boolean;
 }
 
 /** Default bound on receiving a request's headers: 10 s. */
@@ -197,16 +200,26 @@ export function createApiServer(opts: ApiServerOptions): Server {
       throw new AppError('RequestEntityTooLarge', `Request body exceeds the limit of ${maxBodyBytes} bytes.`);
     }
     const authorization = req.headers['authorization'];
-    if (authorization === undefined || authorization.trim() === '') {
+    const signed = authorization !== undefined && authorization.trim() !== '';
+    let credentials: CredentialStore | undefined;
+    if (signed) {
+      const parsed = parseAuthorization(authorization);
+      const claimed = parsed.accessKeyId;
+      state.claimedAccessKeyId = claimed.slice(0, 128);
+      // STS shares the endpoint: the credential scope's service tells the APIs apart.
+      state.sts = parsed.scopeService === 'sts';
+      const store = state.sts ? stsCredentials(opts.control.iam) : opts.credentials;
+      // The key is checked before a byte of body is read: naming no usable key costs the headers
+      // only. (The key id is not a secret, so the signature is still checked over the whole body.)
+      const key = await store.lookup(claimed);
+      if (!key || !key.active) {
+        throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+      }
+      // The key looked up here, not a second lookup that could see it disabled in between.
+      credentials = { ...store, lookup: async (id) => (id === claimed ? key : store.lookup(id)) };
+    } else if (!mayBeUnsignedSts(req)) {
+      // Only STS's AssumeRoleWithWebIdentity may come unsigned, as a small form (see sts.ts).
       throw new AppError('MissingAuthenticationToken', 'Request is missing Authentication Token');
-    }
-    const claimed = parseAuthorization(authorization).accessKeyId;
-    state.claimedAccessKeyId = claimed.slice(0, 128);
-    // The key is checked before a byte of body is read: naming no usable key costs the headers
-    // only. (The key id is not a secret, so the signature is still checked over the whole body.)
-    const key = await opts.credentials.lookup(claimed);
-    if (!key || !key.active) {
-      throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid.');
     }
     if (bodiesInProgress >= maxConcurrentBodies) {
       throw new AppError('Throttling', `Rate exceeded: more than ${maxConcurrentBodies} requests are sending their bodies at once; retry with backoff.`);
@@ -228,16 +241,26 @@ export function createApiServer(opts: ApiServerOptions): Server {
       const prev = query[k];
       query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
-    // The key looked up above, not a second lookup that could see it disabled in between.
-    const credentials: CredentialStore = { ...opts.credentials, lookup: async (id) => (id === claimed ? key : opts.credentials.lookup(id)) };
-    state.caller = await verifySigV4(
-      { method: req.method ?? 'POST', path: url.pathname, query, headers: req.headers, body },
-      { credentials, region: opts.region, service: 'rds', clock },
-    );
-
     const tree = parseQueryString(url.search.slice(1));
     parseQueryString(body.toString('utf8'), tree);
     const params = new QueryReader(tree);
+    if (!credentials) {
+      // STS's AssumeRoleWithWebIdentity is the one unsigned call: its JWT is the credential.
+      if (!isUnsignedStsRequest(params)) throw new AppError('MissingAuthenticationToken', 'Request is missing Authentication Token');
+      state.sts = true;
+    } else {
+      state.caller = await verifySigV4(
+        { method: req.method ?? 'POST', path: url.pathname, query, headers: req.headers, body },
+        { credentials, region: opts.region, service: state.sts ? 'sts' : 'rds', clock },
+      );
+    }
+    if (state.sts) {
+      state.action = params.string('Action')?.slice(0, 100);
+      const sts = await runStsAction({ control: opts.control, params, principal: state.caller?.principal ?? null, requestId: state.requestId, logger: logger.child({ requestId: state.requestId, action: state.action }) });
+      sendBody(req, res, 200, 'text/xml', sts.xml);
+      logRequest(state, 200);
+      return;
+    }
 
     const actionName = params.string('Action');
     if (actionName === undefined || actionName === '') {
@@ -258,7 +281,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
       control: opts.control,
       params,
       requestId: state.requestId,
-      principal: state.caller.principal,
+      // Unsigned requests never get here (only STS's web identity call may be unsigned).
+      principal: state.caller?.principal ?? '',
       logger: logger.child({ requestId: state.requestId, action: action.name }),
     });
 
@@ -294,7 +318,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
       // The rest of the body is unread: the connection cannot carry another request.
       res.setHeader('Connection', 'close');
     }
-    sendBody(req, res, fault.status, 'text/xml', faultXml(fault, state.requestId));
+    sendBody(req, res, fault.status, 'text/xml', faultXml(fault, state.requestId, state.sts ? stsXmlNamespace : undefined));
     logRequest(state, fault.status, fault.code);
   };
 

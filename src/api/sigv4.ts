@@ -186,6 +186,8 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
     );
   }
 
+  let principal = key.principal;
+  let secretAccessKey = key.secretAccessKey;
   const sessionToken = headerValue(req.headers, 'x-amz-security-token');
   if (sessionToken !== undefined) {
     if (!auth.signedHeaders.includes('x-amz-security-token')) {
@@ -197,14 +199,21 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
         'The security token included in the request is invalid: this server does not issue temporary credentials (X-Amz-Security-Token); sign with an access key and no session token.',
       );
     }
-    if (!(await opts.credentials.verifySessionToken(auth.accessKeyId, sessionToken))) {
+    const session = await opts.credentials.verifySessionToken(auth.accessKeyId, sessionToken);
+    if (!session) {
       throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid.');
     }
+    if (typeof session === 'object') {
+      principal = session.principal;
+      if (session.secretAccessKey !== undefined) secretAccessKey = session.secretAccessKey;
+    }
+  } else if (key.requiresSessionToken) {
+    throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid: temporary credentials need their session token (X-Amz-Security-Token).');
   }
 
   const signature = await computeSignature(req, auth, requestDate, {
     accessKeyId: auth.accessKeyId,
-    secretAccessKey: key.secretAccessKey,
+    secretAccessKey,
     ...(sessionToken !== undefined ? { sessionToken } : {}),
   }, opts);
   if (!constantTimeEqual(signature, auth.signature)) {
@@ -213,7 +222,7 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { accessKeyId: auth.accessKeyId, principal: key.principal };
+  return { accessKeyId: auth.accessKeyId, principal };
 }
 
 async function computeSignature(

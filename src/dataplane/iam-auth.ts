@@ -20,7 +20,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TokenRefusedError, verifyDbAuthToken, type TokenRefusal, type TokenSigningKey } from '../iam/db-auth-token.js';
 import { classifyAccount, derivedPassword, type EngineAccount, type GlobalPrivRow } from '../iam/engine-accounts.js';
-import { RDS_DB_CONNECT, dbUserArn, type PolicyDecision } from '../iam/policy.js';
+import { RDS_DB_CONNECT, dbUserArn, evaluatePolicies, type ParsedPolicy, type PolicyDecision } from '../iam/policy.js';
 import { AccountIndex } from './account-match.js';
 import { rewriteIamClauses } from './account-statements.js';
 import { PacketChannel } from '../protocol/packet-channel.js';
@@ -42,6 +42,8 @@ export type IamRefusal =
   | 'no_policy'
   /** A policy explicitly denies it. */
   | 'denied_by_policy'
+  /** The role allows it, but the session policy of the temporary credentials does not. */
+  | 'session_policy_denies'
   /** The engine refused the derived password (account changed outside tlsql?). */
   | 'engine_refused'
   /** The engine answered something unexpected during the login. */
@@ -50,12 +52,15 @@ export type IamRefusal =
 /** Every refusal reason, for metrics (a counter per reason, zeros included). */
 export const IAM_REFUSALS: readonly IamRefusal[] = [
   'plaintext', 'no_token', 'malformed', 'bad_action', 'bad_scope', 'wrong_region', 'wrong_user', 'wrong_host', 'wrong_port', 'bad_expires', 'expired',
-  'not_yet_valid', 'session_token_unsupported', 'unknown_key', 'inactive_key', 'bad_signature', 'no_policy', 'denied_by_policy', 'engine_refused', 'engine_protocol',
+  'not_yet_valid', 'unknown_session', 'session_expired', 'role_deleted', 'missing_session_token', 'unknown_key', 'inactive_key', 'bad_signature', 'no_policy',
+  'denied_by_policy', 'session_policy_denies', 'engine_refused', 'engine_protocol',
 ];
 
 /** Who may sign tokens and what they are allowed: the IAM directory, as the gate needs it. */
 export interface IamIdentity {
   lookupSigningKey(accessKeyId: string): TokenSigningKey | null;
+  /** A temporary key from its session token, without a store round trip; throws TokenRefusedError. */
+  lookupSession(accessKeyId: string, sessionToken: string): TokenSigningKey & { expiresAt: Date; sessionPolicy: ParsedPolicy | null };
   authorize(principal: string, action: string, resource: string): PolicyDecision;
 }
 
@@ -299,6 +304,7 @@ export async function iamAuthenticateClient(p: IamClientPhaseParams): Promise<Ia
       now: o.clock.now(),
       clockSkewMs: o.clockSkewMs,
       lookupKey: (id) => o.identity.lookupSigningKey(id),
+      lookupSession: (id, token) => o.identity.lookupSession(id, token),
     });
   } catch (e) {
     if (e instanceof TokenRefusedError) return refusal(p, clientSeq, e.reason, e.detail, e.accessKeyId);
@@ -308,6 +314,10 @@ export async function iamAuthenticateClient(p: IamClientPhaseParams): Promise<Ia
   const decision = o.identity.authorize(verified.principal, RDS_DB_CONNECT, resource);
   if (decision !== 'allow') {
     return refusal(p, clientSeq, decision === 'explicit_deny' ? 'denied_by_policy' : 'no_policy', `${verified.principal} is not allowed ${RDS_DB_CONNECT} on ${resource}`, verified.accessKeyId);
+  }
+  // A session policy narrows the role: both must allow (docs/iam.md "Roles and temporary credentials").
+  if (verified.sessionPolicy && evaluatePolicies([verified.sessionPolicy], RDS_DB_CONNECT, resource) !== 'allow') {
+    return refusal(p, clientSeq, 'session_policy_denies', `the session policy of ${verified.principal} does not allow ${RDS_DB_CONNECT} on ${resource}`, verified.accessKeyId);
   }
   return { ok: true, clientSeq, verified: { principal: verified.principal, accessKeyId: verified.accessKeyId } };
 }

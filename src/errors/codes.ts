@@ -39,6 +39,13 @@ export const errorCodes = {
   LimitExceeded: { status: 409, solve: 'A user has at most two access keys: delete an old one first (`tlsql iam delete-access-key`).' },
   DeleteConflict: { status: 409, solve: 'Delete the user’s access keys and policies first.' },
   MalformedPolicyDocument: { status: 400, solve: 'Fix the policy JSON; tlsql supports Effect, Action and Resource (see docs/iam.md).' },
+  // STS (temporary credentials; the STS API's wire codes) and IAM roles
+  ValidationError: { status: 400, solve: 'Fix the named parameter (e.g. RoleSessionName, DurationSeconds within the role’s MaxSessionDuration).' },
+  AccessDenied: { status: 403, solve: 'Make the role’s trust policy name the caller (user ARN or account), and check its conditions.' },
+  ExpiredToken: { status: 403, solve: 'The temporary credentials expired: assume the role again.' },
+  ExpiredTokenException: { status: 400, solve: 'The web identity token (JWT) expired: fetch a new one from the identity provider.' },
+  InvalidIdentityToken: { status: 400, solve: 'Check the JWT’s issuer, audience and signature against the OIDC provider (`tlsql iam get-open-id-connect-provider`).' },
+  PackedPolicyTooLarge: { status: 400, solve: 'Shorten the session policy (at most 2048 characters).' },
   // tlsql-specific
   PortInUse: { status: 400, solve: 'Choose a free --port or stop what listens on it.' },
   ClientCertificateAuthorityNotFound: { status: 404, solve: 'List trusted CAs with `tlsql describe-client-certificate-authorities`.' },

@@ -6,6 +6,7 @@
  * the client only ever learns "access denied".
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { ParsedPolicy } from './policy.js';
 
 /** Why a token was refused. Stable identifiers: they are metric labels and log fields. */
 export type TokenRefusal =
@@ -24,8 +25,14 @@ export type TokenRefusal =
   | 'expired'
   /** X-Amz-Date is later than now plus the allowed clock skew. */
   | 'not_yet_valid'
-  /** X-Amz-Security-Token present: tlsql issues no temporary credentials. */
-  | 'session_token_unsupported'
+  /** X-Amz-Security-Token was not issued by this tlsql (another installation, altered, another key's). */
+  | 'unknown_session'
+  /** The temporary credentials' session has ended. */
+  | 'session_expired'
+  /** The role of the session was deleted (or deleted and re-created). */
+  | 'role_deleted'
+  /** A temporary access key (ASIA...) without its X-Amz-Security-Token. */
+  | 'missing_session_token'
   | 'unknown_key'
   | 'inactive_key'
   | 'bad_signature';
@@ -118,19 +125,33 @@ export interface TokenExpectations {
   clockSkewMs?: number;
   /** The key's record, or null when there is no such key. */
   lookupKey(accessKeyId: string): TokenSigningKey | null | Promise<TokenSigningKey | null>;
+  /**
+   * A temporary key's record from its session token, for tokens with X-Amz-Security-Token. Throws
+   * TokenRefusedError with the reason (unknown_session, session_expired, role_deleted).
+   */
+  lookupSession(accessKeyId: string, sessionToken: string): SessionSigningKey;
+}
+
+/** A temporary key: the session's end, and the session policy that narrows its permissions. */
+export interface SessionSigningKey extends TokenSigningKey {
+  expiresAt: Date;
+  /** The session policy that narrows the role (evaluated by the caller), or null. */
+  sessionPolicy: ParsedPolicy | null;
 }
 
 /** A token that passed every check of docs/reference.md §4 except the policy, which needs the caller's view. */
 export interface VerifiedDbAuthToken {
   accessKeyId: string;
   principal: string;
-  /** When the token stops being accepted. */
+  /** When the token stops being accepted: 15 minutes at most, never after its session ends. */
   expiresAt: Date;
+  /** For temporary credentials: the session policy (as lookupSession returned it), else null. */
+  sessionPolicy: ParsedPolicy | null;
 }
 
 /**
  * Verifies a token for one login. Checks, in order: shape, action/algorithm/signed headers, scope
- * (service, terminator, date, region), DBUser, host, port, expiry, session token, key, signature.
+ * (service, terminator, date, region), DBUser, host, port, expiry, session (for temporary keys), key, signature.
  * Throws TokenRefusedError with the first failing reason.
  */
 export async function verifyDbAuthToken(token: string, expect: TokenExpectations): Promise<VerifiedDbAuthToken> {
@@ -161,17 +182,31 @@ export async function verifyDbAuthToken(token: string, expect: TokenExpectations
   if (now > expiresAt.getTime()) throw refuse('expired', `expired at ${expiresAt.toISOString()} (signed ${signedAt.toISOString()}, now ${expect.now.toISOString()})`);
   const skew = expect.clockSkewMs ?? DEFAULT_TOKEN_CLOCK_SKEW_MS;
   if (signedAt.getTime() > now + skew) throw refuse('not_yet_valid', `signed at ${signedAt.toISOString()}, more than ${skew} ms after now ${expect.now.toISOString()}`);
-  if (p.has('X-Amz-Security-Token')) {
-    throw refuse('session_token_unsupported', 'token carries X-Amz-Security-Token: tlsql issues no temporary credentials; sign with an access key of an IAM user');
+  const sessionToken = p.get('X-Amz-Security-Token');
+  let key: TokenSigningKey | null;
+  let sessionEnds: Date | null = null;
+  let sessionPolicy: ParsedPolicy | null = null;
+  if (sessionToken !== undefined) {
+    const s = expect.lookupSession(t.accessKeyId, sessionToken);
+    key = s;
+    sessionEnds = s.expiresAt;
+    sessionPolicy = s.sessionPolicy;
+  } else {
+    if (t.accessKeyId.startsWith('ASIA')) throw refuse('missing_session_token', `temporary access key ${keyId} without X-Amz-Security-Token`);
+    key = await expect.lookupKey(t.accessKeyId);
   }
-  const key = await expect.lookupKey(t.accessKeyId);
   if (!key) throw refuse('unknown_key', `no access key ${keyId}`);
   if (!key.active) throw refuse('inactive_key', `access key ${keyId} is inactive`);
-  const expected = signDbAuthTokenQuery(t, key.secretAccessKey);
+  // botocore (aws rds generate-db-auth-token, boto3) writes the host as typed but signs it
+  // lower-cased; @aws-sdk/rds-signer signs it as typed. Accept either, nothing else.
   const given = Buffer.from(p.get('X-Amz-Signature')!, 'utf8');
-  const want = Buffer.from(expected, 'utf8');
-  if (given.length !== want.length || !timingSafeEqual(given, want)) throw refuse('bad_signature', 'signature does not match');
-  return { accessKeyId: t.accessKeyId, principal: key.principal, expiresAt };
+  const matches = (hostPort: string) => {
+    const want = Buffer.from(signDbAuthTokenQuery({ ...t, hostPort }, key.secretAccessKey), 'utf8');
+    return given.length === want.length && timingSafeEqual(given, want);
+  };
+  const lower = t.hostPort.toLowerCase();
+  if (!matches(t.hostPort) && (lower === t.hostPort || !matches(lower))) throw refuse('bad_signature', 'signature does not match');
+  return { accessKeyId: t.accessKeyId, principal: key.principal, expiresAt: sessionEnds && sessionEnds < expiresAt ? sessionEnds : expiresAt, sessionPolicy };
 }
 
 /** The hex signature a token's query should carry under `secretAccessKey` (SigV4, presigned GET /). */

@@ -160,4 +160,31 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (resource_id, thumbprint),
      FOREIGN KEY (resource_id, thumbprint) REFERENCES client_cas(resource_id, thumbprint) ON DELETE CASCADE
    );`,
+  // IAM roles and OpenID Connect providers (docs/iam.md "Roles and temporary credentials").
+  // Temporary credentials are not stored: their session token is sealed under a key derived
+  // from the master key and carries everything a login needs (src/iam/sts-sessions.ts).
+  `CREATE TABLE iam_roles (
+     role_name TEXT PRIMARY KEY,
+     role_id TEXT NOT NULL UNIQUE,
+     arn TEXT NOT NULL UNIQUE,
+     trust_policy TEXT NOT NULL,
+     max_session_duration INTEGER NOT NULL,
+     description TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX iam_roles_name_nocase ON iam_roles(lower(role_name));
+   CREATE TABLE iam_role_policies (
+     role_name TEXT NOT NULL REFERENCES iam_roles(role_name) ON DELETE CASCADE,
+     policy_name TEXT NOT NULL,
+     document TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (role_name, policy_name)
+   );
+   CREATE TABLE iam_oidc_providers (
+     arn TEXT PRIMARY KEY,
+     url TEXT NOT NULL UNIQUE,
+     client_ids TEXT NOT NULL,
+     jwks TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );`,
 ];

@@ -51,6 +51,7 @@ import { deleteUserPolicyAction } from './delete-user-policy.js';
 import { addTagsToResourceAction } from './add-tags-to-resource.js';
 import { listTagsForResourceAction } from './list-tags-for-resource.js';
 import { removeTagsFromResourceAction } from './remove-tags-from-resource.js';
+import { iamRoleActions } from './iam-roles.js';
 
 export type { Action, ActionContext, ResultWriter } from './action.js';
 
@@ -106,6 +107,8 @@ const all: readonly Action[] = [
   getUserPolicyAction,
   listUserPoliciesAction,
   deleteUserPolicyAction,
+  // IAM roles and OpenID Connect providers, assumed through STS (src/api/sts.ts).
+  ...iamRoleActions,
 ];
 
 /** Action name -> implementation. Frozen; a Map so `Action=constructor` finds nothing. */

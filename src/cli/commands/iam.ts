@@ -95,6 +95,17 @@ export const iamDeleteAccessKey = defineCommand({
   },
 });
 
+/** `--policy-document` and friends: the JSON text, or file://<path> relative to the working directory. */
+async function documentArg(ctx: { cwd: string }, doc: string): Promise<string> {
+  if (!doc.startsWith('file://')) return doc;
+  const path = resolve(ctx.cwd, doc.slice('file://'.length));
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${(e as Error).message}`, ExitCode.usage, { cause: e });
+  }
+}
+
 export const iamPutUserPolicy = defineCommand({
   name: 'iam put-user-policy',
   summary: 'Sets an inline policy of an IAM user (JSON; Effect, Action, Resource).',
@@ -105,15 +116,7 @@ export const iamPutUserPolicy = defineCommand({
     'arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId or *>/<db user or *>. (tlsql action PutUserPolicy.)',
   options: [userName, policyName, { name: 'policy-document', type: 'string', required: true, metavar: '<json|file://path>', help: 'The policy JSON, or file://<path>.' }],
   async run(ctx, args) {
-    let doc = args.policyDocument;
-    if (doc.startsWith('file://')) {
-      const path = resolve(ctx.cwd, doc.slice('file://'.length));
-      try {
-        doc = await readFile(path, 'utf8');
-      } catch (e) {
-        throw new CliError(`cannot read ${path}: ${(e as Error).message}`, ExitCode.usage, { cause: e });
-      }
-    }
+    const doc = await documentArg(ctx, args.policyDocument);
     await callTlsqlAction(ctx, 'PutUserPolicy', { UserName: args.userName, PolicyName: args.policyName, PolicyDocument: doc });
   },
 });
@@ -150,21 +153,24 @@ export const iamDeleteUserPolicy = defineCommand({
 
 export const iamAllowDbConnect = defineCommand({
   name: 'iam allow-db-connect',
-  summary: 'Allows an IAM user to connect to DB instances as a DB user (writes an rds-db:connect policy).',
+  summary: 'Allows an IAM user (or role) to connect to DB instances as a DB user (writes an rds-db:connect policy).',
   description:
     'Writes the inline policy --policy-name (default rds-db-connect-<db user>) allowing rds-db:connect on ' +
     'arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<db user>, with the resource id of ' +
     '--db-instance-identifier (looked up with describe-db-instances), or * with --all-instances. --db-user * allows every ' +
-    'DB user. Prints the policy. The DB account itself is created with ' +
+    'DB user. With --role-name instead of --user-name the policy goes to that IAM role (PutRolePolicy), for its sessions. ' +
+    'Prints the policy. The DB account itself is created with ' +
     "`CREATE USER '<db user>'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'` through the endpoint.",
   options: [
-    userName,
+    { name: 'user-name', type: 'string', help: 'The IAM user to allow (or give --role-name).' },
+    { name: 'role-name', type: 'string', help: 'The IAM role to allow, instead of a user.' },
     { name: 'db-user', type: 'string', required: true, help: 'The DB account name tokens will log in as, or * for any.' },
     { name: 'db-instance-identifier', type: 'string', help: 'The DB instance; its DbiResourceId goes into the resource ARN.' },
     { name: 'all-instances', type: 'boolean', help: 'Every DB instance of the account (resource id *).' },
     { name: 'policy-name', type: 'string', help: 'Name of the inline policy. Default rds-db-connect-<db user>.' },
   ],
   async run(ctx, args) {
+    if ((args.userName === undefined) === (args.roleName === undefined)) throw new UsageError('give exactly one of --user-name or --role-name', ctx.command);
     if ((args.dbInstanceIdentifier === undefined) === (args.allInstances !== true)) throw new UsageError('give exactly one of --db-instance-identifier or --all-instances', ctx.command);
     let resourceId = '*';
     let region = (await ctx.clientContext()).region;
@@ -186,6 +192,11 @@ export const iamAllowDbConnect = defineCommand({
     if (!accountId) throw new CliError('cannot tell the account id: create a DB instance first, or write the policy with `tlsql iam put-user-policy`', ExitCode.failure);
     const document = connectPolicyDocument([dbUserArn(region, accountId, resourceId, args.dbUser)]);
     const name = args.policyName ?? `rds-db-connect-${args.dbUser === '*' ? 'any' : args.dbUser}`.replace(/[^\w+=,.@-]/g, '_').slice(0, 128);
+    if (args.roleName !== undefined) {
+      await callTlsqlAction(ctx, 'PutRolePolicy', { RoleName: args.roleName, PolicyName: name, PolicyDocument: document });
+      ctx.print('PutRolePolicy', { RoleName: args.roleName, PolicyName: name, PolicyDocument: JSON.parse(document) as unknown });
+      return;
+    }
     await callTlsqlAction(ctx, 'PutUserPolicy', { UserName: args.userName, PolicyName: name, PolicyDocument: document });
     ctx.print('PutUserPolicy', { UserName: args.userName, PolicyName: name, PolicyDocument: JSON.parse(document) as unknown });
   },
@@ -223,6 +234,168 @@ export const generateDbAuthToken = defineCommand({
   },
 });
 
+const roleName = { name: 'role-name', type: 'string', required: true, help: 'The IAM role name (1-64 letters, digits and +=,.@_-).' } as const;
+const policyDocument = { name: 'policy-document', type: 'string', required: true, metavar: '<json|file://path>', help: 'The policy JSON, or file://<path>.' } as const;
+
+/** Prints an IAM answer whose named members are URL-encoded JSON documents decoded, as the AWS CLI does. */
+function decodeDocuments(out: Record<string, unknown>, members: string[]): Record<string, unknown> {
+  const fix = (o: Record<string, unknown>) => {
+    for (const m of members) if (typeof o[m] === 'string') o[m] = JSON.parse(decodeURIComponent(o[m] as string)) as unknown;
+  };
+  fix(out);
+  for (const v of Object.values(out)) {
+    if (Array.isArray(v)) v.forEach((x) => x && typeof x === 'object' && fix(x as Record<string, unknown>));
+    else if (v && typeof v === 'object') fix(v as Record<string, unknown>);
+  }
+  return out;
+}
+
+export const iamCreateRole = defineCommand({
+  name: 'iam create-role',
+  summary: 'Creates an IAM role that users or web identities assume through STS for temporary credentials.',
+  description:
+    'Like `aws iam create-role`. --assume-role-policy-document is the trust policy: Allow sts:AssumeRole to a Principal ' +
+    '{"AWS": "<user ARN or account>"}, or sts:AssumeRoleWithWebIdentity to {"Federated": "<OIDC provider ARN>"} with ' +
+    'StringEquals/StringLike conditions on "<issuer>:sub" and "<issuer>:aud". Give it permissions with iam put-role-policy. ' +
+    '(tlsql action CreateRole.)',
+  options: [
+    roleName,
+    { name: 'assume-role-policy-document', type: 'string', required: true, metavar: '<json|file://path>', help: 'The trust policy JSON, or file://<path>.' },
+    { name: 'max-session-duration', type: 'integer', help: 'Longest session in seconds, 3600-43200. Default 3600.' },
+    { name: 'description', type: 'string', help: 'A description of the role.' },
+  ],
+  async run(ctx, args) {
+    const out = await callTlsqlAction(ctx, 'CreateRole', {
+      RoleName: args.roleName,
+      AssumeRolePolicyDocument: await documentArg(ctx, args.assumeRolePolicyDocument),
+      MaxSessionDuration: args.maxSessionDuration,
+      Description: args.description,
+    });
+    ctx.print('CreateRole', decodeDocuments(out, ['AssumeRolePolicyDocument']));
+  },
+});
+
+export const iamGetRole = defineCommand({
+  name: 'iam get-role',
+  summary: 'Shows an IAM role and its trust policy.',
+  options: [roleName],
+  async run(ctx, args) {
+    ctx.print('GetRole', decodeDocuments(await callTlsqlAction(ctx, 'GetRole', { RoleName: args.roleName }), ['AssumeRolePolicyDocument']));
+  },
+});
+
+export const iamListRoles = defineCommand({
+  name: 'iam list-roles',
+  summary: 'Lists the IAM roles.',
+  options: [],
+  async run(ctx) {
+    ctx.print('ListRoles', decodeDocuments(await callTlsqlAction(ctx, 'ListRoles', {}, ['Roles']), ['AssumeRolePolicyDocument']));
+  },
+});
+
+export const iamDeleteRole = defineCommand({
+  name: 'iam delete-role',
+  summary: 'Deletes an IAM role (delete its policies first); its sessions stop logging in at once.',
+  options: [roleName],
+  async run(ctx, args) {
+    await callTlsqlAction(ctx, 'DeleteRole', { RoleName: args.roleName });
+  },
+});
+
+export const iamUpdateAssumeRolePolicy = defineCommand({
+  name: 'iam update-assume-role-policy',
+  summary: 'Replaces the trust policy of an IAM role (applies to the next AssumeRole).',
+  options: [roleName, policyDocument],
+  async run(ctx, args) {
+    await callTlsqlAction(ctx, 'UpdateAssumeRolePolicy', { RoleName: args.roleName, PolicyDocument: await documentArg(ctx, args.policyDocument) });
+  },
+});
+
+export const iamPutRolePolicy = defineCommand({
+  name: 'iam put-role-policy',
+  summary: 'Sets an inline permission policy of an IAM role (JSON; Effect, Action, Resource), as for users.',
+  description: 'Like `aws iam put-role-policy`; evaluated exactly as user policies (see iam put-user-policy). Applies to the next login of every session of the role. (tlsql action PutRolePolicy.)',
+  options: [roleName, policyName, policyDocument],
+  async run(ctx, args) {
+    await callTlsqlAction(ctx, 'PutRolePolicy', { RoleName: args.roleName, PolicyName: args.policyName, PolicyDocument: await documentArg(ctx, args.policyDocument) });
+  },
+});
+
+export const iamGetRolePolicy = defineCommand({
+  name: 'iam get-role-policy',
+  summary: 'Shows an inline policy of an IAM role.',
+  options: [roleName, policyName],
+  async run(ctx, args) {
+    ctx.print('GetRolePolicy', decodeDocuments(await callTlsqlAction(ctx, 'GetRolePolicy', { RoleName: args.roleName, PolicyName: args.policyName }), ['PolicyDocument']));
+  },
+});
+
+export const iamListRolePolicies = defineCommand({
+  name: 'iam list-role-policies',
+  summary: 'Lists the inline policy names of an IAM role.',
+  options: [roleName],
+  async run(ctx, args) {
+    ctx.print('ListRolePolicies', await callTlsqlAction(ctx, 'ListRolePolicies', { RoleName: args.roleName }, ['PolicyNames']));
+  },
+});
+
+export const iamDeleteRolePolicy = defineCommand({
+  name: 'iam delete-role-policy',
+  summary: 'Deletes an inline policy of an IAM role; its sessions lose it at their next login.',
+  options: [roleName, policyName],
+  async run(ctx, args) {
+    await callTlsqlAction(ctx, 'DeleteRolePolicy', { RoleName: args.roleName, PolicyName: args.policyName });
+  },
+});
+
+const providerArn = { name: 'open-id-connect-provider-arn', type: 'string', required: true, help: 'The provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>).' } as const;
+
+export const iamCreateOpenIdConnectProvider = defineCommand({
+  name: 'iam create-open-id-connect-provider',
+  summary: 'Registers an OpenID Connect identity provider (issuer, audiences, signing keys) for AssumeRoleWithWebIdentity.',
+  description:
+    'Like `aws iam create-open-id-connect-provider`, plus --jwks: the provider\'s public signing keys as a JWKS document ' +
+    '(the content of its jwks_uri), since tlsql does not fetch them. --url is the issuer exactly as the tokens\' iss claim. ' +
+    '(tlsql action CreateOpenIDConnectProvider.)',
+  options: [
+    { name: 'url', type: 'string', required: true, help: 'The issuer URL (https://...), as in the tokens\' iss claim.' },
+    { name: 'client-id-list', type: 'string-list', required: true, help: 'Accepted audiences (aud), e.g. sts.amazonaws.com.' },
+    { name: 'jwks', type: 'string', required: true, metavar: '<json|file://path>', help: 'The JWKS document (public keys), or file://<path>.' },
+  ],
+  async run(ctx, args) {
+    const params: Record<string, string> = { Url: args.url, JwksDocument: await documentArg(ctx, args.jwks) };
+    args.clientIdList.forEach((c: string, i: number) => (params[`ClientIDList.member.${i + 1}`] = c));
+    ctx.print('CreateOpenIDConnectProvider', await callTlsqlAction(ctx, 'CreateOpenIDConnectProvider', params));
+  },
+});
+
+export const iamListOpenIdConnectProviders = defineCommand({
+  name: 'iam list-open-id-connect-providers',
+  summary: 'Lists the OpenID Connect identity providers.',
+  options: [],
+  async run(ctx) {
+    ctx.print('ListOpenIDConnectProviders', await callTlsqlAction(ctx, 'ListOpenIDConnectProviders', {}, ['OpenIDConnectProviderList']));
+  },
+});
+
+export const iamGetOpenIdConnectProvider = defineCommand({
+  name: 'iam get-open-id-connect-provider',
+  summary: 'Shows an OpenID Connect identity provider.',
+  options: [providerArn],
+  async run(ctx, args) {
+    ctx.print('GetOpenIDConnectProvider', await callTlsqlAction(ctx, 'GetOpenIDConnectProvider', { OpenIDConnectProviderArn: args.openIdConnectProviderArn }, ['ClientIDList', 'ThumbprintList']));
+  },
+});
+
+export const iamDeleteOpenIdConnectProvider = defineCommand({
+  name: 'iam delete-open-id-connect-provider',
+  summary: 'Deletes an OpenID Connect identity provider.',
+  options: [providerArn],
+  async run(ctx, args) {
+    await callTlsqlAction(ctx, 'DeleteOpenIDConnectProvider', { OpenIDConnectProviderArn: args.openIdConnectProviderArn });
+  },
+});
+
 export const iamCommands: readonly CommandDef[] = [
   iamCreateUser,
   iamGetUser,
@@ -237,5 +410,18 @@ export const iamCommands: readonly CommandDef[] = [
   iamListUserPolicies,
   iamDeleteUserPolicy,
   iamAllowDbConnect,
+  iamCreateRole,
+  iamGetRole,
+  iamListRoles,
+  iamDeleteRole,
+  iamUpdateAssumeRolePolicy,
+  iamPutRolePolicy,
+  iamGetRolePolicy,
+  iamListRolePolicies,
+  iamDeleteRolePolicy,
+  iamCreateOpenIdConnectProvider,
+  iamListOpenIdConnectProviders,
+  iamGetOpenIdConnectProvider,
+  iamDeleteOpenIdConnectProvider,
   generateDbAuthToken,
 ];

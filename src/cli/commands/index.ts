@@ -33,5 +33,5 @@ export function registerBuiltinCommands(registry: CommandRegistry): void {
   for (const c of builtinCommands) registry.register(c);
   const waits = dbInstanceCommands.filter((c) => c.name.startsWith('wait ')).map((c) => c.name.slice(5));
   registry.describeGroup('wait', `Waits until DB instances reach a state: ${waits.join(', ')}.`);
-  registry.describeGroup('iam', 'IAM users, access keys and rds-db:connect policies for IAM database authentication.');
+  registry.describeGroup('iam', 'IAM users, access keys, roles, OpenID Connect providers and rds-db:connect policies for IAM database authentication.');
 }

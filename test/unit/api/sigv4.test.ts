@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { staticCredentialStore, type CredentialStore } from '../../../src/api/credentials.js';
 import { parseAmzDate, parseAuthorization, verifySigV4, type SignedRequest } from '../../../src/api/sigv4.js';
-import { isAppError } from '../../../src/errors/app-error.js';
+import { AppError, isAppError } from '../../../src/errors/app-error.js';
 import { ManualClock } from '../../../src/lib/clock.js';
 
 const key = { accessKeyId: 'AKIAUNITTEST00000001', secretAccessKey: 'unit-secret-unit-secret-unit-secret-0000' };
@@ -209,6 +209,22 @@ describe('verifySigV4', () => {
       const unsigned = await sign();
       unsigned.headers['x-amz-security-token'] = 'good-token';
       expect((await fault(verify(unsigned, { store }))).code).toBe('SignatureDoesNotMatch');
+    });
+
+    it('takes the principal and secret from the session, and refuses a temporary key without its token', async () => {
+      const store: CredentialStore = {
+        lookup: async () => ({ secretAccessKey: 'not-the-secret', active: true, principal: '', requiresSessionToken: true }),
+        verifySessionToken: async (_id, token) => (token === 'good-token' ? { principal: 'arn:aws:sts::123456789012:assumed-role/r/s', secretAccessKey: key.secretAccessKey } : false),
+      };
+      expect(await verify(await sign({ sessionToken: 'good-token' }), { store })).toEqual({ accessKeyId: key.accessKeyId, principal: 'arn:aws:sts::123456789012:assumed-role/r/s' });
+      expect(await fault(verify(await sign({ secret: 'not-the-secret' }), { store }))).toMatchObject({ code: 'InvalidClientTokenId', message: expect.stringContaining('need their session token') });
+      const expired: CredentialStore = {
+        ...store,
+        verifySessionToken: async () => {
+          throw new AppError('ExpiredToken', 'The security token included in the request is expired');
+        },
+      };
+      expect((await fault(verify(await sign({ sessionToken: 'good-token' }), { store: expired }))).code).toBe('ExpiredToken');
     });
   });
 });
