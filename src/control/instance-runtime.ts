@@ -203,6 +203,13 @@ export class InstanceRuntime {
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
+      preAuthLimits: {
+        maxSessions: cfg.frontDoor.maxPreAuthSessions,
+        maxSessionsPerAddress: cfg.frontDoor.maxPreAuthSessionsPerAddress,
+        maxIdle: cfg.frontDoor.maxIdlePreAuthSessions,
+        maxIdlePerAddress: cfg.frontDoor.maxIdlePreAuthSessionsPerAddress,
+        idleGraceMs: cfg.frontDoor.idlePreAuthGraceMs,
+      },
       dataplane: this.dataplane(),
       logger: this.deps.logger.child({ instance: inst.id }),
     });

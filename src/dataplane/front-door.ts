@@ -6,6 +6,7 @@ import { ConnectionStats } from './connection-stats.js';
 import { EngineLink } from './engine-link.js';
 import type { NativeServerContext } from './native/native-context.js';
 import { normaliseAddress } from './normalise-address.js';
+import { DEFAULT_PRE_AUTH_LIMITS, PreAuthLimiter } from './pre-auth-limits.js';
 import { runSession } from './session.js';
 import type { SessionEndpoint, SessionSettings } from './session-endpoint.js';
 import type { SessionInfo } from './session-info.js';
@@ -54,10 +55,12 @@ export class FrontDoor implements SessionEndpoint {
   readonly stats = new ConnectionStats();
   private readonly link: EngineLink;
   readonly sessions = new Map<string, SessionInfo>();
+  readonly preAuth: PreAuthLimiter;
   readonly counters: FrontDoorCounters = { accepted: 0, tlsHandshakeFailures: 0, refusedAllowList: 0 };
 
   constructor(readonly opts: FrontDoorOptions) {
     this.policy = opts.policy;
+    this.preAuth = new PreAuthLimiter(opts.preAuthLimits ?? DEFAULT_PRE_AUTH_LIMITS);
     this.chainPem = opts.certificateChainPem;
     this.keyPem = opts.privateKeyPem;
     this.secureContext = this.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);

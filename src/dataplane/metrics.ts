@@ -38,6 +38,13 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
     for (const [key, n] of live) sample('tlsql_connections', { instance: id, ...transportLabels(key) }, n);
   }
 
+  family('tlsql_pre_auth_sessions', 'gauge', 'Unauthenticated sessions holding an engine connection, by instance; state idle: nothing received from the client yet.');
+  for (const [id, door] of sorted) {
+    const { all, idle } = door.preAuth.size;
+    sample('tlsql_pre_auth_sessions', { instance: id, state: 'idle' }, idle);
+    sample('tlsql_pre_auth_sessions', { instance: id, state: 'progressing' }, all - idle);
+  }
+
   family('tlsql_connections_total', 'counter', 'Sessions that reached login, by instance, transport, TLS version and cipher.');
   for (const [id, door] of sorted) {
     for (const [key, n] of door.stats.established) sample('tlsql_connections_total', { instance: id, ...transportLabels(key) }, n);

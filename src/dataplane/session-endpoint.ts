@@ -5,6 +5,7 @@ import type { EngineLink } from './engine-link.js';
 import type { IamGate } from './iam-auth.js';
 import type { NativeServerContext } from './native/native-context.js';
 import type { NativeDataplane } from './native/native-dataplane.js';
+import type { PreAuthLimiter, PreAuthLimits } from './pre-auth-limits.js';
 import type { SessionInfo } from './session-info.js';
 import type { TlsPolicy } from './tls-policy.js';
 
@@ -22,6 +23,8 @@ export interface SessionSettings {
   /** Bound of the engine connection and greeting, and of the engine link's TLS handshake, ms. */
   engineConnectTimeoutMs: number;
   maxHandshakePacketBytes: number;
+  /** Bounds on unauthenticated sessions (pre-auth-limits.ts); absent: DEFAULT_PRE_AUTH_LIMITS. */
+  preAuthLimits?: Readonly<PreAuthLimits>;
   /** The engine's unix socket. */
   engineSocketPath: string;
   /** Owns every session's sockets, TLS and relay; one per process, shared by all endpoints. */
@@ -39,6 +42,8 @@ export interface SessionEndpoint {
   readonly sessions: Map<string, SessionInfo>;
   readonly counters: { tlsHandshakeFailures: number };
   readonly stats: ConnectionStats;
+  /** What unauthenticated sessions hold, bounded (pre-auth-limits.ts). */
+  readonly preAuth: PreAuthLimiter;
   /** Trusted client CAs; null when the endpoint does not ask for client certificates. */
   clientTrust(): ClientTrust | null;
   engineLink(): EngineLink;

@@ -83,6 +83,8 @@ export class Session {
   private clientTlsPending = false;
   /** Why the client's certificate was refused; answered with 1045 once the user name is known. */
   private certRefusal: string | null = null;
+  /** Ends the idle grace (pre-auth-limits.ts): stale idle sessions beyond the bounds are evicted then. */
+  private graceTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly door: SessionEndpoint,
@@ -122,6 +124,7 @@ export class Session {
   /** Runs the session to its end; never rejects. */
   async run(): Promise<void> {
     try {
+      if (!this.admit()) return;
       const greeting = await this.engine();
       if (!greeting) return;
       this.greet(greeting);
@@ -131,6 +134,25 @@ export class Session {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  // Admission ----------------------------------------------------------------------------------
+
+  /**
+   * Counts the session as unauthenticated (pre-auth-limits.ts), evicting stale idle sessions to
+   * make room. Over the bounds it is refused with 1040 before the engine is contacted: false.
+   */
+  private admit(): boolean {
+    const door = this.door;
+    const refused = door.preAuth.admit(this.info.id, this.info.clientAddress, () => {
+      door.stats.refused('pre_auth_idle');
+      this.refuse(new SessionError('ER_CON_COUNT_ERROR', [], `idle before login for over ${door.preAuth.limits.idleGraceMs} ms while too many unauthenticated connections are open`));
+    });
+    if (refused === null) return true;
+    door.stats.refused('pre_auth_limit');
+    const bound = refused === 'address' ? `${door.preAuth.limits.maxSessionsPerAddress} from this address` : `${door.preAuth.limits.maxSessions} for this endpoint`;
+    this.refuse(new SessionError('ER_CON_COUNT_ERROR', [], `too many unauthenticated connections (${bound})`));
+    return false;
   }
 
   // Phase 1 ------------------------------------------------------------------------------------
@@ -189,6 +211,10 @@ export class Session {
     const offered = { ...greeting, capabilityFlags: (greeting.capabilityFlags | CLIENT_SSL) >>> 0 };
     this.native!.client.write(encodePacket(0, encodeHandshakeV10(offered)));
     this.clientSeq = 0;
+    const preAuth = this.door.preAuth;
+    preAuth.greeted(this.info.id);
+    this.graceTimer = setTimeout(() => preAuth.enforce(), preAuth.limits.idleGraceMs + 1);
+    this.graceTimer.unref();
   }
 
   // Phase 3 ------------------------------------------------------------------------------------
@@ -200,6 +226,7 @@ export class Session {
     let ch = this.channel(s.client);
     const first = await ch.read();
     this.clientSeq = first.seq;
+    door.preAuth.progressed(this.info.id);
     if (!isSslRequest(first.payload)) return { packet: first, ch };
 
     const preread = ch.release();
@@ -368,6 +395,7 @@ export class Session {
     const iam = this.o.iam;
     // Judged logins end the login bound; one relayed unjudged (authExchange) stays under it.
     if (this.loggedIn) clearTimeout(this.loginTimer);
+    door.preAuth.leave(this.info.id);
     this.info.phase = 'authenticated';
     door.stats.sessionEstablished(this.info.tls);
     door.stats.observeHandshake((performance.now() - this.acceptedAt) / 1000);
@@ -434,6 +462,8 @@ export class Session {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.loginTimer);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.door.preAuth.leave(this.info.id);
     this.info.phase = 'closed';
     this.door.sessions.delete(this.info.id);
     if (this.armed && this.o.iam) {
@@ -441,7 +471,11 @@ export class Session {
       this.o.iam.refresh().catch(() => {});
     }
     if (reason) this.o.logger.debug('session closed', { instance: this.o.instanceId, session: this.info.id, client: this.info.clientAddress, reason });
-    if (!this.native) this.socket.destroy();
+    // Refused before the data plane took the socket (admission): the error packet is written first.
+    if (!this.native) {
+      if (flush) this.socket.end(() => this.socket.destroy());
+      else this.socket.destroy();
+    }
     else if (flush) this.native.end(reason ?? 'closed');
     else this.native.close(reason ?? 'closed');
   }
@@ -455,7 +489,9 @@ export class Session {
   private refuse(err: SessionError): void {
     if (this.done) return;
     this.log('info', 'connection refused', { user: this.info.user, reason: err.reason, error: err.mysql });
-    this.native?.client.write(encodePacket((this.clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args)));
+    const packet = encodePacket((this.clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args));
+    if (this.native) this.native.client.write(packet);
+    else this.socket.write(packet);
     this.end(err.reason);
   }
 
