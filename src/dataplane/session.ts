@@ -41,6 +41,15 @@ class EngineUnavailableError extends Error {}
 /** The client's TLS handshake failed or broke the policy: the session ends without a MySQL packet. */
 class ClientTlsError extends Error {}
 
+/**
+ * A packet the engine sent during the login could not be read (e.g. larger than the handshake
+ * limit): the engine's fault, answered as engine unavailable, never as the client's packet error.
+ */
+function engineFailure(e: unknown): never {
+  if ((e as { name?: string }).name === 'PacketError') throw new EngineUnavailableError(`unreadable packet from the engine during the login: ${(e as Error).message}`);
+  throw e;
+}
+
 /** A packet read from either side during the login. */
 type Packet = { seq: number; payload: Buffer };
 
@@ -83,6 +92,8 @@ export class Session {
   private clientTlsPending = false;
   /** Why the client's certificate was refused; answered with 1045 once the user name is known. */
   private certRefusal: string | null = null;
+  /** The channel reading the client's login packets now (null before the greeting, and once released to the relay). */
+  private clientCh: PacketChannel | null = null;
   /** Ends the idle grace (pre-auth-limits.ts): stale idle sessions beyond the bounds are evicted then. */
   private graceTimer: NodeJS.Timeout | null = null;
 
@@ -115,7 +126,11 @@ export class Session {
       const why = `handshake not finished within ${this.o.handshakeTimeoutMs} ms`;
       // Mid TLS handshake no MySQL packet can be sent: a failed TLS handshake, closed.
       if (this.clientTlsPending) this.fail(new ClientTlsError(why));
-      else if (this.info.phase === 'handshake') this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], why));
+      else if (this.info.phase === 'handshake') {
+        // A packet the client started and did not finish is answered as the packet it is.
+        this.answerPending();
+        this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], why));
+      }
       else this.finish(`login not finished within ${this.o.handshakeTimeoutMs} ms`);
     }, this.o.handshakeTimeoutMs);
     this.loginTimer.unref();
@@ -335,7 +350,7 @@ export class Session {
       // The engine stream was paused when its greeting was taken; the engine says nothing until
       // iamEngineLogin's HandshakeResponse, which it writes after attaching its own channel.
       s.engine.resume();
-      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: s.client, response, verified, clientSeq: this.clientSeq, engine: s.engine, responseSeq: packet.seq, scramble: greeting.authPluginData, clientAddress: this.info.clientAddress, sessionId: this.info.id, maxPacketBytes: o.maxHandshakePacketBytes });
+      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: s.client, response, verified, clientSeq: this.clientSeq, engine: s.engine, responseSeq: packet.seq, scramble: greeting.authPluginData, clientAddress: this.info.clientAddress, sessionId: this.info.id, maxPacketBytes: o.maxHandshakePacketBytes }).catch(engineFailure);
       this.clientSeq = r.clientSeq;
       if (!r.ok) {
         door.stats.refused('auth');
@@ -363,7 +378,7 @@ export class Session {
     const engineCh = this.channel(s.engine);
     try {
       for (let n = 0; n < MAX_AUTH_PACKETS; n++) {
-        const p = await engineCh.read();
+        const p = await engineCh.read().catch(engineFailure);
         s.client.write(encodePacket(p.seq, p.payload));
         this.clientSeq = p.seq;
         if (p.payload[0] === 0x00) {
@@ -454,6 +469,7 @@ export class Session {
     if (stream.destroyed) throw new PeerClosedError();
     const ch = new PacketChannel(stream, this.o.maxHandshakePacketBytes);
     stream.resume(); // a channel released earlier left the stream paused
+    if (stream === this.native?.client) this.clientCh = ch;
     return ch;
   }
 
@@ -495,6 +511,15 @@ export class Session {
     this.end(err.reason);
   }
 
+  /**
+   * The next error answers the client packet whose header is waiting in the client's channel
+   * (refused as oversized, or cut short): its sequence id + 1, as the client expects.
+   */
+  private answerPending(): void {
+    const seq = this.clientCh?.pendingSeq;
+    if (seq !== null && seq !== undefined) this.clientSeq = seq;
+  }
+
   private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
     this.o.logger[level](msg, { instance: this.o.instanceId, session: this.info.id, client: this.info.clientAddress, ...fields });
   }
@@ -519,6 +544,8 @@ export class Session {
     }
     if ((e as { name?: string }).name === 'PacketError') {
       const reason = (e as { reason?: string }).reason ?? (e as Error).message;
+      // An oversized header was left unread in the client's channel: the error answers that packet.
+      if (reason === 'oversized') this.answerPending();
       return this.refuse(
         reason === 'oversized' ? new SessionError('ER_NET_PACKET_TOO_LARGE', [], 'oversized packet during handshake') : new SessionError('ER_HANDSHAKE_ERROR', [], `malformed packet: ${reason}`),
       );
