@@ -10,6 +10,9 @@ import { AppError } from '../errors/app-error.js';
  */
 export const DEFAULT_PRE_AUTH_LIMITS = Object.freeze({ maxSessions: 256, maxSessionsPerAddress: 32, maxIdle: 32, maxIdlePerAddress: 8, idleGraceMs: 1000 });
 
+/** Default interval of the front door's refusal log summaries (dataplane/refusal-log.ts). */
+export const DEFAULT_REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 /** Default port of the RDS-compatible API (HTTP, loopback). */
 export const DEFAULT_API_PORT = 9336;
 
@@ -82,6 +85,11 @@ export const configSchema = z
         maxIdlePreAuthSessionsPerAddress: z.number().int().min(0).default(DEFAULT_PRE_AUTH_LIMITS.maxIdlePerAddress),
         /** How long after its greeting an idle session is safe from eviction. Default 1 s. */
         idlePreAuthGraceMs: z.number().int().min(0).max(60_000).default(DEFAULT_PRE_AUTH_LIMITS.idleGraceMs),
+        /**
+         * Refused connections are logged once per client address and reason per interval, then one
+         * summary line with the count (dataplane/refusal-log.ts). Default 60 s.
+         */
+        refusalLogIntervalMs: z.number().int().min(1000).max(3_600_000).default(DEFAULT_REFUSAL_LOG_INTERVAL_MS),
       })
       .strict()
       .default({
@@ -95,6 +103,7 @@ export const configSchema = z
         maxIdlePreAuthSessions: DEFAULT_PRE_AUTH_LIMITS.maxIdle,
         maxIdlePreAuthSessionsPerAddress: DEFAULT_PRE_AUTH_LIMITS.maxIdlePerAddress,
         idlePreAuthGraceMs: DEFAULT_PRE_AUTH_LIMITS.idleGraceMs,
+        refusalLogIntervalMs: DEFAULT_REFUSAL_LOG_INTERVAL_MS,
       }),
     iam: z
       .object({

@@ -203,6 +203,8 @@ export class InstanceRuntime {
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
+      refusalLogIntervalMs: cfg.frontDoor.refusalLogIntervalMs,
+      clock: this.deps.clock,
       preAuthLimits: {
         maxSessions: cfg.frontDoor.maxPreAuthSessions,
         maxSessionsPerAddress: cfg.frontDoor.maxPreAuthSessionsPerAddress,

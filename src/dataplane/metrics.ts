@@ -58,6 +58,12 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
     for (const reason of REFUSAL_REASONS) sample('tlsql_connection_refusals_total', { instance: id, reason }, door.stats.refusals.get(reason) ?? 0);
   }
 
+  family('tlsql_tls_handshake_aborts_total', 'counter', 'Client TLS handshakes the client abandoned (reset or closed mid-handshake); not refusals.');
+  for (const [id, door] of sorted) sample('tlsql_tls_handshake_aborts_total', { instance: id }, door.counters.tlsHandshakeAborts);
+
+  family('tlsql_refusal_log_suppressed_total', 'counter', 'Refused connections counted in a summary line instead of logged one by one (one line per client and reason per interval).');
+  for (const [id, door] of sorted) sample('tlsql_refusal_log_suppressed_total', { instance: id }, door.refusalLog.suppressedTotal);
+
   family('tlsql_dataplane_native', 'gauge', 'Whether the native data plane (TLS and relay on its own threads) is running: 1, or 0 before the first endpoint opened it.');
   sample('tlsql_dataplane_native', {}, dataplane ? 1 : 0);
   if (dataplane) {

@@ -39,7 +39,20 @@ class SessionError extends Error {
 class EngineUnavailableError extends Error {}
 
 /** The client's TLS handshake failed or broke the policy: the session ends without a MySQL packet. */
-class ClientTlsError extends Error {}
+class ClientTlsError extends Error {
+  /** `reason`: the TLS error code (e.g. ERR_SSL_NO_SHARED_CIPHER) or what broke the policy; aggregates the log. */
+  constructor(
+    readonly reason: string,
+    detail: string = reason,
+  ) {
+    super(detail);
+  }
+
+  /** The client went away mid-handshake (reset or closed): not a refusal, not an error. */
+  get clientLeft(): boolean {
+    return this.reason === 'ECONNRESET' || this.reason === 'EPIPE';
+  }
+}
 
 /**
  * A packet the engine sent during the login could not be read (e.g. larger than the handshake
@@ -125,7 +138,7 @@ export class Session {
     this.loginTimer = setTimeout(() => {
       const why = `handshake not finished within ${this.o.handshakeTimeoutMs} ms`;
       // Mid TLS handshake no MySQL packet can be sent: a failed TLS handshake, closed.
-      if (this.clientTlsPending) this.fail(new ClientTlsError(why));
+      if (this.clientTlsPending) this.fail(new ClientTlsError('timeout', why));
       else if (this.info.phase === 'handshake') {
         // A packet the client started and did not finish is answered as the packet it is.
         this.answerPending();
@@ -256,13 +269,14 @@ export class Session {
     try {
       tls = await s.startServerTls(door.currentContext(), preread, early);
     } catch (e) {
-      throw new ClientTlsError((e as { code?: string }).code ?? (e as Error).message);
+      const code = (e as { code?: string }).code;
+      throw code ? new ClientTlsError(code, (e as Error).message) : new ClientTlsError((e as Error).message);
     } finally {
       this.clientTlsPending = false;
     }
     this.info.tls = { version: tls.version, cipher: tls.cipher };
     // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
-    if (!policyAllowsProtocol(door.currentPolicy(), tls.version)) throw new ClientTlsError(`${tls.version} is outside the TLS policy`);
+    if (!policyAllowsProtocol(door.currentPolicy(), tls.version)) throw new ClientTlsError('version_outside_policy', `${tls.version} is outside the TLS policy`);
     const cert: ClientCertificateCheck = trust?.check(tls) ?? { kind: 'none' };
     if (cert.kind !== 'none') {
       this.info.clientCertificate = cert.info;
@@ -504,7 +518,7 @@ export class Session {
   /** Ends the handshake with an error packet to the client, then closes. */
   private refuse(err: SessionError): void {
     if (this.done) return;
-    this.log('info', 'connection refused', { user: this.info.user, reason: err.reason, error: err.mysql });
+    this.door.refusalLog.note('info', 'connection refused', this.info.clientAddress, err.reason, { session: this.info.id, user: this.info.user, error: err.mysql });
     const packet = encodePacket((this.clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args));
     if (this.native) this.native.client.write(packet);
     else this.socket.write(packet);
@@ -533,13 +547,19 @@ export class Session {
     if (e instanceof NativeTlsError) return this.fail(new EngineUnavailableError(`engine connection failed during the login: ${e.message}`));
     if (e instanceof EngineUnavailableError) {
       door.stats.refused('engine_unavailable');
-      this.log('warn', 'engine unavailable', { reason: e.message });
+      door.refusalLog.note('warn', 'engine unavailable', this.info.clientAddress, e.message, { session: this.info.id });
       return this.refuse(new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${this.o.instanceId} is not available right now (engine not reachable); retry shortly`], e.message));
     }
     if (e instanceof ClientTlsError) {
+      if (e.clientLeft) {
+        // A client that resets or closes mid-handshake (a scanner, a client giving up) refused nothing.
+        door.counters.tlsHandshakeAborts++;
+        door.refusalLog.note('debug', 'client left during the TLS handshake', this.info.clientAddress, e.reason, { session: this.info.id, detail: e.message });
+        return this.finish(null);
+      }
       door.counters.tlsHandshakeFailures++;
       door.stats.refused('tls_policy');
-      this.log('info', 'client TLS handshake failed', { reason: e.message });
+      door.refusalLog.note('info', 'client TLS handshake failed', this.info.clientAddress, e.reason, { session: this.info.id, detail: e.message });
       return this.finish(null);
     }
     if ((e as { name?: string }).name === 'PacketError') {

@@ -109,6 +109,53 @@ describe('front door under bad input', () => {
     expect(err.message).toMatch(/protocol version|unsupported protocol|alert/i);
   });
 
+  it('counts a client that resets mid TLS handshake as an abort, logged at debug only, not as a refusal or an error', async () => {
+    const door = t.service.control.runtime.frontDoor('tough')!;
+    const before = { aborts: door.counters.tlsHandshakeAborts, failures: door.counters.tlsHandshakeFailures, policy: door.stats.refusals.get('tls_policy') };
+    const from = t.logs.length;
+    const ssl = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
+    const resetAfterClientHello = () =>
+      new Promise<void>((resolve) => {
+        const s = net.connect({ host: '127.0.0.1', port: db.port });
+        s.on('error', () => {});
+        s.once('data', () => {
+          s.write(encodePacket(1, ssl));
+          const c = tls.connect({ socket: s, servername: db.host, ca: readFileSync(t.bundlePath) });
+          c.on('error', () => {});
+          // Key material is derived from the server's first flight: the handshake is under way on both sides.
+          c.once('keylog', () => {
+            s.resetAndDestroy();
+            resolve();
+          });
+        });
+      });
+    for (let i = 0; i < 3; i++) await resetAfterClientHello();
+    const deadline = Date.now() + 5000;
+    while (door.counters.tlsHandshakeAborts < before.aborts + 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(door.counters.tlsHandshakeAborts).toBe(before.aborts + 3);
+    expect(door.counters.tlsHandshakeFailures).toBe(before.failures);
+    expect(door.stats.refusals.get('tls_policy')).toBe(before.policy);
+    const lines = t.logs.slice(from).map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(lines.filter((l) => l.msg.includes('TLS handshake'))).toEqual([expect.objectContaining({ level: 'debug', msg: 'client left during the TLS handshake' })]);
+    expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    const m = await (await fetch(`${t.service.apiUrl}/metrics`)).text();
+    expect(m).toContain(`tlsql_tls_handshake_aborts_total{instance="tough"} ${before.aborts + 3}`);
+  });
+
+  it('logs a burst of refusals from one address once, and counts the rest for a summary line', async () => {
+    const door = t.service.control.runtime.frontDoor('tough')!;
+    const from = t.logs.length;
+    const suppressed = door.refusalLog.suppressedTotal;
+    const replies = await Promise.all(Array.from({ length: 20 }, () => raw((s) => s.write(encodePacket(1, Buffer.from([9, 9, 9]))))));
+    expect(replies.map(errCode)).toEqual(Array(20).fill(1043));
+    const refusedLines = t.logs.slice(from).filter((l) => l.includes('"msg":"connection refused"') && l.includes('malformed packet'));
+    // One line at most: an earlier test of this file may have logged the first of this interval.
+    expect(refusedLines.length).toBeLessThanOrEqual(1);
+    expect(door.refusalLog.suppressedTotal - suppressed).toBeGreaterThanOrEqual(19);
+    door.refusalLog.flush();
+    expect(t.logs.slice(from).some((l) => l.includes('"msg":"connection refused (repeated)"') && l.includes('"client":"127.0.0.1"'))).toBe(true);
+  });
+
   it('keeps the established session and new sessions working after all of that, and never logs the password', async () => {
     const [rows] = await survivor.query<mysql.RowDataPacket[]>('SELECT 1 AS ok');
     expect(rows[0]!.ok).toBe(1);
