@@ -21,7 +21,7 @@ import { DEFAULT_PRE_AUTH_LIMITS as CONFIG_DEFAULTS } from '../config/config.js'
  *
  * With the defaults, idle sockets hold at most `maxIdle` engine connections once their grace has
  * passed, so logins succeed while authenticated sessions stay within the engine's
- * `max_connections` minus `maxIdle` (docs/security.md "Unauthenticated connections").
+ * `max_connections` minus `maxIdle` (docs/connection-security.md "Unauthenticated connections").
  */
 export interface PreAuthLimits {
   /** Unauthenticated sessions of one endpoint; a connection beyond is refused at accept. */

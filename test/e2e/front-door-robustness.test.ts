@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
@@ -41,6 +42,34 @@ async function raw(act: (s: net.Socket) => void): Promise<Buffer> {
     });
     s.on('error', () => {});
     s.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/**
+ * `openssl s_client -starttls mysql -tls1_2` with chain and host name verification; once the
+ * handshake is done, sends `R` (renegotiate) and collects everything until s_client exits (or 10 s pass).
+ */
+function sClientRenegotiate(host: string, port: number, caFile: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('openssl', ['s_client', '-starttls', 'mysql', '-tls1_2', '-connect', `127.0.0.1:${port}`, '-servername', host, '-CAfile', caFile, '-verify_hostname', host, '-verify_return_error', '-msg'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!sent && /Verify return code: 0 \(ok\)[\s\S]*---\n/.test(stdout)) {
+        sent = true;
+        p.stdin.write('R\n');
+        // Give the server time to answer, then end the session from our side if it is still open.
+        setTimeout(() => p.stdin.end(), 1500);
+      }
+    });
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -154,6 +183,35 @@ describe('front door under bad input', () => {
     expect(door.refusalLog.suppressedTotal - suppressed).toBeGreaterThanOrEqual(19);
     door.refusalLog.flush();
     expect(t.logs.slice(from).some((l) => l.includes('"msg":"connection refused (repeated)"') && l.includes('"client":"127.0.0.1"'))).toBe(true);
+  });
+
+  it('refuses client-initiated renegotiation before login (openssl s_client -starttls mysql -tls1_2, then R), and keeps serving', async () => {
+    const r = await sClientRenegotiate(db.host, db.port, t.bundlePath);
+    expect(r.stderr).toContain('RENEGOTIATING'); // the first handshake verified, and R was sent
+    const afterFirst = r.stdout.slice(r.stdout.indexOf('Verify return code: 0 (ok)'));
+    // The server answers the new ClientHello with the no_renegotiation alert: no second handshake.
+    expect(afterFirst).toContain('ClientHello');
+    expect(afterFirst).toMatch(/<<< TLS 1\.2, Alert \[length 0002\], warning no_renegotiation/);
+    expect(afterFirst).not.toContain('ServerHello');
+    expect(r.stderr).toMatch(/no renegotiation/);
+    expect(r.code).not.toBe(0);
+    const c = await mysql2Tls({ ...db, ca: t.bundlePath });
+    await c.end();
+  });
+
+  it('refuses client-initiated renegotiation after login, over TLS 1.2 from mysql2, and keeps serving', async () => {
+    const c = await mysql2Tls({ ...db, ca: t.bundlePath, tls: { maxVersion: 'TLSv1.2' } });
+    const stream = (c as unknown as { connection: { stream: tls.TLSSocket } }).connection.stream;
+    expect(stream.getProtocol()).toBe('TLSv1.2');
+    const err = await new Promise<Error | null>((resolve) => {
+      stream.once('error', resolve);
+      const started = stream.renegotiate({ rejectUnauthorized: true }, (e) => resolve(e ?? null));
+      if (!started) resolve(new Error('renegotiate() did not start'));
+    });
+    expect(err?.message).toMatch(/no renegotiation/i);
+    c.destroy();
+    const [rows] = await survivor.query<mysql.RowDataPacket[]>('SELECT 1 AS ok');
+    expect(rows[0]!.ok).toBe(1);
   });
 
   it('keeps the established session and new sessions working after all of that, and never logs the password', async () => {
