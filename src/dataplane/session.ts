@@ -352,6 +352,8 @@ export class Session {
       try {
         await this.link;
       } catch (e) {
+        // The client left while the link's handshake ran: the session closed under it, nothing failed.
+        if (this.done || this.native?.isClosed) throw new PeerClosedError();
         this.log('error', 'engine link TLS failed', { err: e as Error });
         throw new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId}: internal TLS link to the engine failed; see the tlsql log`], 'engine link TLS failed');
       }
