@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseErrPacket } from '../../src/protocol/err-packet.js';
-import { PACKET_HEADER_BYTES } from '../../src/protocol/framing.js';
+import { CLIENT_PROTOCOL_41, CLIENT_SSL } from '../../src/protocol/capabilities.js';
+import { encodePacket, PACKET_HEADER_BYTES } from '../../src/protocol/framing.js';
+import { encodeSslRequest } from '../../src/protocol/ssl-request.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
@@ -130,4 +133,39 @@ describe('idle sockets and the engine connections', () => {
       for (const s of idle) s.socket.destroy();
     }
   }, 60_000);
+
+  it('answers a mysql2 client over the per-address bound with 1040 Too many connections, and never evicts logins that progress', async () => {
+    const door = t.service.control.runtime.frontDoor('idle-flood')!;
+    const limits = door.preAuth.limits;
+    const source = '127.0.0.3';
+    const ssl = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
+    // Clients that sent their SSLRequest and stall in TLS: progressing, held until handshakeTimeoutMs.
+    const stalled = await Promise.all(
+      Array.from(
+        { length: limits.maxSessionsPerAddress },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect({ host: '127.0.0.1', port: db.port, localAddress: source });
+            s.on('error', () => {});
+            s.once('data', () => s.write(encodePacket(1, ssl), () => resolve(s)));
+          }),
+      ),
+    );
+    try {
+      await until('the stalled sessions to be progressing', () => door.preAuth.size.all - door.preAuth.size.idle >= limits.maxSessionsPerAddress);
+      const err = await mysql
+        .createConnection({ stream: net.connect({ host: '127.0.0.1', port: db.port, localAddress: source }), host: db.host, port: db.port, user: db.user, password: db.password, ssl: { ca: readFileSync(t.bundlePath, 'utf8'), verifyIdentity: true } })
+        .then(
+          (c) => (c.destroy(), null),
+          (e: { errno?: number; message: string }) => e,
+        );
+      expect(err).toMatchObject({ errno: 1040, message: 'Too many connections' });
+      expect(stalled.every((s) => !s.destroyed)).toBe(true);
+      // Another address is not affected.
+      const c = await mysql2Tls({ ...db, ca: t.bundlePath });
+      await c.end();
+    } finally {
+      for (const s of stalled) s.destroy();
+    }
+  });
 });
