@@ -60,7 +60,7 @@ export class RefusalLog {
       return;
     }
     this.entries.set(key, { client, reason, msg, level, suppressed: 0 });
-    this.logger[level](msg, { ...this.fields, client, ...fields });
+    this.logger[level](msg, { ...this.fields, client, reason, ...fields });
   }
 
   /** Ends the interval when it is over: one summary line per (client, reason) with refusals not logged. */

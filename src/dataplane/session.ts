@@ -255,6 +255,7 @@ export class Session {
     const first = await ch.read();
     this.clientSeq = first.seq;
     door.preAuth.progressed(this.info.id);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     if (!isSslRequest(first.payload)) return { packet: first, ch };
 
     const preread = ch.release();

@@ -17,7 +17,7 @@ describe('refusal log', () => {
   it('logs the first refusal of a client and reason in full, then one summary line with the count when the interval ends', () => {
     const { log, lines, advance } = setup();
     for (let i = 0; i < 1000; i++) log.note('info', 'connection refused', '10.0.0.1', 'IAM authentication refused: signature', { session: `s${i}`, user: 'jane' });
-    expect(lines).toEqual([expect.objectContaining({ level: 'info', msg: 'connection refused', instance: 'db1', client: '10.0.0.1', session: 's0', user: 'jane' })]);
+    expect(lines).toEqual([expect.objectContaining({ level: 'info', msg: 'connection refused', instance: 'db1', client: '10.0.0.1', reason: 'IAM authentication refused: signature', session: 's0', user: 'jane' })]);
     advance(59_999);
     log.flushIfDue();
     expect(lines).toHaveLength(1);
