@@ -24,7 +24,8 @@ let db: Awaited<ReturnType<typeof createInstance>>;
 let admin: mysql.Connection;
 
 beforeAll(async () => {
-  t = await startTestService();
+  // The default bounds; a login bound long enough that the idle sockets still held are not ended by it during the test.
+  t = await startTestService({ frontDoor: { handshakeTimeoutMs: 60_000 } });
   db = await createInstance(t, 'idle-flood');
   admin = await mysql2Tls({ ...db, ca: t.bundlePath });
   await t.service.control.runtime.setMaxConnections('idle-flood', MAX_CONNECTIONS);
