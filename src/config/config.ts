@@ -4,6 +4,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 
+/**
+ * Default bounds on unauthenticated front-door sessions (dataplane/pre-auth-limits.ts, which uses
+ * them when an endpoint is given none).
+ */
+export const DEFAULT_PRE_AUTH_LIMITS = Object.freeze({ maxSessions: 256, maxSessionsPerAddress: 32, maxIdle: 32, maxIdlePerAddress: 8, idleGraceMs: 1000 });
+
+/** Default interval of the front door's refusal log summaries (dataplane/refusal-log.ts). */
+export const DEFAULT_REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 /** Default port of the RDS-compatible API (HTTP, loopback). */
 export const DEFAULT_API_PORT = 9336;
 
@@ -75,9 +84,42 @@ export const configSchema = z
          * while traffic flows, none when idle. Default 0 (off); at most 1000 µs.
          */
         busyPollMicros: z.number().int().min(0).max(1000).default(0),
+        /**
+         * Unauthenticated sessions (connecting, greeted, in TLS or the login) per endpoint; each holds
+         * an engine connection. A connection beyond is refused with 1040 at accept. Default 256.
+         */
+        maxPreAuthSessions: z.number().int().min(1).default(DEFAULT_PRE_AUTH_LIMITS.maxSessions),
+        /** The same, per client address. Default 32. */
+        maxPreAuthSessionsPerAddress: z.number().int().min(1).default(DEFAULT_PRE_AUTH_LIMITS.maxSessionsPerAddress),
+        /**
+         * Idle sessions (greeted, nothing received from the client) per endpoint once their grace has
+         * passed; the oldest beyond are evicted with 1040 (dataplane/pre-auth-limits.ts). Default 32.
+         */
+        maxIdlePreAuthSessions: z.number().int().min(0).default(DEFAULT_PRE_AUTH_LIMITS.maxIdle),
+        /** The same, per client address. Default 8. */
+        maxIdlePreAuthSessionsPerAddress: z.number().int().min(0).default(DEFAULT_PRE_AUTH_LIMITS.maxIdlePerAddress),
+        /** How long after its greeting an idle session is safe from eviction. Default 1 s. */
+        idlePreAuthGraceMs: z.number().int().min(0).max(60_000).default(DEFAULT_PRE_AUTH_LIMITS.idleGraceMs),
+        /**
+         * Refused connections are logged once per client address and reason per interval, then one
+         * summary line with the count (dataplane/refusal-log.ts). Default 60 s.
+         */
+        refusalLogIntervalMs: z.number().int().min(1000).max(3_600_000).default(DEFAULT_REFUSAL_LOG_INTERVAL_MS),
       })
       .strict()
-      .default({ handshakeTimeoutMs: 10_000, engineConnectTimeoutMs: 5_000, maxHandshakePacketBytes: 64 * 1024, dataplaneThreads: 0, busyPollMicros: 0 }),
+      .default({
+        handshakeTimeoutMs: 10_000,
+        engineConnectTimeoutMs: 5_000,
+        maxHandshakePacketBytes: 64 * 1024,
+        dataplaneThreads: 0,
+        busyPollMicros: 0,
+        maxPreAuthSessions: DEFAULT_PRE_AUTH_LIMITS.maxSessions,
+        maxPreAuthSessionsPerAddress: DEFAULT_PRE_AUTH_LIMITS.maxSessionsPerAddress,
+        maxIdlePreAuthSessions: DEFAULT_PRE_AUTH_LIMITS.maxIdle,
+        maxIdlePreAuthSessionsPerAddress: DEFAULT_PRE_AUTH_LIMITS.maxIdlePerAddress,
+        idlePreAuthGraceMs: DEFAULT_PRE_AUTH_LIMITS.idleGraceMs,
+        refusalLogIntervalMs: DEFAULT_REFUSAL_LOG_INTERVAL_MS,
+      }),
     iam: z
       .object({
         /**

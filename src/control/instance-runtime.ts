@@ -222,6 +222,15 @@ export class InstanceRuntime {
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,
       engineConnectTimeoutMs: cfg.frontDoor.engineConnectTimeoutMs,
       maxHandshakePacketBytes: cfg.frontDoor.maxHandshakePacketBytes,
+      refusalLogIntervalMs: cfg.frontDoor.refusalLogIntervalMs,
+      clock: this.deps.clock,
+      preAuthLimits: {
+        maxSessions: cfg.frontDoor.maxPreAuthSessions,
+        maxSessionsPerAddress: cfg.frontDoor.maxPreAuthSessionsPerAddress,
+        maxIdle: cfg.frontDoor.maxIdlePreAuthSessions,
+        maxIdlePerAddress: cfg.frontDoor.maxIdlePreAuthSessionsPerAddress,
+        idleGraceMs: cfg.frontDoor.idlePreAuthGraceMs,
+      },
       dataplane: this.dataplane(),
       logger: this.deps.logger.child({ instance: inst.id }),
     });

@@ -19,9 +19,13 @@ export type RefusalReason =
   /** Authentication refused: by the engine (wrong password, REQUIRE clause) or a reserved account. */
   | 'auth'
   /** The engine could not be reached, or the TLS link to it failed: the client gets an error packet. */
-  | 'engine_unavailable';
+  | 'engine_unavailable'
+  /** Too many unauthenticated connections (endpoint or client address; pre-auth-limits.ts): 1040 at accept. */
+  | 'pre_auth_limit'
+  /** Idle before login past its grace while too many were idle (pre-auth-limits.ts): evicted with 1040. */
+  | 'pre_auth_idle';
 
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['allow_list', 'tls_policy', 'require_secure_transport', 'client_certificate', 'revoked', 'auth', 'engine_unavailable'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['allow_list', 'tls_policy', 'require_secure_transport', 'client_certificate', 'revoked', 'auth', 'engine_unavailable', 'pre_auth_limit', 'pre_auth_idle'];
 
 /** Upper bounds of the handshake latency histogram, in seconds. */
 export const HANDSHAKE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;

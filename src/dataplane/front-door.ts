@@ -6,6 +6,10 @@ import { ConnectionStats } from './connection-stats.js';
 import { EngineLink } from './engine-link.js';
 import type { NativeServerContext } from './native/native-context.js';
 import { normaliseAddress } from './normalise-address.js';
+import { DEFAULT_PRE_AUTH_LIMITS, PreAuthLimiter } from './pre-auth-limits.js';
+import { systemClock } from '../lib/clock.js';
+import { DEFAULT_REFUSAL_LOG_INTERVAL_MS } from '../config/config.js';
+import { RefusalLog } from './refusal-log.js';
 import { runSession } from './session.js';
 import type { SessionEndpoint, SessionSettings } from './session-endpoint.js';
 import type { SessionInfo } from './session-info.js';
@@ -20,6 +24,8 @@ export interface FrontDoorCounters {
   accepted: number;
   /** Client TLS handshakes that failed or fell outside the policy. */
   tlsHandshakeFailures: number;
+  /** Client TLS handshakes the client abandoned (reset or closed mid-handshake): not refusals. */
+  tlsHandshakeAborts: number;
   /** Closed at accept: the client address is outside the instance's network allow-list. */
   refusedAllowList: number;
 }
@@ -54,10 +60,18 @@ export class FrontDoor implements SessionEndpoint {
   readonly stats = new ConnectionStats();
   private readonly link: EngineLink;
   readonly sessions = new Map<string, SessionInfo>();
-  readonly counters: FrontDoorCounters = { accepted: 0, tlsHandshakeFailures: 0, refusedAllowList: 0 };
+  readonly preAuth: PreAuthLimiter;
+  readonly counters: FrontDoorCounters = { accepted: 0, tlsHandshakeFailures: 0, tlsHandshakeAborts: 0, refusedAllowList: 0 };
+  readonly refusalLog: RefusalLog;
+  private readonly refusalLogTimer: NodeJS.Timeout;
 
   constructor(readonly opts: FrontDoorOptions) {
     this.policy = opts.policy;
+    this.preAuth = new PreAuthLimiter(opts.preAuthLimits ?? DEFAULT_PRE_AUTH_LIMITS);
+    this.refusalLog = new RefusalLog(opts.logger, opts.clock ?? systemClock, opts.refusalLogIntervalMs ?? DEFAULT_REFUSAL_LOG_INTERVAL_MS, { instance: opts.instanceId });
+    // Summaries go out when their interval ends even if no refusal follows.
+    this.refusalLogTimer = setInterval(() => this.refusalLog.flushIfDue(), Math.min(this.refusalLog.intervalMs, 10_000));
+    this.refusalLogTimer.unref();
     this.chainPem = opts.certificateChainPem;
     this.keyPem = opts.privateKeyPem;
     this.secureContext = this.buildContext(opts.certificateChainPem, opts.privateKeyPem, opts.policy);
@@ -184,6 +198,8 @@ export class FrontDoor implements SessionEndpoint {
 
   /** Stops accepting; with `dropSessions`, also ends every live session. */
   async close(dropSessions = true): Promise<void> {
+    clearInterval(this.refusalLogTimer);
+    this.refusalLog.flush();
     const servers = this.servers.splice(0);
     // server.close() resolves only when every accepted socket has closed, so stop listening
     // first, then end the sessions, then wait.

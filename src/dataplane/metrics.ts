@@ -38,6 +38,13 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
     for (const [key, n] of live) sample('tlsql_connections', { instance: id, ...transportLabels(key) }, n);
   }
 
+  family('tlsql_pre_auth_sessions', 'gauge', 'Unauthenticated sessions holding an engine connection, by instance; state idle: nothing received from the client yet.');
+  for (const [id, door] of sorted) {
+    const { all, idle } = door.preAuth.size;
+    sample('tlsql_pre_auth_sessions', { instance: id, state: 'idle' }, idle);
+    sample('tlsql_pre_auth_sessions', { instance: id, state: 'progressing' }, all - idle);
+  }
+
   family('tlsql_connections_total', 'counter', 'Sessions that reached login, by instance, transport, TLS version and cipher.');
   for (const [id, door] of sorted) {
     for (const [key, n] of door.stats.established) sample('tlsql_connections_total', { instance: id, ...transportLabels(key) }, n);
@@ -53,6 +60,11 @@ export function renderMetrics(doors: ReadonlyMap<string, FrontDoor>, extraCertif
 
   family('tlsql_sessions_closed_total', 'counter', 'Live sessions the front door closed, by reason: revoked (their client certificate was revoked).');
   for (const [id, door] of sorted) sample('tlsql_sessions_closed_total', { instance: id, reason: 'revoked' }, door.stats.closedRevoked);
+  family('tlsql_tls_handshake_aborts_total', 'counter', 'Client TLS handshakes the client abandoned (reset or closed mid-handshake); not refusals.');
+  for (const [id, door] of sorted) sample('tlsql_tls_handshake_aborts_total', { instance: id }, door.counters.tlsHandshakeAborts);
+
+  family('tlsql_refusal_log_suppressed_total', 'counter', 'Refused connections counted in a summary line instead of logged one by one (one line per client and reason per interval).');
+  for (const [id, door] of sorted) sample('tlsql_refusal_log_suppressed_total', { instance: id }, door.refusalLog.suppressedTotal);
 
   family('tlsql_dataplane_native', 'gauge', 'Whether the native data plane (TLS and relay on its own threads) is running: 1, or 0 before the first endpoint opened it.');
   sample('tlsql_dataplane_native', {}, dataplane ? 1 : 0);

@@ -1,3 +1,4 @@
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClientTrust } from './client-certs.js';
 import type { ConnectionStats } from './connection-stats.js';
@@ -5,6 +6,8 @@ import type { EngineLink } from './engine-link.js';
 import type { IamGate } from './iam-auth.js';
 import type { NativeServerContext } from './native/native-context.js';
 import type { NativeDataplane } from './native/native-dataplane.js';
+import type { RefusalLog } from './refusal-log.js';
+import type { PreAuthLimiter, PreAuthLimits } from './pre-auth-limits.js';
 import type { SessionInfo } from './session-info.js';
 import type { TlsPolicy } from './tls-policy.js';
 
@@ -22,6 +25,12 @@ export interface SessionSettings {
   /** Bound of the engine connection and greeting, and of the engine link's TLS handshake, ms. */
   engineConnectTimeoutMs: number;
   maxHandshakePacketBytes: number;
+  /** Interval of the refusal log's summaries (refusal-log.ts), ms; absent: 60 s. */
+  refusalLogIntervalMs?: number;
+  /** Time of the refusal log's intervals; absent: the system clock. */
+  clock?: Clock;
+  /** Bounds on unauthenticated sessions (pre-auth-limits.ts); absent: DEFAULT_PRE_AUTH_LIMITS. */
+  preAuthLimits?: Readonly<PreAuthLimits>;
   /** The engine's unix socket. */
   engineSocketPath: string;
   /** Owns every session's sockets, TLS and relay; one per process, shared by all endpoints. */
@@ -37,8 +46,12 @@ export interface SessionEndpoint {
   readonly opts: SessionSettings;
   /** Live sessions by id; a session adds itself and removes itself when it ends. */
   readonly sessions: Map<string, SessionInfo>;
-  readonly counters: { tlsHandshakeFailures: number };
+  readonly counters: { tlsHandshakeFailures: number; tlsHandshakeAborts: number };
+  /** Refused connections, logged once per client and reason per interval (refusal-log.ts). */
+  readonly refusalLog: RefusalLog;
   readonly stats: ConnectionStats;
+  /** What unauthenticated sessions hold, bounded (pre-auth-limits.ts). */
+  readonly preAuth: PreAuthLimiter;
   /** Trusted client CAs; null when the endpoint does not ask for client certificates. */
   clientTrust(): ClientTrust | null;
   engineLink(): EngineLink;

@@ -39,7 +39,29 @@ class SessionError extends Error {
 class EngineUnavailableError extends Error {}
 
 /** The client's TLS handshake failed or broke the policy: the session ends without a MySQL packet. */
-class ClientTlsError extends Error {}
+class ClientTlsError extends Error {
+  /** `reason`: the TLS error code (e.g. ERR_SSL_NO_SHARED_CIPHER) or what broke the policy; aggregates the log. */
+  constructor(
+    readonly reason: string,
+    detail: string = reason,
+  ) {
+    super(detail);
+  }
+
+  /** The client went away mid-handshake (reset or closed): not a refusal, not an error. */
+  get clientLeft(): boolean {
+    return this.reason === 'ECONNRESET' || this.reason === 'EPIPE';
+  }
+}
+
+/**
+ * A packet the engine sent during the login could not be read (e.g. larger than the handshake
+ * limit): the engine's fault, answered as engine unavailable, never as the client's packet error.
+ */
+function engineFailure(e: unknown): never {
+  if ((e as { name?: string }).name === 'PacketError') throw new EngineUnavailableError(`unreadable packet from the engine during the login: ${(e as Error).message}`);
+  throw e;
+}
 
 /** A packet read from either side during the login. */
 type Packet = { seq: number; payload: Buffer };
@@ -85,6 +107,10 @@ export class Session {
   private certRefusal: string | null = null;
   /** Set with certRefusal when the certificate is revoked: the client is told so (not only "access denied"). */
   private certRevoked: string | null = null;
+  /** The channel reading the client's login packets now (null before the greeting, and once released to the relay). */
+  private clientCh: PacketChannel | null = null;
+  /** Ends the idle grace (pre-auth-limits.ts): stale idle sessions beyond the bounds are evicted then. */
+  private graceTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly door: SessionEndpoint,
@@ -114,8 +140,12 @@ export class Session {
     this.loginTimer = setTimeout(() => {
       const why = `handshake not finished within ${this.o.handshakeTimeoutMs} ms`;
       // Mid TLS handshake no MySQL packet can be sent: a failed TLS handshake, closed.
-      if (this.clientTlsPending) this.fail(new ClientTlsError(why));
-      else if (this.info.phase === 'handshake') this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], why));
+      if (this.clientTlsPending) this.fail(new ClientTlsError('timeout', why));
+      else if (this.info.phase === 'handshake') {
+        // A packet the client started and did not finish is answered as the packet it is.
+        this.answerPending();
+        this.refuse(new SessionError('ER_NET_READ_INTERRUPTED', [], why));
+      }
       else this.finish(`login not finished within ${this.o.handshakeTimeoutMs} ms`);
     }, this.o.handshakeTimeoutMs);
     this.loginTimer.unref();
@@ -124,6 +154,7 @@ export class Session {
   /** Runs the session to its end; never rejects. */
   async run(): Promise<void> {
     try {
+      if (!this.admit()) return;
       const greeting = await this.engine();
       if (!greeting) return;
       this.greet(greeting);
@@ -133,6 +164,25 @@ export class Session {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  // Admission ----------------------------------------------------------------------------------
+
+  /**
+   * Counts the session as unauthenticated (pre-auth-limits.ts), evicting stale idle sessions to
+   * make room. Over the bounds it is refused with 1040 before the engine is contacted: false.
+   */
+  private admit(): boolean {
+    const door = this.door;
+    const refused = door.preAuth.admit(this.info.id, this.info.clientAddress, () => {
+      door.stats.refused('pre_auth_idle');
+      this.refuse(new SessionError('ER_CON_COUNT_ERROR', [], `idle before login for over ${door.preAuth.limits.idleGraceMs} ms while too many unauthenticated connections are open`));
+    });
+    if (refused === null) return true;
+    door.stats.refused('pre_auth_limit');
+    const bound = refused === 'address' ? `${door.preAuth.limits.maxSessionsPerAddress} from this address` : `${door.preAuth.limits.maxSessions} for this endpoint`;
+    this.refuse(new SessionError('ER_CON_COUNT_ERROR', [], `too many unauthenticated connections (${bound})`));
+    return false;
   }
 
   // Phase 1 ------------------------------------------------------------------------------------
@@ -191,6 +241,10 @@ export class Session {
     const offered = { ...greeting, capabilityFlags: (greeting.capabilityFlags | CLIENT_SSL) >>> 0 };
     this.native!.client.write(encodePacket(0, encodeHandshakeV10(offered)));
     this.clientSeq = 0;
+    const preAuth = this.door.preAuth;
+    preAuth.greeted(this.info.id);
+    this.graceTimer = setTimeout(() => preAuth.enforce(), preAuth.limits.idleGraceMs + 1);
+    this.graceTimer.unref();
   }
 
   // Phase 3 ------------------------------------------------------------------------------------
@@ -202,6 +256,8 @@ export class Session {
     let ch = this.channel(s.client);
     const first = await ch.read();
     this.clientSeq = first.seq;
+    door.preAuth.progressed(this.info.id);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     if (!isSslRequest(first.payload)) return { packet: first, ch };
 
     const preread = ch.release();
@@ -216,13 +272,14 @@ export class Session {
     try {
       tls = await s.startServerTls(door.currentContext(), preread, early);
     } catch (e) {
-      throw new ClientTlsError((e as { code?: string }).code ?? (e as Error).message);
+      const code = (e as { code?: string }).code;
+      throw code ? new ClientTlsError(code, (e as Error).message) : new ClientTlsError((e as Error).message);
     } finally {
       this.clientTlsPending = false;
     }
     this.info.tls = { version: tls.version, cipher: tls.cipher };
     // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
-    if (!policyAllowsProtocol(door.currentPolicy(), tls.version)) throw new ClientTlsError(`${tls.version} is outside the TLS policy`);
+    if (!policyAllowsProtocol(door.currentPolicy(), tls.version)) throw new ClientTlsError('version_outside_policy', `${tls.version} is outside the TLS policy`);
     const cert: ClientCertificateCheck = trust?.check(tls) ?? { kind: 'none' };
     if (cert.kind !== 'none') {
       this.info.clientCertificate = cert.info;
@@ -303,6 +360,8 @@ export class Session {
       try {
         await this.link;
       } catch (e) {
+        // The client left while the link's handshake ran: the session closed under it, nothing failed.
+        if (this.done || this.native?.isClosed) throw new PeerClosedError();
         this.log('error', 'engine link TLS failed', { err: e as Error });
         throw new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${o.instanceId}: internal TLS link to the engine failed; see the tlsql log`], 'engine link TLS failed');
       }
@@ -315,7 +374,7 @@ export class Session {
       // The engine stream was paused when its greeting was taken; the engine says nothing until
       // iamEngineLogin's HandshakeResponse, which it writes after attaching its own channel.
       s.engine.resume();
-      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: s.client, response, verified, clientSeq: this.clientSeq, engine: s.engine, responseSeq: packet.seq, scramble: greeting.authPluginData, clientAddress: this.info.clientAddress, sessionId: this.info.id, maxPacketBytes: o.maxHandshakePacketBytes });
+      const r = await iamEngineLogin({ gate: o.iam!, account: iamAccount, client: s.client, response, verified, clientSeq: this.clientSeq, engine: s.engine, responseSeq: packet.seq, scramble: greeting.authPluginData, clientAddress: this.info.clientAddress, sessionId: this.info.id, maxPacketBytes: o.maxHandshakePacketBytes }).catch(engineFailure);
       this.clientSeq = r.clientSeq;
       if (!r.ok) {
         door.stats.refused('auth');
@@ -343,7 +402,7 @@ export class Session {
     const engineCh = this.channel(s.engine);
     try {
       for (let n = 0; n < MAX_AUTH_PACKETS; n++) {
-        const p = await engineCh.read();
+        const p = await engineCh.read().catch(engineFailure);
         s.client.write(encodePacket(p.seq, p.payload));
         this.clientSeq = p.seq;
         if (p.payload[0] === 0x00) {
@@ -375,6 +434,7 @@ export class Session {
     const iam = this.o.iam;
     // Judged logins end the login bound; one relayed unjudged (authExchange) stays under it.
     if (this.loggedIn) clearTimeout(this.loginTimer);
+    door.preAuth.leave(this.info.id);
     this.info.phase = 'authenticated';
     door.stats.sessionEstablished(this.info.tls);
     door.stats.observeHandshake((performance.now() - this.acceptedAt) / 1000);
@@ -433,6 +493,7 @@ export class Session {
     if (stream.destroyed) throw new PeerClosedError();
     const ch = new PacketChannel(stream, this.o.maxHandshakePacketBytes);
     stream.resume(); // a channel released earlier left the stream paused
+    if (stream === this.native?.client) this.clientCh = ch;
     return ch;
   }
 
@@ -441,6 +502,8 @@ export class Session {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.loginTimer);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.door.preAuth.leave(this.info.id);
     this.info.phase = 'closed';
     this.door.sessions.delete(this.info.id);
     if (this.armed && this.o.iam) {
@@ -448,7 +511,11 @@ export class Session {
       this.o.iam.refresh().catch(() => {});
     }
     if (reason) this.o.logger.debug('session closed', { instance: this.o.instanceId, session: this.info.id, client: this.info.clientAddress, reason });
-    if (!this.native) this.socket.destroy();
+    // Refused before the data plane took the socket (admission): the error packet is written first.
+    if (!this.native) {
+      if (flush) this.socket.end(() => this.socket.destroy());
+      else this.socket.destroy();
+    }
     else if (flush) this.native.end(reason ?? 'closed');
     else this.native.close(reason ?? 'closed');
   }
@@ -461,9 +528,20 @@ export class Session {
   /** Ends the handshake with an error packet to the client, then closes. */
   private refuse(err: SessionError): void {
     if (this.done) return;
-    this.log('info', 'connection refused', { user: this.info.user, reason: err.reason, error: err.mysql });
-    this.native?.client.write(encodePacket((this.clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args)));
+    this.door.refusalLog.note('info', 'connection refused', this.info.clientAddress, err.reason, { session: this.info.id, user: this.info.user, error: err.mysql });
+    const packet = encodePacket((this.clientSeq + 1) & 0xff, errPacketFor(err.mysql, ...err.args));
+    if (this.native) this.native.client.write(packet);
+    else this.socket.write(packet);
     this.end(err.reason);
+  }
+
+  /**
+   * The next error answers the client packet whose header is waiting in the client's channel
+   * (refused as oversized, or cut short): its sequence id + 1, as the client expects.
+   */
+  private answerPending(): void {
+    const seq = this.clientCh?.pendingSeq;
+    if (seq !== null && seq !== undefined) this.clientSeq = seq;
   }
 
   private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
@@ -479,17 +557,25 @@ export class Session {
     if (e instanceof NativeTlsError) return this.fail(new EngineUnavailableError(`engine connection failed during the login: ${e.message}`));
     if (e instanceof EngineUnavailableError) {
       door.stats.refused('engine_unavailable');
-      this.log('warn', 'engine unavailable', { reason: e.message });
+      door.refusalLog.note('warn', 'engine unavailable', this.info.clientAddress, e.message, { session: this.info.id });
       return this.refuse(new SessionError('ER_UNKNOWN_ERROR_MSG', [`DB instance ${this.o.instanceId} is not available right now (engine not reachable); retry shortly`], e.message));
     }
     if (e instanceof ClientTlsError) {
+      if (e.clientLeft) {
+        // A client that resets or closes mid-handshake (a scanner, a client giving up) refused nothing.
+        door.counters.tlsHandshakeAborts++;
+        door.refusalLog.note('debug', 'client left during the TLS handshake', this.info.clientAddress, e.reason, { session: this.info.id, detail: e.message });
+        return this.finish(null);
+      }
       door.counters.tlsHandshakeFailures++;
       door.stats.refused('tls_policy');
-      this.log('info', 'client TLS handshake failed', { reason: e.message });
+      door.refusalLog.note('info', 'client TLS handshake failed', this.info.clientAddress, e.reason, { session: this.info.id, detail: e.message });
       return this.finish(null);
     }
     if ((e as { name?: string }).name === 'PacketError') {
       const reason = (e as { reason?: string }).reason ?? (e as Error).message;
+      // An oversized header was left unread in the client's channel: the error answers that packet.
+      if (reason === 'oversized') this.answerPending();
       return this.refuse(
         reason === 'oversized' ? new SessionError('ER_NET_PACKET_TOO_LARGE', [], 'oversized packet during handshake') : new SessionError('ER_HANDSHAKE_ERROR', [], `malformed packet: ${reason}`),
       );

@@ -65,6 +65,14 @@ export class PacketReader {
     return this.buffered;
   }
 
+  /**
+   * Sequence id of the packet whose header is next in the buffer (taken or not: e.g. one `next`
+   * refused as oversized, or one whose body has not all arrived); null with no whole header.
+   */
+  get pendingSeq(): number | null {
+    return this.buffered >= PACKET_HEADER_BYTES ? this.byteAt(3) : null;
+  }
+
   /** Appends received bytes. The chunk is retained, not copied: do not reuse it. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;

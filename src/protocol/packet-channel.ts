@@ -33,6 +33,11 @@ export class PacketChannel {
     stream.on('error', this.onError);
   }
 
+  /** Sequence id of the next packet's header when it has arrived (PacketReader.pendingSeq). */
+  get pendingSeq(): number | null {
+    return this.reader.pendingSeq;
+  }
+
   /** The next packet; rejects on close, error or a malformed/oversized header. */
   read(): Promise<{ seq: number; payload: Buffer }> {
     if (this.failure) return Promise.reject(this.failure);

@@ -225,6 +225,16 @@ describe('IAM database authentication', () => {
       const r = await mariadbCli({ host: db.host, port: db.port, user: 'jane', password: engineSecret, ca: t.bundlePath, sql: 'SELECT 1' });
       expect(r.stderr).toMatch(/ERROR 1045 \(28000\)/);
     });
+
+    it('a 100 KB token, answered 1153 with the sequence id mysql2 expects (not a protocol error)', async () => {
+      // mysql2 sends the token after the auth switch: SSLRequest 1, HandshakeResponse 2, switch 3, token 4; the error is 5.
+      const err = await iamConnect('x'.repeat(100_000)).then(
+        () => null,
+        (e: { errno?: number; message: string }) => e,
+      );
+      expect(err?.message).not.toMatch(/out of order/);
+      expect(err).toMatchObject({ errno: 1153, message: expect.stringContaining("Got a packet bigger than 'max_allowed_packet' bytes") });
+    });
   });
 
   it('keeps its record consistent across RENAME USER and DROP USER', async () => {

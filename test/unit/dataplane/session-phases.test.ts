@@ -61,22 +61,24 @@ async function endpoint(d: FrontDoor): Promise<number> {
 }
 
 /** Connects, optionally writes `send` after the greeting, and collects what the front door sends until it closes. */
-function converse(port: number, send?: Buffer): Promise<{ packets: Buffer[]; closed: boolean }> {
+function converse(port: number, send?: Buffer): Promise<{ packets: Buffer[]; seqs: number[]; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
     let buf = Buffer.alloc(0);
     const packets: Buffer[] = [];
+    const seqs: number[] = [];
     s.on('error', () => {});
     s.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       while (buf.length >= PACKET_HEADER_BYTES && buf.length >= PACKET_HEADER_BYTES + buf.readUIntLE(0, 3)) {
         const n = buf.readUIntLE(0, 3);
         packets.push(buf.subarray(PACKET_HEADER_BYTES, PACKET_HEADER_BYTES + n));
+        seqs.push(buf[3]!);
         buf = buf.subarray(PACKET_HEADER_BYTES + n);
         if (packets.length === 1 && send) s.write(send);
       }
     });
-    s.on('close', () => resolve({ packets, closed: true }));
+    s.on('close', () => resolve({ packets, seqs, closed: true }));
   });
 }
 
@@ -108,6 +110,7 @@ describe('session phases', () => {
     const err = parseErrPacket(r.packets[0]!);
     expect(err.code).toBe(1105);
     expect(err.message).toContain('DB instance db1 is not available right now');
+    expect(r.seqs).toEqual([0]); // the first packet the server sends
     expect(d.stats.refusals.get('engine_unavailable')).toBe(1);
   });
 
@@ -130,6 +133,7 @@ describe('session phases', () => {
     expect(r.closed).toBe(true);
     expect(r.packets).toHaveLength(2);
     expect(parseErrPacket(r.packets[1]!).code).toBe(1159);
+    expect(r.seqs).toEqual([0, 1]);
     expect(d.sessions.size).toBe(0);
   });
 
@@ -138,5 +142,22 @@ describe('session phases', () => {
     const r = await converse(await endpoint(d), encodePacket(1, Buffer.from([0x01, 0x02])));
     expect(r.packets).toHaveLength(2);
     expect(parseErrPacket(r.packets[1]!).code).toBe(1043);
+    expect(r.seqs).toEqual([0, 2]);
+  });
+
+  it("login: an oversized packet is answered 1153 with the sequence id after the client's (as announced in its header)", async () => {
+    const d = door('greeter.sock');
+    const r = await converse(await endpoint(d), Buffer.from([0x00, 0x00, 0x10, 0x01]));
+    expect(parseErrPacket(r.packets[1]!).code).toBe(1153);
+    expect(r.seqs).toEqual([0, 2]);
+    const odd = await converse(await endpoint(d), Buffer.from([0x00, 0x00, 0x10, 0x07]));
+    expect(odd.seqs).toEqual([0, 8]);
+  });
+
+  it('transport: a packet cut short is answered 1159 at handshakeTimeoutMs with the sequence id after its own', async () => {
+    const d = door('greeter.sock', { handshakeTimeoutMs: 300 });
+    const r = await converse(await endpoint(d), Buffer.concat([Buffer.from([100, 0, 0, 1]), Buffer.alloc(10, 7)]));
+    expect(parseErrPacket(r.packets[1]!).code).toBe(1159);
+    expect(r.seqs).toEqual([0, 2]);
   });
 });
