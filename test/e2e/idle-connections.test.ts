@@ -28,7 +28,7 @@ beforeAll(async () => {
   t = await startTestService({ frontDoor: { handshakeTimeoutMs: 60_000 } });
   db = await createInstance(t, 'idle-flood');
   admin = await mysql2Tls({ ...db, ca: t.bundlePath });
-  await t.service.control.runtime.setMaxConnections('idle-flood', MAX_CONNECTIONS);
+  await admin.query(`SET GLOBAL max_connections = ${MAX_CONNECTIONS}`);
 });
 
 afterAll(async () => {
