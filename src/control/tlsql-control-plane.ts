@@ -25,6 +25,7 @@ import type { Tag } from '../model/tag.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { CertificateLifecycleStore } from '../store/certificate-lifecycle-store.js';
 import type { Store } from '../store/store.js';
+import { SubnetGroupStore } from '../store/subnet-group-store.js';
 import { TagStore } from '../store/tag-store.js';
 import { CaCatalogue } from './ca-catalogue.js';
 import { CertificateLifecycle } from './certificate-lifecycle.js';
@@ -33,6 +34,7 @@ import type { ControlPlane } from './control-plane.js';
 import { DbInstances } from './db-instances.js';
 import { EngineVersions } from './engine-versions.js';
 import { EventRecorder } from './events.js';
+import { Infrastructure } from './infrastructure.js';
 import { InstanceRuntime } from './instance-runtime.js';
 import { LinkCertificates } from './link-certificates.js';
 import { MaintenanceActions, parseOptInType } from './maintenance.js';
@@ -80,6 +82,8 @@ export class TlsqlControlPlane implements ControlPlane {
   };
   readonly linkCertificates: LinkCertificates;
   readonly maintenance: MaintenanceActions;
+  /** Orderable options, DB subnet groups, option groups, quotas, snapshots (docs/iac.md). */
+  readonly infrastructure: Infrastructure;
   private readonly instances: DbInstances;
   private readonly parameterGroups: ParameterGroups;
   private readonly tags: ResourceTags;
@@ -109,8 +113,19 @@ export class TlsqlControlPlane implements ControlPlane {
     this.parameterGroups = new ParameterGroups({ store, runtime: this.runtime, clock, logger, region: this.region, accountId: d.accountId });
     this.cas = new CaCatalogue({ store, ca, region: this.region });
     const security = this.connectionSecurity;
-    this.tags = new ResourceTags({ store, tags: new TagStore(store), region: this.region, accountId: d.accountId, lock: this.lock, securityGroupExists: (name) => security.hasDbSecurityGroup(name) });
     this.engineVersions = new EngineVersions(this.runtime.engineVersion, () => this.cas.defaultCa());
+    const tagStore = new TagStore(store);
+    const infrastructure = new Infrastructure({ store, subnetGroups: new SubnetGroupStore(store), tags: tagStore, clock, region: this.region, accountId: d.accountId, engineVersions: this.engineVersions, firstPort: d.config.firstPort, lastPort: d.config.lastPort });
+    this.infrastructure = infrastructure;
+    this.tags = new ResourceTags({
+      store,
+      tags: tagStore,
+      region: this.region,
+      accountId: d.accountId,
+      lock: this.lock,
+      securityGroupExists: (name) => security.hasDbSecurityGroup(name),
+      subnetGroupExists: (name) => infrastructure.hasSubnetGroup(name),
+    });
     const ports = new PortAllocator({ store, firstPort: d.config.firstPort, lastPort: d.config.lastPort, listenAddresses: d.config.listenAddresses });
     this.instances = new DbInstances({
       config: d.config,
@@ -131,6 +146,7 @@ export class TlsqlControlPlane implements ControlPlane {
       engineVersions: this.engineVersions,
       ports,
       lock: this.lock,
+      settings: infrastructure,
     });
   }
 
