@@ -157,8 +157,9 @@ export function settingsForModify(inst: DbInstance, input: ModifyDbInstanceInput
   if (input.allocatedStorage !== undefined) {
     const gib = checkStorage(input.allocatedStorage, 'AllocatedStorage');
     if (gib < inst.allocatedStorageGiB) throw new AppError('InvalidParameterValue', `Invalid storage size: AllocatedStorage cannot be decreased (from ${inst.allocatedStorageGiB} to ${gib} GiB).`);
-    if (gib > inst.allocatedStorageGiB && gib < Math.ceil(inst.allocatedStorageGiB * 1.1)) {
-      throw new AppError('InvalidParameterValue', `Invalid storage size: AllocatedStorage must grow by at least 10% (from ${inst.allocatedStorageGiB} to at least ${Math.ceil(inst.allocatedStorageGiB * 1.1)} GiB).`);
+    // Integer arithmetic: 100 * 1.1 is 110.00000000000001 in floating point.
+    if (gib > inst.allocatedStorageGiB && gib * 10 < inst.allocatedStorageGiB * 11) {
+      throw new AppError('InvalidParameterValue', `Invalid storage size: AllocatedStorage must grow by at least 10% (from ${inst.allocatedStorageGiB} to at least ${Math.ceil((inst.allocatedStorageGiB * 11) / 10)} GiB).`);
     }
     patch.allocatedStorageGiB = gib;
   }

@@ -14,12 +14,14 @@ export const createDbInstanceAction = defineAction('CreateDBInstance', async ({ 
     dbInstanceIdentifier: params.requiredString('DBInstanceIdentifier'),
     dbInstanceClass: params.string('DBInstanceClass'),
     engine: params.requiredString('Engine'),
-    engineVersion: params.string('EngineVersion'),
+    // Empty means absent, as RDS takes it: the Terraform provider sends EngineVersion= and DBName=
+    // when its configuration has none (docs/iac.md).
+    engineVersion: params.string('EngineVersion') || undefined,
     masterUsername: params.string('MasterUsername'),
     masterUserPassword: params.string('MasterUserPassword'),
     caCertificateIdentifier: params.string('CACertificateIdentifier'),
     port: params.integer('Port'),
-    dbName: params.string('DBName'),
+    dbName: params.string('DBName') || undefined,
     dbParameterGroupName: params.string('DBParameterGroupName'),
     allocatedStorage: params.integer('AllocatedStorage'),
     enableIAMDatabaseAuthentication: params.boolean('EnableIAMDatabaseAuthentication'),
