@@ -14,6 +14,8 @@ export interface InfrastructureControl {
 
   /** Stored as sent (tlsql has no VPC: subnet ids are checked for form only); `default` is reserved. */
   createDbSubnetGroup(q: { name: string; description: string; subnetIds: string[]; tags?: Tag[] }): Promise<DbSubnetGroup>;
+  /** Replaces the subnets (and the description, when given); instances using the group show the change. */
+  modifyDbSubnetGroup(q: { name: string; description?: string; subnetIds: string[] }): Promise<DbSubnetGroup>;
   /** Every group, `default` first, or one by name (DBSubnetGroupNotFoundFault). */
   describeDbSubnetGroups(q: { name?: string }): Promise<DbSubnetGroup[]>;
   /** Refused for `default` and while a DB instance uses the group (InvalidDBSubnetGroupStateFault). */

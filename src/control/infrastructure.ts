@@ -34,6 +34,8 @@ export interface InfrastructureDeps {
   /** The port range instances get their endpoints from: the real limit on DB instances. */
   firstPort: number;
   lastPort: number;
+  /** Updates the copy of a changed group in the instances that use it (under their locks). */
+  subnetGroupChanged: (group: DbSubnetGroup) => Promise<void>;
 }
 
 /** `10.11.9` -> `10.11`. */
@@ -74,11 +76,7 @@ export class Infrastructure implements InfrastructureControl, SettingsChecks {
     const name = this.validateName(q.name);
     if (name === DEFAULT_SUBNET_GROUP) throw new AppError('InvalidParameterValue', 'The parameter DBSubnetGroupName cannot be "default": that name is reserved for the default DB subnet group.');
     if (!q.description) throw new AppError('MissingParameter', 'The request must contain the parameter DBSubnetGroupDescription');
-    if (q.subnetIds.length === 0) throw new AppError('MissingParameter', 'The request must contain the parameter SubnetIds');
-    const bad = q.subnetIds.filter((s) => !/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(s));
-    if (bad.length) throw new AppError('InvalidSubnet', `Some input subnets in :[${bad.join(', ')}] are invalid: a subnet id is subnet- and 8 or 17 hexadecimal digits.`);
-    const subnetIds = [...new Set(q.subnetIds)];
-    if (subnetIds.length > MAX_SUBNETS_PER_GROUP) throw new AppError('DBSubnetQuotaExceededFault', `A DB subnet group has at most ${MAX_SUBNETS_PER_GROUP} subnets; the request has ${subnetIds.length}.`);
+    const subnetIds = this.validateSubnets(q.subnetIds);
     const tags = tagsForNewResource(q.tags);
     const record: SubnetGroupRecord = { name, description: q.description, subnetIds, createdAt: this.d.clock.now() };
     this.d.store.tx(() => {
@@ -89,6 +87,22 @@ export class Infrastructure implements InfrastructureControl, SettingsChecks {
       if (tags.length) this.d.tags.put(this.arn(name), tags);
     });
     return this.toGroup(record);
+  }
+
+  async modifyDbSubnetGroup(q: { name: string; description?: string; subnetIds: string[] }): Promise<DbSubnetGroup> {
+    const name = this.validateName(q.name);
+    if (name === DEFAULT_SUBNET_GROUP) throw new AppError('InvalidParameterValue', 'The default DB subnet group cannot be modified.');
+    const subnetIds = this.validateSubnets(q.subnetIds);
+    const record = this.d.store.tx(() => {
+      const r = this.d.subnetGroups.get(name);
+      if (!r) throw notFound(q.name);
+      const next = { ...r, description: q.description || r.description, subnetIds };
+      this.d.subnetGroups.update(next);
+      return next;
+    });
+    const group = this.toGroup(record);
+    await this.d.subnetGroupChanged(group);
+    return group;
   }
 
   async describeDbSubnetGroups(q: { name?: string }): Promise<DbSubnetGroup[]> {
@@ -182,6 +196,16 @@ export class Infrastructure implements InfrastructureControl, SettingsChecks {
 
   private assertInstance(id: string | undefined): void {
     if (id !== undefined && !this.d.store.getInstance(id.toLowerCase())) throw new AppError('DBInstanceNotFound', `DBInstance ${id} not found.`);
+  }
+
+  /** At least one, each `subnet-` and 8 or 17 hex digits (InvalidSubnet), at most 20 distinct (DBSubnetQuotaExceededFault). */
+  private validateSubnets(ids: string[]): string[] {
+    if (ids.length === 0) throw new AppError('MissingParameter', 'The request must contain the parameter SubnetIds');
+    const bad = ids.filter((s) => !/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(s));
+    if (bad.length) throw new AppError('InvalidSubnet', `Some input subnets in :[${bad.join(', ')}] are invalid: a subnet id is subnet- and 8 or 17 hexadecimal digits.`);
+    const unique = [...new Set(ids)];
+    if (unique.length > MAX_SUBNETS_PER_GROUP) throw new AppError('DBSubnetQuotaExceededFault', `A DB subnet group has at most ${MAX_SUBNETS_PER_GROUP} subnets; the request has ${unique.length}.`);
+    return unique;
   }
 
   /** RDS: up to 255 letters, digits, periods, underscores, spaces or hyphens; stored lower-case. */

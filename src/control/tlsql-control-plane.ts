@@ -18,6 +18,7 @@ import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInpu
 import type { DbInstance } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
+import type { DbSubnetGroup } from '../model/infrastructure.js';
 import type { Filter } from '../model/filter.js';
 import type { Parameter, ParameterChange, ParameterSource } from '../model/parameter.js';
 import type { ResourcePendingMaintenanceActions } from '../model/pending-maintenance.js';
@@ -115,7 +116,7 @@ export class TlsqlControlPlane implements ControlPlane {
     const security = this.connectionSecurity;
     this.engineVersions = new EngineVersions(this.runtime.engineVersion, () => this.cas.defaultCa());
     const tagStore = new TagStore(store);
-    const infrastructure = new Infrastructure({ store, subnetGroups: new SubnetGroupStore(store), tags: tagStore, clock, region: this.region, accountId: d.accountId, engineVersions: this.engineVersions, firstPort: d.config.firstPort, lastPort: d.config.lastPort });
+    const infrastructure = new Infrastructure({ store, subnetGroups: new SubnetGroupStore(store), tags: tagStore, clock, region: this.region, accountId: d.accountId, engineVersions: this.engineVersions, firstPort: d.config.firstPort, lastPort: d.config.lastPort, subnetGroupChanged: (g) => this.subnetGroupChanged(store, g) });
     this.infrastructure = infrastructure;
     this.tags = new ResourceTags({
       store,
@@ -151,6 +152,18 @@ export class TlsqlControlPlane implements ControlPlane {
   }
 
   // --- lifecycle -------------------------------------------------------------------------
+
+  /** A modified DB subnet group: instances keep a copy of the group they use (DescribeDBInstances shows it). */
+  private async subnetGroupChanged(store: Store, group: DbSubnetGroup): Promise<void> {
+    for (const { id } of this.instances.listAll().filter((i) => i.dbSubnetGroup?.name === group.name)) {
+      await this.lock.run(id, async () => {
+        const inst = this.instances.find(id);
+        if (inst?.dbSubnetGroup?.name !== group.name) return;
+        inst.dbSubnetGroup = group;
+        store.updateInstance(inst);
+      });
+    }
+  }
 
   /** Makes reality match the store after a (re)start: instances come back exactly as they were. */
   reconcile(): Promise<void> {

@@ -38,6 +38,11 @@ export class SubnetGroupStore {
     return (this.db.prepare('SELECT count(*) AS n FROM db_subnet_groups').get() as { n: number }).n;
   }
 
+  /** Replaces the description and subnets of an existing group. */
+  update(g: Pick<SubnetGroupRecord, 'name' | 'description' | 'subnetIds'>): void {
+    this.db.prepare('UPDATE db_subnet_groups SET description = ?, subnet_ids = ? WHERE name = ?').run(g.description, JSON.stringify(g.subnetIds), g.name);
+  }
+
   delete(name: string): void {
     this.db.prepare('DELETE FROM db_subnet_groups WHERE name = ?').run(name);
   }

@@ -25,6 +25,7 @@ import {
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   ModifyDBParameterGroupCommand,
+  ModifyDBSubnetGroupCommand,
   RemoveTagsFromResourceCommand,
   type DBInstance,
   type Parameter,
@@ -135,7 +136,7 @@ async function readParameterGroup(name: string, tags: Record<string, string>, pa
 }
 
 /** aws_db_instance read: every field the provider sets in its state, with RDS's shapes. */
-function expectInstanceState(v: DBInstance, want: { parameterGroup: string; backupRetention: number; deletionProtection: boolean; tags: Record<string, string> }): void {
+function expectInstanceState(v: DBInstance, want: { parameterGroup: string; backupRetention: number; deletionProtection: boolean; tags: Record<string, string>; subnets?: string[] }): void {
   expect(v).toMatchObject({
     AllocatedStorage: 20,
     AutoMinorVersionUpgrade: true,
@@ -162,7 +163,7 @@ function expectInstanceState(v: DBInstance, want: { parameterGroup: string; back
     MasterUsername: 'admin',
     DBInstanceStatus: 'available',
   });
-  expect(v.DBSubnetGroup?.Subnets?.map((s) => s.SubnetIdentifier)).toEqual(['subnet-0a1b2c3d', 'subnet-4e5f6a7b']);
+  expect(v.DBSubnetGroup?.Subnets?.map((s) => s.SubnetIdentifier)).toEqual(want.subnets ?? ['subnet-0a1b2c3d', 'subnet-4e5f6a7b']);
   expect(v.DBParameterGroups?.[0]?.DBParameterGroupName).toBe(want.parameterGroup);
   expect(v.DBInstanceArn).toMatch(/^arn:aws:rds:us-east-1:\d{12}:db:tf-db$/);
   expect(v.DbiResourceId).toMatch(/^db-[0-9A-Z]{26}$/);
@@ -183,9 +184,10 @@ describe('the AWS Terraform provider’s calls for an aws_db_instance with a par
       new CreateDBSubnetGroupCommand({ DBSubnetGroupName: 'tf-subnets', DBSubnetGroupDescription: 'Managed by Terraform', SubnetIds: ['subnet-0a1b2c3d', 'subnet-4e5f6a7b'], Tags: [{ Key: 'env', Value: 'dev' }] }),
     )).DBSubnetGroup!;
     expect(subnet.DBSubnetGroupArn).toMatch(/^arn:aws:rds:us-east-1:\d{12}:subgrp:tf-subnets$/);
-    const readSubnetGroup = async () => {
+    const readSubnetGroup = async (subnets = ['subnet-0a1b2c3d', 'subnet-4e5f6a7b']) => {
       const g = (await send<{ DBSubnetGroups?: { DBSubnetGroupName?: string; Subnets?: { SubnetIdentifier?: string }[]; DBSubnetGroupArn?: string; SupportedNetworkTypes?: string[] }[] }>(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'tf-subnets' }))).DBSubnetGroups!;
       expect(g[0]).toMatchObject({ DBSubnetGroupName: 'tf-subnets', DBSubnetGroupArn: subnet.DBSubnetGroupArn, SupportedNetworkTypes: ['IPV4'] });
+      expect(g[0]!.Subnets!.map((x) => x.SubnetIdentifier)).toEqual(subnets);
       expect((await send<{ TagList?: unknown[] }>(new ListTagsForResourceCommand({ ResourceName: subnet.DBSubnetGroupArn! }))).TagList).toEqual([{ Key: 'env', Value: 'dev' }]);
     };
     await readSubnetGroup();
@@ -231,7 +233,10 @@ describe('the AWS Terraform provider’s calls for an aws_db_instance with a par
     await readParameterGroup('tf-pg', { team: 'payments' }, [{ ParameterName: 'max_connections', ParameterValue: '150' }]);
     expectInstanceState((await findInstance(resourceId))!, { parameterGroup: 'tf-pg', backupRetention: 1, deletionProtection: false, tags: { team: 'payments', env: 'dev' } });
 
-    // --- apply 2: tags, backup retention, deletion protection on, another parameter group ----------
+    // --- apply 2: a third subnet, tags, backup retention, deletion protection on, another parameter group
+    const subnets3 = ['subnet-0a1b2c3d', 'subnet-4e5f6a7b', 'subnet-8c9d0e1f'];
+    await send(new ModifyDBSubnetGroupCommand({ DBSubnetGroupDescription: 'Managed by Terraform', DBSubnetGroupName: 'tf-subnets', SubnetIds: subnets3 }));
+    await readSubnetGroup(subnets3);
     await createParameterGroup('tf-pg2', {}, []);
     const arn = created.DBInstanceArn!;
     // The tags interceptor runs before the resource's Update: removed keys, then added or changed ones.
@@ -242,7 +247,7 @@ describe('the AWS Terraform provider’s calls for an aws_db_instance with a par
     expect(modified).toMatchObject({ BackupRetentionPeriod: 7, DeletionProtection: true });
     await waitFor(resourceId, 'available', availablePending);
     const updated = (await findInstance(resourceId))!;
-    expectInstanceState(updated, { parameterGroup: 'tf-pg2', backupRetention: 7, deletionProtection: true, tags: { env: 'prod', owner: 'dba' } });
+    expectInstanceState(updated, { parameterGroup: 'tf-pg2', backupRetention: 7, deletionProtection: true, tags: { env: 'prod', owner: 'dba' }, subnets: subnets3 });
     // As in RDS, a new parameter group applies at the next reboot.
     expect(updated.DBParameterGroups?.[0]?.ParameterApplyStatus).toBe('pending-reboot');
 
@@ -253,10 +258,10 @@ describe('the AWS Terraform provider’s calls for an aws_db_instance with a par
       status: 400,
       message: 'Cannot delete protected DB Instance, please disable deletion protection and try again.',
     });
-    expectInstanceState((await findInstance(resourceId))!, { parameterGroup: 'tf-pg2', backupRetention: 7, deletionProtection: true, tags: { env: 'prod', owner: 'dba' } });
+    expectInstanceState((await findInstance(resourceId))!, { parameterGroup: 'tf-pg2', backupRetention: 7, deletionProtection: true, tags: { env: 'prod', owner: 'dba' }, subnets: subnets3 });
 
     // --- apply 3: deletion_protection = false -------------------------------------------------------
-    expectInstanceState((await findInstance(resourceId))!, { parameterGroup: 'tf-pg2', backupRetention: 7, deletionProtection: true, tags: { env: 'prod', owner: 'dba' } });
+    expectInstanceState((await findInstance(resourceId))!, { parameterGroup: 'tf-pg2', backupRetention: 7, deletionProtection: true, tags: { env: 'prod', owner: 'dba' }, subnets: subnets3 });
     await send(new ModifyDBInstanceCommand({ ApplyImmediately: true, DBInstanceIdentifier: 'tf-db', DeletionProtection: false }));
     await waitFor(resourceId, 'available', availablePending);
     expect((await findInstance(resourceId))!.DeletionProtection).toBe(false);
@@ -284,6 +289,8 @@ describe('the AWS Terraform provider’s calls for an aws_db_instance with a par
       ...subnetRead,
       ...pgRead,
       'DescribeDBInstances',
+      'ModifyDBSubnetGroup',
+      ...subnetRead,
       'CreateDBParameterGroup',
       ...pgRead,
       'RemoveTagsFromResource',
@@ -439,7 +446,11 @@ describe('bad input is refused with RDS’s codes and changes nothing', () => {
     await createInstance(t, 'subnet-user', { DBSubnetGroupName: 'USED-subnets' });
     expect(await sdkError(t.rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: 'used-subnets' })))).toMatchObject({ name: 'InvalidDBSubnetGroupStateFault', message: expect.stringMatching(/subnet-user is still using it/) });
     expect(await sdkError(t.rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: 'default' })))).toMatchObject({ name: 'InvalidDBSubnetGroupStateFault' });
-    expect((await t.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'used-subnets' }))).DBSubnetGroups).toHaveLength(1);
+    const modify = (name: string, subnets: string[]) => t.rds.send(new ModifyDBSubnetGroupCommand({ DBSubnetGroupName: name, SubnetIds: subnets }));
+    expect(await sdkError(modify('used-subnets', ['subnet-0123abcd', 'subnet-nothex00']))).toMatchObject({ name: 'InvalidSubnet' });
+    expect(await sdkError(modify('no-such-group', ['subnet-0123abcd']))).toMatchObject({ name: 'DBSubnetGroupNotFoundFault' });
+    expect(await sdkError(modify('default', ['subnet-0123abcd']))).toMatchObject({ name: 'InvalidParameterValue' });
+    expect((await t.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'used-subnets' }))).DBSubnetGroups![0]!.Subnets!.map((x) => x.SubnetIdentifier)).toEqual(['subnet-0123abcd']);
     expect((await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'subnet-user' }))).DBInstances![0]!.DBSubnetGroup?.DBSubnetGroupName).toBe('used-subnets');
   });
 });

@@ -52,6 +52,7 @@ import { describeOrderableDbInstanceOptionsAction } from './describe-orderable-d
 import { createDbSubnetGroupAction } from './create-db-subnet-group.js';
 import { describeDbSubnetGroupsAction } from './describe-db-subnet-groups.js';
 import { deleteDbSubnetGroupAction } from './delete-db-subnet-group.js';
+import { modifyDbSubnetGroupAction } from './modify-db-subnet-group.js';
 import { describeOptionGroupsAction } from './describe-option-groups.js';
 import { describeAccountAttributesAction } from './describe-account-attributes.js';
 import { describeDbInstanceAutomatedBackupsAction } from './describe-db-instance-automated-backups.js';
@@ -113,6 +114,7 @@ const all: readonly Action[] = [
   createDbSubnetGroupAction,
   describeDbSubnetGroupsAction,
   deleteDbSubnetGroupAction,
+  modifyDbSubnetGroupAction,
   describeOptionGroupsAction,
   describeAccountAttributesAction,
   describeDbInstanceAutomatedBackupsAction,

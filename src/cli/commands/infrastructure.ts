@@ -13,6 +13,7 @@ import {
   DescribeDBSubnetGroupsCommand,
   DescribeOptionGroupsCommand,
   DescribeOrderableDBInstanceOptionsCommand,
+  ModifyDBSubnetGroupCommand,
 } from '@aws-sdk/client-rds';
 import { rdsCommand } from '../rds-command.js';
 import type { CommandDef } from '../registry.js';
@@ -65,6 +66,18 @@ export const deleteDbSubnetGroup = rdsCommand({
   options: [{ name: 'db-subnet-group-name', type: 'string', member: 'DBSubnetGroupName', required: true, help: subnetGroupHelp }],
 });
 
+export const modifyDbSubnetGroup = rdsCommand({
+  name: 'modify-db-subnet-group',
+  operation: 'ModifyDBSubnetGroup',
+  command: ModifyDBSubnetGroupCommand,
+  summary: 'Replaces the subnets (and description) of a DB subnet group; instances using it show the change.',
+  options: [
+    { name: 'db-subnet-group-name', type: 'string', member: 'DBSubnetGroupName', required: true, help: subnetGroupHelp },
+    { name: 'db-subnet-group-description', type: 'string', member: 'DBSubnetGroupDescription', help: 'New description.' },
+    { name: 'subnet-ids', type: 'string-list', member: 'SubnetIds', required: true, help: 'The new subnet ids (at most 20).' },
+  ],
+});
+
 export const describeOptionGroups = rdsCommand({
   name: 'describe-option-groups',
   operation: 'DescribeOptionGroups',
@@ -113,6 +126,7 @@ export const infrastructureCommands: readonly CommandDef[] = [
   createDbSubnetGroup,
   describeDbSubnetGroups,
   deleteDbSubnetGroup,
+  modifyDbSubnetGroup,
   describeOptionGroups,
   describeAccountAttributes,
   describeDbSnapshots,

@@ -73,6 +73,7 @@ describe('RDS command wiring', () => {
         'modify-certificates',
         'modify-db-instance',
         'modify-db-parameter-group',
+        'modify-db-subnet-group',
         'reboot-db-instance',
         'remove-tags-from-resource',
         'reset-db-parameter-group',
