@@ -19,8 +19,22 @@ export interface SettingsChecks {
   defaultOptionGroup(engineVersion: string): string;
 }
 
-/** RDS's default backup window when none is given (UTC; outside the default maintenance window). */
+/** The default backup window when none is given (UTC; outside the default maintenance window). */
 export const DEFAULT_BACKUP_WINDOW = '03:00-03:30';
+
+/**
+ * A backup window when none is given: the default, or, as RDS picks one that never meets the
+ * maintenance window, the next half hour that does not.
+ */
+export function defaultBackupWindow(maintenance: string): string {
+  const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  for (let i = 0; i < 48; i++) {
+    const start = (180 + i * 30) % 1440;
+    const candidate = `${hhmm(start)}-${hhmm(start + 30)}`;
+    if (!windowsOverlap(candidate, maintenance)) return candidate;
+  }
+  return DEFAULT_BACKUP_WINDOW;
+}
 
 /** The instance fields these members set. */
 export type ResolvedSettings = InstanceSettings & Partial<Pick<DbInstance, 'instanceClass' | 'allocatedStorageGiB' | 'backupRetentionPeriod' | 'preferredBackupWindow'>>;
@@ -133,7 +147,7 @@ export function settingsForCreate(input: CreateDbInstanceInput, engineVersion: s
   const s = input.settings ?? {};
   const common = checkCommon(s, checks, engineVersion);
   const allocated = checkStorage(input.allocatedStorage ?? MIN_STORAGE_GIB, 'AllocatedStorage');
-  const backupWindow = common.preferredBackupWindow ?? DEFAULT_BACKUP_WINDOW;
+  const backupWindow = common.preferredBackupWindow ?? defaultBackupWindow(maintenanceWindow);
   checkWindows(backupWindow, maintenanceWindow);
   const max = maxStorage(s.maxAllocatedStorage, allocated);
   return {
@@ -169,9 +183,9 @@ export function settingsForModify(inst: DbInstance, input: ModifyDbInstanceInput
   } else if (inst.maxAllocatedStorageGiB !== undefined && inst.maxAllocatedStorageGiB < allocated) {
     throw new AppError('InvalidParameterCombination', `AllocatedStorage (${allocated} GiB) would exceed MaxAllocatedStorage (${inst.maxAllocatedStorageGiB} GiB): raise MaxAllocatedStorage too.`);
   }
-  if (patch.preferredBackupWindow !== undefined || maintenanceWindow !== undefined) {
-    checkWindows(patch.preferredBackupWindow ?? inst.preferredBackupWindow, maintenanceWindow ?? inst.preferredMaintenanceWindow);
-  }
+  // Checked when the request sets the backup window. A new maintenance window alone is not checked
+  // against the stored backup window: that one may be a default the caller never chose.
+  if (patch.preferredBackupWindow !== undefined) checkWindows(patch.preferredBackupWindow, maintenanceWindow ?? inst.preferredMaintenanceWindow);
   const names: Record<string, unknown> = {
     DBInstanceClass: input.dbInstanceClass,
     AllocatedStorage: input.allocatedStorage,

@@ -417,7 +417,7 @@ describe('bad input is refused with RDS’s codes and changes nothing', () => {
       [{ MultiAZ: true, BackupRetentionPeriod: 5 }, 'InvalidParameterCombination', /single-AZ/],
       [{ BackupRetentionPeriod: -1, DeletionProtection: false }, 'InvalidParameterValue', /from 0 to 35/],
       [{ DBInstanceClass: 'db.t3.nano' }, 'InvalidParameterCombination', /DBInstanceClass=db\.t3\.nano/],
-      [{ PreferredMaintenanceWindow: 'mon:03:00-mon:03:30' }, 'InvalidParameterCombination', /must not overlap/],
+      [{ PreferredBackupWindow: '05:00-05:30' }, 'InvalidParameterCombination', /must not overlap/],
       [{ DBSubnetGroupName: 'nope', DeletionProtection: false }, 'DBSubnetGroupNotFoundFault', /nope/],
     ];
     for (const [extra, code, message] of cases) {

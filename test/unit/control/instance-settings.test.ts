@@ -44,7 +44,9 @@ describe('CreateDBInstance settings', () => {
       dbSubnetGroup: { name: 'apps' },
       optionGroupName: 'default:mariadb-10-11',
     });
-    // Equal to AllocatedStorage: autoscaling off, nothing stored.
+    // Without a backup window, one that does not meet the maintenance window, as RDS picks it.
+    expect(settingsForCreate({ dbInstanceIdentifier: 'x', engine: 'mariadb' }, '10.11.9', 'mon:02:45-mon:03:45', checks).preferredBackupWindow).toBe('04:00-04:30');
+        // Equal to AllocatedStorage: autoscaling off, nothing stored.
     expect(create({ maxAllocatedStorage: 20 }).maxAllocatedStorageGiB).toBeUndefined();
   });
 
@@ -71,7 +73,10 @@ describe('ModifyDBInstance settings', () => {
     expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x', allocatedStorage: 109 }, undefined, checks))).toBe('InvalidParameterValue');
     expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x', allocatedStorage: 90 }, undefined, checks))).toBe('InvalidParameterValue');
     expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x', allocatedStorage: 250 }, undefined, checks))).toBe('InvalidParameterCombination');
-    // A new maintenance window is checked against the stored backup window.
-    expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x' }, 'wed:03:15-wed:03:45', checks))).toBe('InvalidParameterCombination');
+    // A backup window sent is checked against the maintenance window (the new one when sent too).
+    expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x', settings: { preferredBackupWindow: '05:15-05:45' } }, undefined, checks))).toBe('InvalidParameterCombination');
+    expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x', settings: { preferredBackupWindow: '05:15-05:45' } }, 'wed:03:15-wed:03:45', checks))).toBe('none');
+    // A maintenance window alone is not checked against a stored (possibly default) backup window.
+    expect(code(() => settingsForModify(inst, { dbInstanceIdentifier: 'x' }, 'wed:03:15-wed:03:45', checks))).toBe('none');
   });
 });
