@@ -364,7 +364,8 @@ print(json.dumps({'status': inst['DBInstanceStatus'], 'class': inst['DBInstanceC
     'left': [i['DBInstanceIdentifier'] for i in rds.describe_db_instances()['DBInstances']]}))
 `;
     const py = await run('python3', ['-c', script, t.service.apiUrl], { env, timeoutMs: 240_000 });
-    expect(py.stderr).toBe('');
+    // The end of a traceback names the failure; a long stderr would be cut short in the report.
+    expect(py.stderr.trim().split('\n').slice(-2).join('\n')).toBe('');
     expect(JSON.parse(py.stdout)).toEqual({ status: 'available', class: 'db.t4g.micro', storage: 30, protected: true, retention: 3, refused: 'InvalidParameterCombination', left: expect.not.arrayContaining(['boto-db']) });
 
     const cli = await run('aws', ['rds', 'describe-orderable-db-instance-options', '--endpoint-url', t.service.apiUrl, '--engine', 'mariadb'], { env });
