@@ -13,6 +13,7 @@ import type { DbEvent } from '../model/db-event.js';
 import type { DbInstance } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
+import type { DbSubnetGroup, OptionGroup, OrderableDbInstanceOption } from '../model/infrastructure.js';
 import type { Parameter } from '../model/parameter.js';
 import type { Tag } from '../model/tag.js';
 import type { XmlWriter } from './xml.js';
@@ -42,6 +43,7 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     .list('DBParameterGroups', 'DBParameterGroup', [db.parameterGroup], (g, pg) =>
       g.leaf('DBParameterGroupName', pg.name).leaf('ParameterApplyStatus', pg.applyStatus),
     )
+    .element('DBSubnetGroup', (g) => writeDbSubnetGroupMembers(g, db.dbSubnetGroup ?? DEFAULT_SUBNET_GROUP_SHAPE(db.arn)))
     .leaf('PreferredMaintenanceWindow', db.preferredMaintenanceWindow);
 
   const pending = db.pendingModifiedValues;
@@ -55,14 +57,15 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
 
   w.leaf('MultiAZ', false)
     .leaf('EngineVersion', db.engineVersion)
-    .leaf('AutoMinorVersionUpgrade', true)
+    .leaf('AutoMinorVersionUpgrade', db.autoMinorVersionUpgrade ?? true)
     .scalarList('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', [])
     .scalarList('ReadReplicaDBClusterIdentifiers', 'ReadReplicaDBClusterIdentifier', [])
     .leaf('LicenseModel', 'general-public-license')
-    .leaf('PubliclyAccessible', false)
-    .leaf('StorageType', 'gp2')
+    .list('OptionGroupMemberships', 'OptionGroupMembership', [db.optionGroupName ?? defaultOptionGroupName(db.engineVersion)], (g, name) => g.leaf('OptionGroupName', name).leaf('Status', 'in-sync'))
+    .leaf('PubliclyAccessible', db.publiclyAccessible ?? false)
+    .leaf('StorageType', db.storageType ?? 'gp2')
     .leaf('DbInstancePort', 0)
-    .leaf('StorageEncrypted', false)
+    .leaf('StorageEncrypted', db.storageEncrypted ?? false)
     // RDS reports read-replication health here; tlsql adds its TLS policy warning, which the
     // SDK and AWS CLI show as is (StatusType/Normal/Status/Message).
     .list('StatusInfos', 'DBInstanceStatusInfo', db.insecureTlsAllowed ? [null] : undefined, (i) =>
@@ -75,13 +78,14 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     .leaf('DbiResourceId', db.resourceId)
     .leaf('CACertificateIdentifier', db.caCertificateIdentifier)
     .list('DomainMemberships', 'DomainMembership', [], () => {})
-    .leaf('CopyTagsToSnapshot', false)
+    .leaf('CopyTagsToSnapshot', db.copyTagsToSnapshot ?? false)
     .leaf('MonitoringInterval', 0)
     .leaf('DBInstanceArn', db.arn)
     .leaf('IAMDatabaseAuthenticationEnabled', db.iamDatabaseAuthenticationEnabled)
     .leaf('PerformanceInsightsEnabled', false)
-    .leaf('DeletionProtection', false)
-    .list('AssociatedRoles', 'DBInstanceRole', [], () => {});
+    .leaf('DeletionProtection', db.deletionProtection ?? false)
+    .list('AssociatedRoles', 'DBInstanceRole', [], () => {})
+    .leaf('MaxAllocatedStorage', db.maxAllocatedStorageGiB);
   writeTagList(w, db.tags);
   w.leaf('CustomerOwnedIpEnabled', false).leaf('NetworkType', 'IPV4').leaf('BackupTarget', 'region');
   if (db.certificate) {
@@ -89,6 +93,69 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     w.element('CertificateDetails', (c) => c.leaf('CAIdentifier', cert.caIdentifier).leaf('ValidTill', cert.validTill));
   }
   w.leaf('DedicatedLogVolume', false);
+}
+
+/** `default:mariadb-10-11` for 10.11.x: RDS's default option group of the engine's major version. */
+export function defaultOptionGroupName(engineVersion: string): string {
+  return `default:mariadb-${majorVersion(engineVersion).replace('.', '-')}`;
+}
+
+/** The `default` DB subnet group, for instances stored before subnet groups existed; its ARN from the instance's. */
+function DEFAULT_SUBNET_GROUP_SHAPE(instanceArn: string): DbSubnetGroup {
+  return { name: 'default', description: 'default', arn: instanceArn.replace(/:db:[^:]+$/, ':subgrp:default'), subnetIds: [] };
+}
+
+/**
+ * The members of a `DBSubnetGroup` structure. tlsql has no VPC: no `VpcId`, and subnets carry no
+ * availability zone (docs/iac.md).
+ */
+export function writeDbSubnetGroupMembers(w: XmlWriter, g: DbSubnetGroup): void {
+  w.leaf('DBSubnetGroupName', g.name)
+    .leaf('DBSubnetGroupDescription', g.description)
+    .leaf('SubnetGroupStatus', 'Complete')
+    .list('Subnets', 'Subnet', g.subnetIds, (x, id) => x.leaf('SubnetIdentifier', id).leaf('SubnetStatus', 'Active'))
+    .leaf('DBSubnetGroupArn', g.arn)
+    .scalarList('SupportedNetworkTypes', 'member', ['IPV4']);
+}
+
+/** The members of an `OptionGroup` structure (the default group: no options). */
+export function writeOptionGroupMembers(w: XmlWriter, g: OptionGroup): void {
+  w.leaf('OptionGroupName', g.name)
+    .leaf('OptionGroupDescription', g.description)
+    .leaf('EngineName', g.engineName)
+    .leaf('MajorEngineVersion', g.majorEngineVersion)
+    .list('Options', 'Option', [], () => {})
+    .leaf('AllowsVpcAndNonVpcInstanceMemberships', true)
+    .leaf('OptionGroupArn', g.arn);
+}
+
+/** The members of an `OrderableDBInstanceOption` structure: what tlsql offers and supports. */
+export function writeOrderableOptionMembers(w: XmlWriter, o: OrderableDbInstanceOption): void {
+  w.leaf('Engine', o.engine)
+    .leaf('EngineVersion', o.engineVersion)
+    .leaf('DBInstanceClass', o.dbInstanceClass)
+    .leaf('LicenseModel', o.licenseModel)
+    .list('AvailabilityZones', 'AvailabilityZone', [], () => {})
+    .leaf('MultiAZCapable', false)
+    .leaf('ReadReplicaCapable', false)
+    .leaf('Vpc', true)
+    .leaf('SupportsStorageEncryption', false)
+    .leaf('StorageType', o.storageType)
+    .leaf('SupportsIops', false)
+    .leaf('SupportsStorageThroughput', false)
+    .leaf('SupportsEnhancedMonitoring', false)
+    .leaf('SupportsIAMDatabaseAuthentication', true)
+    .leaf('SupportsPerformanceInsights', false)
+    .leaf('MinStorageSize', o.minStorageSize)
+    .leaf('MaxStorageSize', o.maxStorageSize)
+    .scalarList('SupportedEngineModes', 'member', ['provisioned'])
+    .leaf('SupportsStorageAutoscaling', true)
+    .leaf('SupportsKerberosAuthentication', false)
+    .leaf('OutpostCapable', false)
+    .leaf('SupportsGlobalDatabases', false)
+    .scalarList('SupportedNetworkTypes', 'member', ['IPV4'])
+    .leaf('SupportsClusters', false)
+    .leaf('SupportsDedicatedLogVolume', false);
 }
 
 /** `<DBInstance>...</DBInstance>` as a single result member (Create/Modify/Delete/...). */

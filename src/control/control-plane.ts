@@ -16,6 +16,7 @@ import type { Parameter, ParameterChange, ParameterSource } from '../model/param
 import type { ResourcePendingMaintenanceActions } from '../model/pending-maintenance.js';
 import type { Tag } from '../model/tag.js';
 import type { ConnectionSecurityControl } from './connection-security-control.js';
+import type { InfrastructureControl } from './infrastructure-control.js';
 
 /**
  * Implementations validate their input and throw AppError with RDS wire codes; callers never
@@ -29,6 +30,8 @@ export interface ControlPlane {
   readonly connectionSecurity: ConnectionSecurityControl;
   /** IAM users, access keys and policies for IAM database authentication (tlsql's own actions). */
   readonly iam: IamControl;
+  /** Orderable options, DB subnet groups, option groups, quotas, snapshots: what IaC tools read (docs/iac.md). */
+  readonly infrastructure: InfrastructureControl;
 
   createDbInstance(input: CreateDbInstanceInput): Promise<DbInstance>;
   /**

@@ -28,13 +28,13 @@ import type { MaintenanceActions } from './maintenance.js';
 import { DEFAULT_PARAMETER_GROUP } from './parameters.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
+import { applySettings, settingsForCreate, settingsForModify, type SettingsChecks } from './instance-settings.js';
 import { tagsForNewResource } from './resource-tags.js';
 import type { RetryBackoff } from './retry-backoff.js';
 import type { ServerCertificates } from './server-certificates.js';
 import { validateInstanceIdentifier, validateMaintenanceWindow, validateMasterPassword, validateMasterUsername, validatePort } from './validation.js';
 
 const HOSTED_ZONE_ID = 'Z2R2ITUGPM61AM';
-const DEFAULT_INSTANCE_CLASS = 'db.t3.micro';
 
 /** Everything instance operations drive: the runtime, the certificate and security services, the shared lock. */
 export interface DbInstancesDeps {
@@ -60,6 +60,8 @@ export interface DbInstancesDeps {
   lock: KeyedLock;
   /** Backoff of automatic retries of instances that could not be brought up (kind `activation`). */
   recovery: RetryBackoff;
+  /** Subnet and option group checks for the settings IaC tools send (instance-settings.ts). */
+  settings: SettingsChecks;
 }
 
 /**
@@ -255,8 +257,7 @@ export class DbInstances {
     }
     const requestedPort = validatePort(input.port);
     const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
-    const storage = input.allocatedStorage ?? 20;
-    if (!Number.isInteger(storage) || storage < 20 || storage > 65536) throw new AppError('InvalidParameterValue', 'Invalid storage size: AllocatedStorage must be an integer from 20 to 65536 (GiB).');
+    const { instanceClass, allocatedStorageGiB, backupRetentionPeriod, preferredBackupWindow, ...settings } = settingsForCreate(input, engineVersion, window, this.d.settings);
     const region = this.d.config.region;
 
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -269,12 +270,12 @@ export class DbInstances {
         region,
         engine: 'mariadb',
         engineVersion,
-        instanceClass: input.dbInstanceClass ?? DEFAULT_INSTANCE_CLASS,
+        instanceClass,
         status: 'creating',
         masterUsername,
         dbName: input.dbName ?? null,
         endpoint: { address: `${id}.${this.d.endpointSuffix}.${region}.${this.d.config.domain}`, port, hostedZoneId: HOSTED_ZONE_ID },
-        allocatedStorageGiB: storage,
+        allocatedStorageGiB,
         createdAt: this.d.clock.now(),
         caCertificateIdentifier: ca,
         certificate: null,
@@ -282,11 +283,12 @@ export class DbInstances {
         pendingModifiedValues: {},
         iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
         preferredMaintenanceWindow: window,
-        preferredBackupWindow: '03:00-03:30',
-        backupRetentionPeriod: 1,
+        preferredBackupWindow,
+        backupRetentionPeriod,
         tags: tagsForNewResource(input.tags),
         insecureTlsAllowed: false,
         dbSecurityGroups: securityGroups,
+        ...settings,
       };
       inst.insecureTlsAllowed = this.d.runtime.policyFor(inst).insecure;
       if (!this.d.store.insertInstance(inst)) {
@@ -375,9 +377,12 @@ export class DbInstances {
     return this.d.lock.run(id, async () => {
       const inst = this.mustGet(id);
       this.assertStatus(inst, ['available'], 'modify');
-      const changed = Object.entries({ MasterUserPassword: password, CACertificateIdentifier: ca, DBParameterGroupName: group, EnableIAMDatabaseAuthentication: input.enableIAMDatabaseAuthentication, PreferredMaintenanceWindow: window, DBSecurityGroups: securityGroups })
+      // Checked against the instance before anything changes; stored at once (tlsql acts on none of them but DeletionProtection).
+      const settings = settingsForModify(inst, input, window, this.d.settings);
+      applySettings(inst, settings.patch);
+      const changed = [...settings.changed, ...Object.entries({ MasterUserPassword: password, CACertificateIdentifier: ca, DBParameterGroupName: group, EnableIAMDatabaseAuthentication: input.enableIAMDatabaseAuthentication, PreferredMaintenanceWindow: window, DBSecurityGroups: securityGroups })
         .filter(([, v]) => v !== undefined)
-        .map(([k]) => k);
+        .map(([k]) => k)];
       // Visible to Describe while the changes are applied, as RDS shows `modifying`.
       this.setStatus(inst, 'modifying');
       try {
@@ -445,6 +450,10 @@ export class DbInstances {
     if (input.finalDBSnapshotIdentifier) throw new AppError('InvalidParameterValue', 'tlsql does not support snapshots: use --skip-final-snapshot.');
     return this.d.lock.run(id, async () => {
       const inst = this.mustGet(id);
+      if (inst.deletionProtection) {
+        // RDS's fault and wording: IaC tools match on it to offer turning the protection off first.
+        throw new AppError('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
+      }
       this.assertStatus(inst, ['available', 'stopped', 'failed', 'incompatible-network', 'incompatible-parameters'], 'delete');
       this.cancelRetry(id);
       this.setStatus(inst, 'deleting');

@@ -1,7 +1,7 @@
 /**
  * Tags by ARN (AddTagsToResource, ListTagsForResource, RemoveTagsFromResource) on the three kinds of
- * resource tlsql keeps: DB instances (`:db:`), DB parameter groups (`:pg:`) and DB security groups
- * (`:secgrp:`). An instance's tags live in its document, changed under the instance lock like every
+ * resource tlsql keeps: DB instances (`:db:`), DB parameter groups (`:pg:`), DB security groups
+ * (`:secgrp:`) and DB subnet groups (`:subgrp:`). An instance's tags live in its document, changed under the instance lock like every
  * other change to it; the groups' tags live in `resource_tags` (store/tag-store.ts) and go with the
  * group. RDS's limits: 50 tags per resource, key 1-128 and value 0-256 characters, `aws:` reserved.
  */
@@ -44,7 +44,7 @@ export function tagsForNewResource(tags: readonly Tag[] | undefined): Tag[] {
   return merged([], validateTags(tags ?? []));
 }
 
-type Resource = { kind: 'db'; id: string } | { kind: 'pg'; name: string } | { kind: 'secgrp'; name: string };
+type Resource = { kind: 'db'; id: string } | { kind: 'pg'; name: string } | { kind: 'secgrp'; name: string } | { kind: 'subgrp'; name: string };
 
 export interface ResourceTagsDeps {
   store: Store;
@@ -55,6 +55,8 @@ export interface ResourceTagsDeps {
   lock: KeyedLock;
   /** Whether a DB security group of this (lower-case) name exists. */
   securityGroupExists: (name: string) => boolean;
+  /** Whether a DB subnet group of this (lower-case) name exists (`default` always does). */
+  subnetGroupExists: (name: string) => boolean;
 }
 
 /** See the file comment. */
@@ -111,9 +113,9 @@ export class ResourceTags {
 
   private resolve(arn: string): Resource {
     if (!arn) throw new AppError('MissingParameter', 'The request must contain the parameter ResourceName');
-    const m = /^arn:aws:rds:([^:]*):([^:]*):(db|pg|secgrp):(.+)$/.exec(arn);
+    const m = /^arn:aws:rds:([^:]*):([^:]*):(db|pg|secgrp|subgrp):(.+)$/.exec(arn);
     if (!m) {
-      throw new AppError('InvalidParameterValue', `${arn} is not the ARN of a tlsql resource: expected arn:aws:rds:${this.d.region}:${this.d.accountId}:db:<DB instance identifier> (or :pg: for a parameter group, :secgrp: for a DB security group).`);
+      throw new AppError('InvalidParameterValue', `${arn} is not the ARN of a tlsql resource: expected arn:aws:rds:${this.d.region}:${this.d.accountId}:db:<DB instance identifier> (or :pg: for a parameter group, :secgrp: for a DB security group, :subgrp: for a DB subnet group).`);
     }
     const [, region, account, kind, name] = m;
     if (region !== this.d.region || account !== this.d.accountId) {
@@ -125,6 +127,10 @@ export class ResourceTags {
     }
     if (kind === 'pg') {
       if (!this.d.store.getParameterGroup(name!)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`);
+      return { kind, name: name! };
+    }
+    if (kind === 'subgrp') {
+      if (!this.d.subnetGroupExists(name!)) throw new AppError('DBSubnetGroupNotFoundFault', `DBSubnetGroup '${name}' not found.`);
       return { kind, name: name! };
     }
     if (!this.d.securityGroupExists(name!)) throw new AppError('DBSecurityGroupNotFound', `DBSecurityGroup ${name} not found.`);

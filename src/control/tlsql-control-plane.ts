@@ -18,6 +18,7 @@ import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInpu
 import type { DbInstance } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
+import type { DbSubnetGroup } from '../model/infrastructure.js';
 import type { Filter } from '../model/filter.js';
 import type { Parameter, ParameterChange, ParameterSource } from '../model/parameter.js';
 import type { ResourcePendingMaintenanceActions } from '../model/pending-maintenance.js';
@@ -25,6 +26,7 @@ import type { Tag } from '../model/tag.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { CertificateLifecycleStore } from '../store/certificate-lifecycle-store.js';
 import type { Store } from '../store/store.js';
+import { SubnetGroupStore } from '../store/subnet-group-store.js';
 import { TagStore } from '../store/tag-store.js';
 import { CaCatalogue } from './ca-catalogue.js';
 import { CertificateLifecycle } from './certificate-lifecycle.js';
@@ -33,6 +35,7 @@ import type { ControlPlane } from './control-plane.js';
 import { DbInstances } from './db-instances.js';
 import { EngineVersions } from './engine-versions.js';
 import { EventRecorder } from './events.js';
+import { Infrastructure } from './infrastructure.js';
 import { InstanceRuntime } from './instance-runtime.js';
 import { LinkCertificates } from './link-certificates.js';
 import { MaintenanceActions, parseOptInType } from './maintenance.js';
@@ -80,6 +83,8 @@ export class TlsqlControlPlane implements ControlPlane {
   };
   readonly linkCertificates: LinkCertificates;
   readonly maintenance: MaintenanceActions;
+  /** Orderable options, DB subnet groups, option groups, quotas, snapshots (docs/iac.md). */
+  readonly infrastructure: Infrastructure;
   private readonly instances: DbInstances;
   private readonly parameterGroups: ParameterGroups;
   private readonly tags: ResourceTags;
@@ -109,8 +114,19 @@ export class TlsqlControlPlane implements ControlPlane {
     this.parameterGroups = new ParameterGroups({ store, runtime: this.runtime, clock, logger, region: this.region, accountId: d.accountId });
     this.cas = new CaCatalogue({ store, ca, region: this.region });
     const security = this.connectionSecurity;
-    this.tags = new ResourceTags({ store, tags: new TagStore(store), region: this.region, accountId: d.accountId, lock: this.lock, securityGroupExists: (name) => security.hasDbSecurityGroup(name) });
     this.engineVersions = new EngineVersions(this.runtime.engineVersion, () => this.cas.defaultCa());
+    const tagStore = new TagStore(store);
+    const infrastructure = new Infrastructure({ store, subnetGroups: new SubnetGroupStore(store), tags: tagStore, clock, region: this.region, accountId: d.accountId, engineVersions: this.engineVersions, firstPort: d.config.firstPort, lastPort: d.config.lastPort, subnetGroupChanged: (g) => this.subnetGroupChanged(store, g) });
+    this.infrastructure = infrastructure;
+    this.tags = new ResourceTags({
+      store,
+      tags: tagStore,
+      region: this.region,
+      accountId: d.accountId,
+      lock: this.lock,
+      securityGroupExists: (name) => security.hasDbSecurityGroup(name),
+      subnetGroupExists: (name) => infrastructure.hasSubnetGroup(name),
+    });
     const ports = new PortAllocator({ store, firstPort: d.config.firstPort, lastPort: d.config.lastPort, listenAddresses: d.config.listenAddresses });
     this.instances = new DbInstances({
       config: d.config,
@@ -132,10 +148,23 @@ export class TlsqlControlPlane implements ControlPlane {
       ports,
       lock: this.lock,
       recovery: new RetryBackoff(clock, { baseMs: d.config.recovery.retryBaseMs, maxMs: d.config.recovery.retryMaxMs }),
+      settings: infrastructure,
     });
   }
 
   // --- lifecycle -------------------------------------------------------------------------
+
+  /** A modified DB subnet group: instances keep a copy of the group they use (DescribeDBInstances shows it). */
+  private async subnetGroupChanged(store: Store, group: DbSubnetGroup): Promise<void> {
+    for (const { id } of this.instances.listAll().filter((i) => i.dbSubnetGroup?.name === group.name)) {
+      await this.lock.run(id, async () => {
+        const inst = this.instances.find(id);
+        if (inst?.dbSubnetGroup?.name !== group.name) return;
+        inst.dbSubnetGroup = group;
+        store.updateInstance(inst);
+      });
+    }
+  }
 
   /** Makes reality match the store after a (re)start: instances come back exactly as they were. */
   reconcile(): Promise<void> {

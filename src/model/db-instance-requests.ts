@@ -22,6 +22,29 @@ export interface CreateDbInstanceInput {
   tags?: Tag[];
   /** DB security group names (network allow-list). */
   dbSecurityGroups?: string[];
+  /** What infrastructure-as-code tools send besides (docs/iac.md). */
+  settings?: InstanceSettingsInput;
+}
+
+/**
+ * CreateDBInstance/ModifyDBInstance members that infrastructure-as-code tools send, as decoded
+ * from the wire; checked by control/instance-settings.ts.
+ */
+export interface InstanceSettingsInput {
+  maxAllocatedStorage?: number;
+  storageType?: string;
+  iops?: number;
+  backupRetentionPeriod?: number;
+  preferredBackupWindow?: string;
+  deletionProtection?: boolean;
+  autoMinorVersionUpgrade?: boolean;
+  copyTagsToSnapshot?: boolean;
+  publiclyAccessible?: boolean;
+  multiAZ?: boolean;
+  storageEncrypted?: boolean;
+  dbSubnetGroupName?: string;
+  optionGroupName?: string;
+  licenseModel?: string;
 }
 
 /** ModifyDBInstance. Absent members are left as they are. */
@@ -36,6 +59,10 @@ export interface ModifyDbInstanceInput {
   certificateRotationRestart?: boolean;
   /** Replaces the instance's DB security groups; applies at once, whatever ApplyImmediately says. */
   dbSecurityGroups?: string[];
+  dbInstanceClass?: string;
+  allocatedStorage?: number;
+  /** What infrastructure-as-code tools send besides (docs/iac.md); applied at once. */
+  settings?: InstanceSettingsInput;
 }
 
 /** DeleteDBInstance. */

@@ -3,6 +3,7 @@
  * instance, store/store.ts) and as every service sees it. camelCase here; api/ maps it to RDS's
  * `DBInstance` shape.
  */
+import type { DbSubnetGroup, StorageType } from './infrastructure.js';
 import type { Tag } from './tag.js';
 
 /** RDS `DBInstanceStatus` values tlsql uses. */
@@ -35,8 +36,32 @@ export interface PendingModifiedValues {
   dbParameterGroupName?: string;
 }
 
+/**
+ * Settings infrastructure-as-code tools send on CreateDBInstance/ModifyDBInstance. tlsql enforces
+ * `deletionProtection` and checks the subnet and option group names; the others it stores and
+ * returns without acting on them (docs/iac.md). Absent in documents written before they existed:
+ * api/shapes.ts writes RDS's defaults then.
+ */
+export interface InstanceSettings {
+  storageType?: StorageType;
+  /** Storage autoscaling ceiling in GiB; absent when autoscaling is off. */
+  maxAllocatedStorageGiB?: number;
+  deletionProtection?: boolean;
+  autoMinorVersionUpgrade?: boolean;
+  copyTagsToSnapshot?: boolean;
+  publiclyAccessible?: boolean;
+  storageEncrypted?: boolean;
+  /**
+   * The DB subnet group as it was when attached (groups cannot change in tlsql, and cannot be
+   * deleted while attached); the `default` group when absent.
+   */
+  dbSubnetGroup?: DbSubnetGroup;
+  /** Option group name; the engine's default option group when absent. */
+  optionGroupName?: string;
+}
+
 /** One DB instance. */
-export interface DbInstance {
+export interface DbInstance extends InstanceSettings {
   /** Lower-case DBInstanceIdentifier. */
   id: string;
   /** `db-` + 26 upper-case base32 characters; stable for the instance's life. */

@@ -187,4 +187,12 @@ export const migrations: readonly string[] = [
      jwks TEXT NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  // DB subnet groups (src/control/infrastructure.ts): stored and returned as RDS shows them; tlsql has
+  // no VPC, so their subnets are recorded, not acted on. The `default` group is not stored.
+  `CREATE TABLE db_subnet_groups (
+     name TEXT PRIMARY KEY,
+     description TEXT NOT NULL,
+     subnet_ids TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );`,
 ];

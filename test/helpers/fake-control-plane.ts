@@ -22,6 +22,7 @@ import type { Tag } from '../../src/model/tag.js';
 import type { ConnectionSecurityControl } from '../../src/control/connection-security-control.js';
 import { AppError } from '../../src/errors/app-error.js';
 import type { IamControl } from '../../src/iam/iam-control.js';
+import type { InfrastructureControl } from '../../src/control/infrastructure-control.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 
 const base32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -79,6 +80,7 @@ export class FakeControlPlane implements ControlPlane {
   readonly connectionSecurity = unavailable<ConnectionSecurityControl>('connection security');
   /** Not modelled: IAM users, keys and policies answer InvalidAction. */
   readonly iam = unavailable<IamControl>('IAM');
+  readonly infrastructure = unavailable<InfrastructureControl>('infrastructure');
   /** Every call in order, with its (decoded) argument. */
   readonly calls: FakeCall[] = [];
   /** When set, the next call throws it (then it is cleared). For error-mapping tests. */

@@ -3,6 +3,7 @@
  * write the `<{Action}Result>` members. One file per action; `index.ts` is the registry.
  */
 import type { ControlPlane } from '../../control/control-plane.js';
+import type { InstanceSettingsInput } from '../../model/db-instance-requests.js';
 import type { Filter } from '../../model/filter.js';
 import type { Tag } from '../../model/tag.js';
 import { AppError } from '../../errors/app-error.js';
@@ -60,4 +61,28 @@ export function refuseFilters(params: QueryReader, action: string): void {
   if (filters && filters.length > 0) {
     throw new AppError('InvalidParameterValue', `${action} does not support the Filters parameter.`, { details: { param: 'Filters' } });
   }
+}
+
+/**
+ * The CreateDBInstance/ModifyDBInstance members infrastructure-as-code tools send (docs/iac.md),
+ * with `extra` members of one action; undefined when none is sent.
+ */
+export function readInstanceSettings(params: QueryReader, extra: InstanceSettingsInput = {}): InstanceSettingsInput | undefined {
+  const all: InstanceSettingsInput = {
+    ...extra,
+    maxAllocatedStorage: params.integer('MaxAllocatedStorage'),
+    storageType: params.string('StorageType'),
+    iops: params.integer('Iops'),
+    backupRetentionPeriod: params.integer('BackupRetentionPeriod'),
+    preferredBackupWindow: params.string('PreferredBackupWindow'),
+    deletionProtection: params.boolean('DeletionProtection'),
+    autoMinorVersionUpgrade: params.boolean('AutoMinorVersionUpgrade'),
+    copyTagsToSnapshot: params.boolean('CopyTagsToSnapshot'),
+    publiclyAccessible: params.boolean('PubliclyAccessible'),
+    multiAZ: params.boolean('MultiAZ'),
+    dbSubnetGroupName: params.string('DBSubnetGroupName'),
+    optionGroupName: params.string('OptionGroupName'),
+  };
+  const sent = Object.entries(all).filter(([, v]) => v !== undefined);
+  return sent.length ? (Object.fromEntries(sent) as InstanceSettingsInput) : undefined;
 }

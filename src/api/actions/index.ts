@@ -52,6 +52,15 @@ import { addTagsToResourceAction } from './add-tags-to-resource.js';
 import { listTagsForResourceAction } from './list-tags-for-resource.js';
 import { removeTagsFromResourceAction } from './remove-tags-from-resource.js';
 import { iamRoleActions } from './iam-roles.js';
+import { describeOrderableDbInstanceOptionsAction } from './describe-orderable-db-instance-options.js';
+import { createDbSubnetGroupAction } from './create-db-subnet-group.js';
+import { describeDbSubnetGroupsAction } from './describe-db-subnet-groups.js';
+import { deleteDbSubnetGroupAction } from './delete-db-subnet-group.js';
+import { modifyDbSubnetGroupAction } from './modify-db-subnet-group.js';
+import { describeOptionGroupsAction } from './describe-option-groups.js';
+import { describeAccountAttributesAction } from './describe-account-attributes.js';
+import { describeDbInstanceAutomatedBackupsAction } from './describe-db-instance-automated-backups.js';
+import { describeDbSnapshotsAction } from './describe-db-snapshots.js';
 
 export type { Action, ActionContext, ResultWriter } from './action.js';
 
@@ -109,6 +118,16 @@ const all: readonly Action[] = [
   deleteUserPolicyAction,
   // IAM roles and OpenID Connect providers, assumed through STS (src/api/sts.ts).
   ...iamRoleActions,
+  // What infrastructure-as-code tools read around an instance (docs/iac.md).
+  describeOrderableDbInstanceOptionsAction,
+  createDbSubnetGroupAction,
+  describeDbSubnetGroupsAction,
+  deleteDbSubnetGroupAction,
+  modifyDbSubnetGroupAction,
+  describeOptionGroupsAction,
+  describeAccountAttributesAction,
+  describeDbInstanceAutomatedBackupsAction,
+  describeDbSnapshotsAction,
 ];
 
 /** Action name -> implementation. Frozen; a Map so `Action=constructor` finds nothing. */

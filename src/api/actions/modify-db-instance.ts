@@ -1,9 +1,11 @@
 import { writeDbInstance } from '../shapes.js';
-import { defineAction } from './action.js';
+import { defineAction, readInstanceSettings } from './action.js';
 
 /**
  * ModifyDBInstance: the modifications tlsql supports (password, CA, parameter group, IAM auth,
- * maintenance window) with ApplyImmediately and CertificateRotationRestart. Others are ignored.
+ * maintenance window) with ApplyImmediately and CertificateRotationRestart, and the members
+ * infrastructure-as-code tools send (class, storage, backups, deletion protection, ...; stored
+ * at once, docs/iac.md). Others are ignored.
  */
 export const modifyDbInstanceAction = defineAction('ModifyDBInstance', async ({ control, params }) => {
   const db = await control.modifyDbInstance({
@@ -16,6 +18,9 @@ export const modifyDbInstanceAction = defineAction('ModifyDBInstance', async ({ 
     preferredMaintenanceWindow: params.string('PreferredMaintenanceWindow'),
     certificateRotationRestart: params.boolean('CertificateRotationRestart'),
     dbSecurityGroups: params.stringList('DBSecurityGroups', 'DBSecurityGroupName'),
+    dbInstanceClass: params.string('DBInstanceClass'),
+    allocatedStorage: params.integer('AllocatedStorage'),
+    settings: readInstanceSettings(params),
   });
   return (w) => writeDbInstance(w, db);
 });

@@ -9,6 +9,7 @@ import { engineVersionCommands } from './engine-versions.js';
 import { eventCommands } from './events.js';
 import { maintenanceCommands } from './maintenance.js';
 import { iamCommands } from './iam.js';
+import { infrastructureCommands } from './infrastructure.js';
 import { parameterGroupCommands } from './parameter-groups.js';
 import { tagCommands } from './tags.js';
 
@@ -22,6 +23,7 @@ export const builtinCommands: readonly CommandDef[] = [
   ...maintenanceCommands,
   ...dbSecurityGroupCommands,
   ...tagCommands,
+  ...infrastructureCommands,
   ...connectionSecurityCommands,
   ...iamCommands,
   downloadBundle,
