@@ -27,7 +27,8 @@ import {
   type SocketLogin,
 } from './mariadb-process.js';
 import { ADMIN_HOST, ADMIN_PROXY_HEADER, ADMIN_USER } from './admin-account.js';
-import { ensureTemplate } from './mariadb-template.js';
+import { ensureCatalogue, ensureTemplate } from './mariadb-template.js';
+import type { EngineVariableCatalogue } from './variable-catalogue.js';
 import { chownToRunAs, ensureSearchable, resolveRunAs, type RunAs } from './run-as.js';
 import { identifiedByPassword, quoteAccount, resetSqlModeStatement } from './sql-quote.js';
 
@@ -123,6 +124,9 @@ export class LocalMariadbEngine implements Engine {
   private readonly operations = new KeyedLock();
   private runAsPromise: Promise<RunAs> | null = null;
   private templatePromise: Promise<string> | null = null;
+  private cataloguePromise: Promise<EngineVariableCatalogue> | null = null;
+  /** Names of the engine's read-only (static) variables: set on the command line only, never by SET GLOBAL. */
+  private staticVariables: ReadonlySet<string> = new Set();
 
   /**
    * Finds mariadbd and mariadb-install-db and the server version. Default paths
@@ -289,33 +293,75 @@ export class LocalMariadbEngine implements Engine {
 
   async setServerVariables(id: string, variables: Readonly<Record<string, string>>): Promise<void> {
     for (const [name, value] of Object.entries(variables)) {
-      // They go on mariadbd's command line and into SET GLOBAL: nothing but a plain name and value.
-      if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || !/^[A-Za-z0-9.,_-]{1,256}$/.test(value)) {
+      // They go on mariadbd's command line (an argv entry, no shell) and into SET GLOBAL as a
+      // bound value: a plain name, and a value of printable characters.
+      if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || !/^[\x20-\x7e]{0,4096}$/.test(value)) {
         throw new AppError('InvalidParameterValue', `engine server variable ${JSON.stringify(name)} = ${JSON.stringify(value)} is not a plain name and value`);
       }
     }
+    const known = new Map((await this.variableCatalogue()).variables.map((v) => [v.name, v]));
+    for (const [name, value] of Object.entries(variables)) {
+      const v = known.get(name);
+      if (v === undefined) throw new AppError('InvalidParameterValue', `${name} is not a server variable of MariaDB ${this.version}`);
+      if (/INT|DOUBLE/.test(v.type) && !/^-?\d+(\.\d+)?$/.test(value)) throw new AppError('InvalidParameterValue', `engine server variable ${name} takes a number, not ${JSON.stringify(value)}`);
+    }
     const inst = this.instance(id);
+    // Left out now: back to the engine's default on the running engine too (a reset parameter).
+    const dropped = Object.keys(inst.variables).filter((n) => !(n in variables));
     // Recorded first: a start or supervisor restart queued behind us, or under way, uses them.
     inst.variables = { ...variables };
     await this.exclusive(inst, async () => {
       if (inst.proc === null || inst.state !== 'running') return; // the next start passes them
-      await this.applyVariables(inst);
+      await this.applyVariables(inst, dropped);
     });
   }
 
-  /** SET GLOBAL of the recorded variables on the running engine (an adopted one may predate them). */
-  private async applyVariables(inst: Instance): Promise<void> {
+  /** The engine's server variables (read once per engine build, variable-catalogue.ts). */
+  variableCatalogue(): Promise<EngineVariableCatalogue> {
+    this.cataloguePromise ??= (async () => {
+      const runAs = await this.runAs();
+      await this.template();
+      const cat = await ensureCatalogue({
+        templatesDir: this.templatesDir,
+        version: this.version,
+        mariadbd: this.mariadbd,
+        installDb: this.installDb,
+        runAs,
+        logger: this.log,
+        readyTimeoutMs: this.readyTimeoutMs,
+      });
+      this.staticVariables = new Set(cat.variables.filter((v) => v.readOnly).map((v) => v.name));
+      return cat;
+    })();
+    this.cataloguePromise.catch(() => {
+      this.cataloguePromise = null;
+    });
+    return this.cataloguePromise;
+  }
+
+  /**
+   * SET GLOBAL of the recorded dynamic variables on the running engine (an adopted one may predate
+   * them); static ones take effect from the command line of the next start only.
+   */
+  private async applyVariables(inst: Instance, dropped: string[] = []): Promise<void> {
     const entries = Object.entries(inst.variables);
-    if (entries.length === 0) return;
+    if (entries.length === 0 && dropped.length === 0) return;
+    await this.variableCatalogue();
+    const dynamic = entries.filter(([name]) => !this.staticVariables.has(name));
     try {
       await this.admin(inst.id, async (conn) => {
-        // Numbers as numbers: MariaDB refuses a quoted value for numeric variables.
-        for (const [name, value] of entries) await conn.query(`SET GLOBAL ${name} = ?`, [/^\d+$/.test(value) ? Number(value) : value]);
+        for (const name of dropped) if (!this.staticVariables.has(name)) await conn.query(`SET GLOBAL ${name} = DEFAULT`);
+        for (const [name, value] of dynamic) {
+          // Numbers as literals: MariaDB refuses a quoted value for numeric variables, and a
+          // 64-bit value does not survive a JS number. The pattern admits digits only.
+          if (/^-?\d+(\.\d+)?$/.test(value)) await conn.query(`SET GLOBAL ${name} = ${value}`);
+          else await conn.query(`SET GLOBAL ${name} = ?`, [value]);
+        }
       });
     } catch (e) {
       throw wrap(e, `setting server variables on engine instance ${inst.id}`);
     }
-    this.log.info('engine server variables set', { id: inst.id, variables: inst.variables });
+    this.log.info('engine server variables set', { id: inst.id, variables: Object.fromEntries(dynamic) });
   }
 
   isProvisioned(id: string): Promise<boolean> {
