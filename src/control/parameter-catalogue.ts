@@ -204,7 +204,12 @@ function engineDef(v: EngineVariableInfo, cat: EngineVariableCatalogue): Paramet
   }
   const owned = ownedBy(v);
   const notModifiable =
-    owned ?? (v.scope === 'SESSION ONLY' ? 'session-only: set it in the session (SET SESSION)' : v.commandLine === null ? 'informational: the engine reports it and cannot be configured' : undefined);
+    owned ??
+    (v.scope === 'SESSION ONLY'
+      ? 'session-only: set it in the session (SET SESSION)'
+      : v.readOnly && v.commandLine === null && !['time_zone', 'character_set_server', 'collation_server'].includes(name)
+        ? 'informational: the engine reports it and cannot be configured'
+        : undefined);
   const system = ENGINE_SETTINGS[name];
   const defaultValue = system ?? (dataType === 'boolean' ? booleanValue(v.defaultValue) : v.defaultValue);
   const comment = v.comment.trim() || `MariaDB server variable ${name}.`;

@@ -68,6 +68,16 @@ export interface DetectedMariadb {
   installDb: string;
 }
 
+/**
+ * Server variables whose command-line option has another name, or that `information_schema`
+ * lists without one although mariadbd takes it (tlsql's my.cnf sets both character set ones).
+ */
+const COMMAND_LINE_ALIASES: Readonly<Record<string, string>> = {
+  time_zone: 'default_time_zone',
+  character_set_server: 'character_set_server',
+  collation_server: 'collation_server',
+};
+
 const INSTALL_HINT = 'apt-get install -y mariadb-server mariadb-client';
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 /** Account names tlsql needs for itself (or MariaDB reserves); a master user cannot take them. */
@@ -349,15 +359,9 @@ export class LocalMariadbEngine implements Engine {
     await this.variableCatalogue();
     const dynamic = entries.filter(([name]) => !this.staticVariables.has(name));
     try {
-      await this.admin(inst.id, async (conn) => {
-        for (const name of dropped) if (!this.staticVariables.has(name)) await conn.query(`SET GLOBAL ${name} = DEFAULT`);
-        for (const [name, value] of dynamic) {
-          // Numbers as literals: MariaDB refuses a quoted value for numeric variables, and a
-          // 64-bit value does not survive a JS number. The pattern admits digits only.
-          if (/^-?\d+(\.\d+)?$/.test(value)) await conn.query(`SET GLOBAL ${name} = ${value}`);
-          else await conn.query(`SET GLOBAL ${name} = ?`, [value]);
-        }
-      });
+      const defaults = dropped.filter((n) => !this.staticVariables.has(n));
+      if (defaults.length) await this.admin(inst.id, async (conn) => Promise.all(defaults.map((n) => conn.query(`SET GLOBAL ${n} = DEFAULT`))));
+      await this.setGlobals(inst.id, dynamic);
     } catch (e) {
       throw wrap(e, `setting server variables on engine instance ${inst.id}`);
     }
@@ -572,7 +576,8 @@ export class LocalMariadbEngine implements Engine {
     const login = await this.adminLogin(inst);
     this.setState(inst, state);
     const started = performance.now();
-    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: inst.variables });
+    const { commandLine, afterReady } = await this.splitVariables(inst.variables);
+    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: commandLine });
     inst.proc = proc;
     try {
       await waitForReady({
@@ -581,6 +586,7 @@ export class LocalMariadbEngine implements Engine {
         timeoutMs: this.readyTimeoutMs,
         explain: () => this.explainFailure(inst),
       });
+      if (afterReady.length > 0) await this.setGlobals(inst.id, afterReady);
     } catch (e) {
       // Detach first, so the supervisor does not also take this exit for a crash.
       inst.proc = null;
@@ -593,6 +599,36 @@ export class LocalMariadbEngine implements Engine {
     this.setState(inst, 'running', state === 'restarting' ? 'restarted after a crash' : undefined);
     this.log.debug('engine ready', { id: inst.id, pid: proc.pid, startToReadyMs: readyMs });
     return readyMs;
+  }
+
+  /**
+   * Splits recorded variables into those mariadbd takes on its command line (an option of the
+   * same name, or COMMAND_LINE_ALIASES) and dynamic ones without one (`information_schema` says
+   * so), which are set with SET GLOBAL as soon as the engine answers.
+   */
+  private async splitVariables(variables: Readonly<Record<string, string>>): Promise<{ commandLine: Record<string, string>; afterReady: [string, string][] }> {
+    const known = new Map((await this.variableCatalogue()).variables.map((v) => [v.name, v]));
+    const commandLine: Record<string, string> = {};
+    const afterReady: [string, string][] = [];
+    for (const [name, value] of Object.entries(variables)) {
+      const alias = COMMAND_LINE_ALIASES[name];
+      if (alias !== undefined) commandLine[alias] = value;
+      else if (known.get(name)?.commandLine !== null) commandLine[name] = value;
+      else afterReady.push([name, value]);
+    }
+    return { commandLine, afterReady };
+  }
+
+  /** SET GLOBAL name = value for each (names checked by setServerVariables). */
+  private async setGlobals(id: string, entries: readonly (readonly [string, string])[]): Promise<void> {
+    await this.admin(id, async (conn) => {
+      for (const [name, value] of entries) {
+        // Numbers as literals: MariaDB refuses a quoted value for numeric variables, and a
+        // 64-bit value does not survive a JS number. The pattern admits digits only.
+        if (/^-?\d+(\.\d+)?$/.test(value)) await conn.query(`SET GLOBAL ${name} = ${value}`);
+        else await conn.query(`SET GLOBAL ${name} = ?`, [value]);
+      }
+    });
   }
 
   /** A mariadbd for this instance that this engine object did not start (left by a previous tlsql process). */
