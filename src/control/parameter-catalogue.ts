@@ -66,6 +66,11 @@ const OWNED_BY_NAME: Record<string, string> = {
   slow_query_log_file: 'a file path (files stay in the instance directory)',
   symbolic_links: 'tables stay in the data directory (DATA DIRECTORY could place files anywhere)',
   user: 'the engine runs as the account tlsql chose',
+  skip_grant_tables: 'the engine checks every login\'s password; without grant tables anyone would get in',
+  allow_suspicious_udfs: 'no loadable code: user-defined functions come from shared libraries',
+  ignore_builtin_innodb: 'the instance\'s tables and tlsql\'s accounts need InnoDB',
+  innodb_read_only: 'tlsql\'s own account must be able to write (master password, account repairs)',
+  aria_block_size: 'fixed when the data directory was created (the system tables are Aria tables)',
   memlock: 'the engine runs unprivileged',
 };
 
@@ -74,6 +79,8 @@ export function ownedBy(v: EngineVariableInfo): string | undefined {
   const byName = OWNED_BY_NAME[v.name];
   if (byName !== undefined) return byName;
   if (/^(ssl_|tls_)/.test(v.name)) return 'the front door terminates client TLS with tlsql\'s certificates; the engine\'s TLS is its private link (tls_version is tlsql\'s own parameter)';
+  if (/encrypt/.test(v.name)) return 'encryption at rest needs a key management plugin, and tlsql loads no plugins';
+  if (/tmpdir$/.test(v.name)) return 'each instance has a private tmpdir inside its directory';
   if (/^wsrep_/.test(v.name)) return 'Galera clustering loads a provider library and opens network connections';
   if (/^debug/.test(v.name)) return 'debug traces write files anywhere';
   if (/^(log_bin|relay_log|binlog_file|log_tc)/.test(v.name)) return 'a file path (files stay in the instance directory)';
@@ -142,6 +149,14 @@ function engineDef(v: EngineVariableInfo, cat: EngineVariableCatalogue): Paramet
         return String(Number(t));
       };
     }
+  } else if (/^character_set_/.test(name) || /^collation_/.test(name)) {
+    const members = /^character_set_/.test(name) ? cat.characterSets : cat.collations;
+    allowedValues = members.join(',');
+    normalise = (x) => {
+      const m = members.find((e) => e === x.trim().toLowerCase());
+      if (m === undefined) throw invalid(name, x, allowedValues);
+      return m;
+    };
   } else if (v.type === 'ENUM') {
     const members = v.enumValues ?? [];
     allowedValues = members.join(',');
@@ -177,14 +192,6 @@ function engineDef(v: EngineVariableInfo, cat: EngineVariableCatalogue): Paramet
           return p.toLowerCase();
         })
         .join(',');
-  } else if (/^character_set_/.test(name) || /^collation_/.test(name)) {
-    const members = /^character_set_/.test(name) ? cat.characterSets : cat.collations;
-    allowedValues = members.join(',');
-    normalise = (x) => {
-      const m = members.find((e) => e === x.trim().toLowerCase());
-      if (m === undefined) throw invalid(name, x, allowedValues);
-      return m;
-    };
   } else if (name === 'time_zone') {
     // Named zones need time zone tables the instances do not load: an unknown one stops the engine.
     allowedValues = 'SYSTEM, or an offset from -12:59 to +13:00 (e.g. +00:00)';

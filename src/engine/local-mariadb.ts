@@ -359,9 +359,11 @@ export class LocalMariadbEngine implements Engine {
     await this.variableCatalogue();
     const dynamic = entries.filter(([name]) => !this.staticVariables.has(name));
     try {
-      const defaults = dropped.filter((n) => !this.staticVariables.has(n));
-      if (defaults.length) await this.admin(inst.id, async (conn) => Promise.all(defaults.map((n) => conn.query(`SET GLOBAL ${n} = DEFAULT`))));
-      await this.setGlobals(inst.id, dynamic);
+      // The compiled-in default, as information_schema reports it: `SET GLOBAL x = DEFAULT` would
+      // give the value of the start's command line instead (time_zone after --default-time-zone).
+      const known = new Map((await this.variableCatalogue()).variables.map((v) => [v.name, v.defaultValue]));
+      const defaults = dropped.filter((n) => !this.staticVariables.has(n) && !(n in inst.variables));
+      await this.setGlobals(inst.id, [...defaults.map((n): [string, string | null] => [n, known.get(n) ?? null]), ...dynamic]);
     } catch (e) {
       throw wrap(e, `setting server variables on engine instance ${inst.id}`);
     }
@@ -586,13 +588,14 @@ export class LocalMariadbEngine implements Engine {
         timeoutMs: this.readyTimeoutMs,
         explain: () => this.explainFailure(inst),
       });
-      if (afterReady.length > 0) await this.setGlobals(inst.id, afterReady);
     } catch (e) {
       // Detach first, so the supervisor does not also take this exit for a crash.
       inst.proc = null;
       await killNow(proc);
       throw e;
     }
+    // A value the engine refuses must not keep it from running: it runs with its default, and says so.
+    if (afterReady.length > 0) await this.setGlobals(inst.id, afterReady).catch((e: unknown) => this.log.warn('engine refused a server variable at start; it runs with its default', { id: inst.id, error: e }));
     const readyMs = Math.round(performance.now() - started);
     inst.runningSinceMs = this.clock.now().getTime();
     this.supervise(inst, proc);
@@ -620,12 +623,14 @@ export class LocalMariadbEngine implements Engine {
   }
 
   /** SET GLOBAL name = value for each (names checked by setServerVariables). */
-  private async setGlobals(id: string, entries: readonly (readonly [string, string])[]): Promise<void> {
+  private async setGlobals(id: string, entries: readonly (readonly [string, string | null])[]): Promise<void> {
+    if (entries.length === 0) return;
     await this.admin(id, async (conn) => {
       for (const [name, value] of entries) {
         // Numbers as literals: MariaDB refuses a quoted value for numeric variables, and a
         // 64-bit value does not survive a JS number. The pattern admits digits only.
-        if (/^-?\d+(\.\d+)?$/.test(value)) await conn.query(`SET GLOBAL ${name} = ${value}`);
+        if (value === null) await conn.query(`SET GLOBAL ${name} = DEFAULT`);
+        else if (/^-?\d+(\.\d+)?$/.test(value)) await conn.query(`SET GLOBAL ${name} = ${value}`);
         else await conn.query(`SET GLOBAL ${name} = ?`, [value]);
       }
     });

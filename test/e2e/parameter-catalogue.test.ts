@@ -11,6 +11,7 @@ import {
   ListTagsForResourceCommand,
   ModifyDBParameterGroupCommand,
   RebootDBInstanceCommand,
+  ResetDBParameterGroupCommand,
   type Parameter,
 } from '@aws-sdk/client-rds';
 import type mysql from 'mysql2/promise';
@@ -257,5 +258,11 @@ print(json.dumps({'names': names, 'refused': refused}))
     expect(cli.stderr).toBe('');
     const listed = (JSON.parse(cli.stdout) as { Parameters: Parameter[] }).Parameters.map((p) => p.ParameterName);
     expect(listed).toEqual(['back_log', 'long_query_time', 'max_allowed_packet', 'sql_mode', 'time_zone', 'tmp_table_size']);
+  });
+
+  it('puts a reset dynamic parameter back to its default on the running engine at once', async () => {
+    await t.rds.send(new ResetDBParameterGroupCommand({ DBParameterGroupName: 'app', Parameters: [{ ParameterName: 'max_allowed_packet', ApplyMethod: 'immediate' }, { ParameterName: 'time_zone', ApplyMethod: 'immediate' }] }));
+    expect(await session()).toMatchObject({ max_allowed_packet: 16777216, time_zone: 'SYSTEM', back_log: 77 });
+    expect((await userParameters()).map((p) => p.ParameterName)).not.toContain('max_allowed_packet');
   });
 });
