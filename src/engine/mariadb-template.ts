@@ -166,7 +166,9 @@ async function harden(o: TemplateOptions, work: string, data: string, tmp: strin
   await runPrivateServer(o, work, data, tmp, [], { user: 'root', password: '' }, async (socketPath) => {
     const conn = await connectSocket({ socketPath, user: 'root', password: '' });
     try {
+      const t0 = Date.now();
       await writeVariableCatalogue(cataloguePath(o.templatesDir, o.version), await readVariableCatalogue(conn, versionLine));
+      o.logger.info('engine variable catalogue read while building the template', { version: o.version, ms: Date.now() - t0 });
     } finally {
       await conn.end().catch(() => conn.destroy());
     }

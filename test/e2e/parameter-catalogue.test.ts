@@ -18,6 +18,7 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCredentials } from '../../src/config/credentials.js';
 import { dataPaths } from '../../src/config/paths.js';
+import { tlsql } from '../helpers/cli.js';
 import { mysql2Tls, run } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
 
@@ -258,6 +259,20 @@ print(json.dumps({'names': names, 'refused': refused}))
     expect(cli.stderr).toBe('');
     const listed = (JSON.parse(cli.stdout) as { Parameters: Parameter[] }).Parameters.map((p) => p.ParameterName);
     expect(listed).toEqual(['back_log', 'long_query_time', 'max_allowed_packet', 'sql_mode', 'time_zone', 'tmp_table_size']);
+  });
+
+  it('works from the tlsql CLI: copy-db-parameter-group, and describe-engine-default-parameters following every page', async () => {
+    const copy = await tlsql(t.dataDir, ['copy-db-parameter-group', '--endpoint-url', t.service.apiUrl, '--source-db-parameter-group-identifier', 'app', '--target-db-parameter-group-identifier', 'cli-copy', '--target-db-parameter-group-description', 'from the CLI']);
+    expect(copy.stderr).toBe('');
+    expect(JSON.parse(copy.stdout).DBParameterGroup).toMatchObject({ DBParameterGroupName: 'cli-copy' });
+    const all = await tlsql(t.dataDir, ['describe-engine-default-parameters', '--endpoint-url', t.service.apiUrl, '--db-parameter-group-family', 'mariadb10.11', '--page-size', '50']);
+    expect(all.stderr).toBe('');
+    const names = (JSON.parse(all.stdout) as { EngineDefaults: { Parameters: Parameter[] } }).EngineDefaults.Parameters.map((p) => p.ParameterName);
+    expect(names.length).toBeGreaterThan(400);
+    expect(new Set(names).size).toBe(names.length);
+    const bad = await tlsql(t.dataDir, ['modify-db-parameter-group', '--endpoint-url', t.service.apiUrl, '--db-parameter-group-name', 'cli-copy', '--parameters', 'ParameterName=bind_address,ParameterValue=0.0.0.0,ApplyMethod=pending-reboot']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/InvalidParameterValue.*bind_address cannot be modified/);
   });
 
   it('puts a reset dynamic parameter back to its default on the running engine at once', async () => {
