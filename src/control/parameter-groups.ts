@@ -166,7 +166,8 @@ export class ParameterGroups {
    */
   private async afterChange(group: string, names: string[]): Promise<void> {
     const cat = await this.catalogue();
-    const defs = names.map((n) => cat.get(n));
+    // A stored name the engine no longer has (after an engine upgrade) changes nothing on it.
+    const defs = cat.defs.filter((d) => names.includes(d.name));
     const hasStatic = defs.some((d) => d.applyType === 'static');
     const engineChange = defs.some((d) => d.engineVariable);
     for (const inst of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
