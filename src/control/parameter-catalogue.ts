@@ -70,6 +70,7 @@ const OWNED_BY_NAME: Record<string, string> = {
   allow_suspicious_udfs: 'no loadable code: user-defined functions come from shared libraries',
   ignore_builtin_innodb: 'the instance\'s tables and tlsql\'s accounts need InnoDB',
   innodb_read_only: 'tlsql\'s own account must be able to write (master password, account repairs)',
+  innodb_force_recovery: 'tlsql restarts a crashed engine itself; forced recovery leaves it unable to write',
   aria_block_size: 'fixed when the data directory was created (the system tables are Aria tables)',
   memlock: 'the engine runs unprivileged',
 };
