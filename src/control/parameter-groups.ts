@@ -142,7 +142,8 @@ export class ParameterGroups {
     if (g.name === DEFAULT_PARAMETER_GROUP) throw new AppError('InvalidParameterValue', `The parameter group ${g.name} is a default group and cannot be modified; create your own group.`);
     const values = await this.validateChanges(q.parameters);
     this.d.store.setParameters(g.name, values);
-    await this.afterChange(g.name, values.map((v) => v.name));
+    // Dynamic parameters asked for with pending-reboot wait for the reboot, as on RDS.
+    await this.afterChange(g.name, values.map((v) => v.name), q.parameters.every((c) => c.applyMethod === 'pending-reboot'));
     return g.name;
   }
 
@@ -154,7 +155,7 @@ export class ParameterGroups {
     const cat = await this.catalogue();
     const names = q.resetAll ? [...this.d.store.getParameters(g.name).keys()] : q.parameters!.map((p) => cat.modifiable(p.name).name);
     this.d.store.resetParameters(g.name, q.resetAll ? 'all' : names);
-    await this.afterChange(g.name, names);
+    await this.afterChange(g.name, names, !q.resetAll && q.parameters!.every((c) => c.applyMethod === 'pending-reboot'));
     return g.name;
   }
 
@@ -163,17 +164,20 @@ export class ParameterGroups {
    * its own per login, and engine variables are set on the running engine and recorded for every
    * later engine start (instance-runtime.ts startEngine), so a reboot or crash restart keeps them.
    * A member that joins the group only at its next reboot still runs its previous group's values.
+   * With `atReboot` (every change asked for pending-reboot) no engine variable is set on running
+   * engines: members are pending-reboot and get the values from their next start.
    */
-  private async afterChange(group: string, names: string[]): Promise<void> {
+  private async afterChange(group: string, names: string[], atReboot = false): Promise<void> {
     const cat = await this.catalogue();
     // A stored name the engine no longer has (after an engine upgrade) changes nothing on it.
     const defs = cat.defs.filter((d) => names.includes(d.name));
-    const hasStatic = defs.some((d) => d.applyType === 'static');
+    // The front door reads its own parameters per login: they are live whatever the method.
     const engineChange = defs.some((d) => d.engineVariable);
+    const hasStatic = defs.some((d) => d.applyType === 'static') || (atReboot && engineChange);
     for (const inst of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
       let applyStatus = hasStatic ? 'pending-reboot' : inst.parameterGroup.applyStatus;
       const joining = inst.pendingModifiedValues.dbParameterGroupName === group;
-      if (engineChange && !joining && inst.status !== 'deleting') {
+      if (engineChange && !atReboot && !joining && inst.status !== 'deleting') {
         try {
           await this.d.runtime.applyEngineParameters(inst);
         } catch (e) {

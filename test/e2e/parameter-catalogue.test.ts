@@ -55,7 +55,7 @@ async function session(): Promise<Record<string, unknown>> {
   const c = await mysql2Tls({ ...db, ca: t.bundlePath });
   try {
     const [rows] = await c.query<mysql.RowDataPacket[]>(
-      'SELECT @@sql_mode AS sql_mode, @@time_zone AS time_zone, @@max_allowed_packet AS max_allowed_packet, @@back_log AS back_log, @@tmp_table_size AS tmp_table_size',
+      'SELECT @@sql_mode AS sql_mode, @@time_zone AS time_zone, @@max_allowed_packet AS max_allowed_packet, @@back_log AS back_log, @@tmp_table_size AS tmp_table_size, @@max_heap_table_size AS max_heap_table_size',
     );
     return { ...rows[0] };
   } finally {
@@ -114,10 +114,14 @@ describe('the engine parameter catalogue in parameter groups', () => {
     expect(await applyStatus()).toBe('pending-reboot');
     expect((await session()).back_log).toBe(before.back_log);
 
+    // A dynamic parameter asked for with pending-reboot waits for the reboot too.
+    await modify([{ ParameterName: 'max_heap_table_size', ParameterValue: '33554432', ApplyMethod: 'pending-reboot' }]);
+    expect(Number((await session()).max_heap_table_size)).toBe(Number(before.max_heap_table_size));
+
     await t.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'catdb' }));
     await available();
     expect(await applyStatus()).toBe('in-sync');
-    const expected = { sql_mode: strict, time_zone: '+02:00', max_allowed_packet: 33554432, back_log: 77, tmp_table_size: 2 ** 30 / 32 };
+    const expected = { sql_mode: strict, time_zone: '+02:00', max_allowed_packet: 33554432, back_log: 77, tmp_table_size: 2 ** 30 / 32, max_heap_table_size: 33554432 };
     expect(await session()).toMatchObject(expected);
 
     const pid = Number((await readFile(join(t.dataDir, 'instances', 'catdb', 'run', 'mysqld.pid'), 'utf8')).trim());
@@ -258,7 +262,7 @@ print(json.dumps({'names': names, 'refused': refused}))
     const cli = await run('aws', ['rds', 'describe-db-parameters', '--endpoint-url', t.service.apiUrl, '--db-parameter-group-name', 'app', '--source', 'user'], { env });
     expect(cli.stderr).toBe('');
     const listed = (JSON.parse(cli.stdout) as { Parameters: Parameter[] }).Parameters.map((p) => p.ParameterName);
-    expect(listed).toEqual(['back_log', 'long_query_time', 'max_allowed_packet', 'sql_mode', 'time_zone', 'tmp_table_size']);
+    expect(listed).toEqual(['back_log', 'long_query_time', 'max_allowed_packet', 'max_heap_table_size', 'sql_mode', 'time_zone', 'tmp_table_size']);
   });
 
   it('works from the tlsql CLI: copy-db-parameter-group, and describe-engine-default-parameters following every page', async () => {
