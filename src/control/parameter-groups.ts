@@ -90,17 +90,16 @@ export class ParameterGroups {
     }
     const source = this.mustGet(sourceName);
     ParameterGroups.checkName(q.target, 'TargetDBParameterGroupIdentifier');
-    const extra = tagsForNewResource(q.tags);
+    // The source's tags, then the request's (same key: the request's value); at most 50 in all.
+    const tags = tagsForNewResource([...this.tags.list(this.arn(source.name)), ...(q.tags ?? [])]);
     const name = q.target.toLowerCase();
     const values = [...this.d.store.getParameters(source.name)].map(([n, value]) => ({ name: n, value }));
-    const tags = new Map(this.tags.list(this.arn(source.name)).map((t) => [t.key, t]));
-    for (const t of extra) tags.set(t.key, t);
     this.d.store.tx(() => {
       if (!this.d.store.insertParameterGroup({ name, family: source.family, description: q.description, createdAt: this.d.clock.now() })) {
         throw new AppError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
       }
       if (values.length) this.d.store.setParameters(name, values);
-      this.tags.put(this.arn(name), [...tags.values()]);
+      this.tags.put(this.arn(name), tags);
     });
     return { name, family: source.family, description: q.description, arn: this.arn(name) };
   }

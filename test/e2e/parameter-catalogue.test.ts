@@ -225,6 +225,12 @@ describe('the engine parameter catalogue in parameter groups', () => {
     expect(
       await sdkError(t.rds.send(new CopyDBParameterGroupCommand({ SourceDBParameterGroupIdentifier: 'app', TargetDBParameterGroupIdentifier: 'bad--name', TargetDBParameterGroupDescription: 'x' }))),
     ).toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/TargetDBParameterGroupIdentifier/) });
+    // The source's tag and 50 more are 51: refused, and no group is made.
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    expect(
+      await sdkError(t.rds.send(new CopyDBParameterGroupCommand({ SourceDBParameterGroupIdentifier: 'app', TargetDBParameterGroupIdentifier: 'too-many', TargetDBParameterGroupDescription: 'x', Tags: fifty }))),
+    ).toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/at most 50 tags/) });
+    expect(await sdkError(t.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'too-many' })))).toMatchObject({ name: 'DBParameterGroupNotFoundFault' });
   });
 
   it('works from boto3 (paginator, modify) and the AWS CLI (describe-db-parameters --source user)', async () => {
