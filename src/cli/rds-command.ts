@@ -59,6 +59,8 @@ export interface RdsCommandSpec<C extends SdkCommandClass> {
   readonly options: readonly RdsOptionSpec<InputOf<C>>[];
   /** For paginated actions: the list member the pages are joined on, e.g. `DBInstances`. */
   readonly resultKey?: string;
+  /** When the pages are inside one member (DescribeEngineDefaultParameters: `EngineDefaults`), its name. */
+  readonly resultWrapper?: string;
 }
 
 /** Copies every given option that has a `member` into an SDK input object. */
@@ -94,11 +96,14 @@ export async function callRds<C extends SdkCommandClass>(
     const start = args.startingToken as string | undefined;
     return ctx.send(spec.operation, new Ctor(withPage(start === undefined ? undefined : decodeNextToken(start, spec.name).marker)));
   }
-  return paginate((marker) => ctx.send(spec.operation, new Ctor(withPage(marker))), spec.resultKey, {
+  const wrapper = spec.resultWrapper;
+  const send = (marker: string | undefined): Promise<Record<string, unknown>> => ctx.send(spec.operation, new Ctor(withPage(marker)));
+  const merged = await paginate(wrapper === undefined ? send : async (marker) => ((await send(marker))[wrapper] ?? {}) as Record<string, unknown>, spec.resultKey, {
     ...(maxItems !== undefined ? { maxItems } : {}),
     startingToken: args.startingToken as string | undefined,
     command: spec.name,
   });
+  return wrapper === undefined ? merged : { [wrapper]: merged };
 }
 
 /**

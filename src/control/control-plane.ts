@@ -61,6 +61,10 @@ export interface ControlPlane {
   modifyDbParameterGroup(q: { name: string; parameters: ParameterChange[] }): Promise<string>;
   resetDbParameterGroup(q: { name: string; resetAll?: boolean; parameters?: ParameterChange[] }): Promise<string>;
   describeDbParameters(q: { name: string; source?: ParameterSource }): Promise<Parameter[]>;
+  /** CopyDBParameterGroup: values and tags of `source` (name or ARN) in a new group `target`. */
+  copyDbParameterGroup(q: { source: string; target: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup>;
+  /** DescribeEngineDefaultParameters of a family, in name order. */
+  describeEngineDefaultParameters(q: { family: string }): Promise<Parameter[]>;
 
   /** Tags of a DB instance, parameter group or DB security group, by its ARN (AddTagsToResource and the two below). */
   listTagsForResource(q: { resourceName: string }): Promise<Tag[]>;

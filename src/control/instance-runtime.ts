@@ -18,7 +18,9 @@ import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { openSecret } from '../pki/key-store.js';
 import { probeEndpoint, probeEngineLink, type ProbeResult } from '../reconcile/tls-probe.js';
 import type { Store } from '../store/store.js';
-import { effectiveParameters, engineVariables } from './parameters.js';
+import { frontDoorParameter } from './parameters.js';
+import { ParameterCatalogue } from './parameter-catalogue.js';
+import { instanceClassResources } from './parameter-formula.js';
 
 /** What the runtime runs on: the engine, the CA (link trust), the store (certificates, parameters) and IAM. */
 export interface InstanceRuntimeDeps {
@@ -73,6 +75,7 @@ export class InstanceRuntime {
   private readonly endpoints = new Map<string, LiveEndpoint>();
   /** One for the process: every endpoint's sessions run on its threads (started with the first endpoint). */
   private dataplaneInstance: NativeDataplane | null = null;
+  private cataloguePromise: Promise<ParameterCatalogue> | null = null;
 
   constructor(private readonly deps: InstanceRuntimeDeps) {}
 
@@ -106,19 +109,28 @@ export class InstanceRuntime {
 
   /** The TLS policy of the instance's endpoint: engine version and the group's `tls_version`. */
   policyFor(inst: DbInstance): TlsPolicy {
-    return tlsPolicyFor(inst.engineVersion, this.parameters(inst).get('tls_version'));
+    return tlsPolicyFor(inst.engineVersion, frontDoorParameter(this.userParameters(inst), 'tls_version'));
   }
 
-  /** Effective parameter values of the instance's group, read from the store (dynamic ones apply per login). */
-  private parameters(inst: DbInstance): Map<string, string | null> {
-    return effectiveParameters(this.deps.store.getParameters(inst.parameterGroup.name));
+  /** User values of the instance's group, read from the store (dynamic ones apply per login). */
+  private userParameters(inst: DbInstance): Map<string, string | null> {
+    return this.deps.store.getParameters(inst.parameterGroup.name);
+  }
+
+  /** The family's parameters, from the installed engine's variables (read once, then cached). */
+  parameterCatalogue(): Promise<ParameterCatalogue> {
+    this.cataloguePromise ??= this.deps.engine.variableCatalogue().then((c) => new ParameterCatalogue(c));
+    this.cataloguePromise.catch(() => {
+      this.cataloguePromise = null;
+    });
+    return this.cataloguePromise;
   }
 
   // --- engines ---------------------------------------------------------------------------
 
   /** First start of a new instance's engine from the template; leaves it running. */
   async provisionEngine(inst: DbInstance, masterUserPassword: string, tls: EngineProvisionTls): Promise<void> {
-    await this.deps.engine.setServerVariables(inst.id, this.engineVariables(inst));
+    await this.deps.engine.setServerVariables(inst.id, await this.engineVariables(inst));
     await this.deps.engine.provision({
       id: inst.id,
       dir: join(this.deps.config.dataDir, 'instances', inst.id),
@@ -134,13 +146,15 @@ export class InstanceRuntime {
    * start, supervisor restarts after a crash included.
    */
   async startEngine(inst: DbInstance): Promise<void> {
-    await this.deps.engine.setServerVariables(inst.id, this.engineVariables(inst));
+    await this.deps.engine.setServerVariables(inst.id, await this.engineVariables(inst));
     await this.deps.engine.start(inst.id);
   }
 
-  /** Server variables of the instance's parameter group (parameters.ts `engineVariable`). */
-  private engineVariables(inst: DbInstance): Record<string, string> {
-    return engineVariables(this.parameters(inst));
+  /** Server variables of the instance's parameter group, formulas evaluated against its class (parameter-formula.ts). */
+  private async engineVariables(inst: DbInstance): Promise<Record<string, string>> {
+    const { memoryBytes, vcpus } = instanceClassResources(inst.instanceClass);
+    const ctx = { DBInstanceClassMemory: memoryBytes, DBInstanceVCPU: vcpus, AllocatedStorage: BigInt(inst.allocatedStorageGiB) * (1n << 30n) };
+    return (await this.parameterCatalogue()).engineVariables(this.userParameters(inst), ctx);
   }
 
   /** Whether the instance's engine was provisioned completely (a failed creation leaves none). */
@@ -173,7 +187,7 @@ export class InstanceRuntime {
    * on every later start. Throws when the running engine refuses one (in force from the next start).
    */
   async applyEngineParameters(inst: DbInstance): Promise<void> {
-    await this.deps.engine.setServerVariables(inst.id, this.engineVariables(inst));
+    await this.deps.engine.setServerVariables(inst.id, await this.engineVariables(inst));
   }
 
   /**
@@ -216,7 +230,7 @@ export class InstanceRuntime {
       privateKeyPem: keyPem,
       policy: this.policyFor(inst),
       link: { caPem: this.deps.ca.internalCaPem(), servername: this.linkServername(inst), keyType: linkAuthType(setup.linkKeyType) },
-      requireSecureTransport: () => this.parameters(inst).get('require_secure_transport') === '1',
+      requireSecureTransport: () => frontDoorParameter(this.userParameters(inst), 'require_secure_transport') === '1',
       allowList: setup.allowList,
       iam,
       handshakeTimeoutMs: cfg.frontDoor.handshakeTimeoutMs,

@@ -1,7 +1,8 @@
 /**
- * DB parameter groups: CreateDBParameterGroup, DescribeDBParameterGroups, DeleteDBParameterGroup,
- * ModifyDBParameterGroup, ResetDBParameterGroup and DescribeDBParameters. The parameters tlsql
- * knows, their defaults and validators are in parameters.ts.
+ * DB parameter groups: CreateDBParameterGroup, CopyDBParameterGroup, DescribeDBParameterGroups,
+ * DeleteDBParameterGroup, ModifyDBParameterGroup, ResetDBParameterGroup, DescribeDBParameters and
+ * DescribeEngineDefaultParameters. The parameters, their defaults and validators are in
+ * parameter-catalogue.ts (derived from the installed engine).
  */
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
@@ -13,7 +14,8 @@ import type { Store } from '../store/store.js';
 import { TagStore } from '../store/tag-store.js';
 import { tagsForNewResource } from './resource-tags.js';
 import type { InstanceRuntime } from './instance-runtime.js';
-import { DEFAULT_PARAMETER_GROUP, PARAMETER_DEFS, PARAMETER_FAMILY, describeParameters, effectiveParameters, parameterDef } from './parameters.js';
+import { DEFAULT_PARAMETER_GROUP, PARAMETER_FAMILY } from './parameters.js';
+import type { ParameterCatalogue } from './parameter-catalogue.js';
 
 /** The store of groups and values, and the runtime that applies dynamic changes to running engines. */
 export interface ParameterGroupsDeps {
@@ -34,9 +36,8 @@ export class ParameterGroups {
     d.store.insertParameterGroup({ name: DEFAULT_PARAMETER_GROUP, family: PARAMETER_FAMILY, description: `Default parameter group for ${PARAMETER_FAMILY}`, createdAt: d.clock.now() });
   }
 
-  /** Effective values of every known parameter of `group` (user values over defaults). */
-  private effective(group: string): Map<string, string | null> {
-    return effectiveParameters(this.d.store.getParameters(group));
+  private catalogue(): Promise<ParameterCatalogue> {
+    return this.d.runtime.parameterCatalogue();
   }
 
   private arn(name: string): string {
@@ -50,12 +51,16 @@ export class ParameterGroups {
     return g;
   }
 
+  private static checkName(name: string, param = 'DBParameterGroupName'): void {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(name) || name.endsWith('-') || name.includes('--')) {
+      throw new AppError('InvalidParameterValue', `The parameter ${param} is not a valid identifier: it must begin with a letter, contain only letters, digits and hyphens, and not end with a hyphen or contain two consecutive hyphens.`);
+    }
+  }
+
   /** CreateDBParameterGroup: the name is lower-cased; only the installed family is supported. */
   async create(q: { name: string; family: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup> {
     if (!q.name) throw new AppError('MissingParameter', 'The request must contain the parameter DBParameterGroupName');
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(q.name) || q.name.endsWith('-') || q.name.includes('--')) {
-      throw new AppError('InvalidParameterValue', 'The parameter DBParameterGroupName is not a valid identifier: it must begin with a letter, contain only letters, digits and hyphens, and not end with a hyphen or contain two consecutive hyphens.');
-    }
+    ParameterGroups.checkName(q.name);
     if (q.family !== PARAMETER_FAMILY) throw new AppError('InvalidParameterValue', `ParameterGroupFamily ${q.family} is not supported. Supported: ${PARAMETER_FAMILY}.`);
     if (!q.description) throw new AppError('MissingParameter', 'The request must contain the parameter Description');
     const tags = tagsForNewResource(q.tags);
@@ -67,6 +72,36 @@ export class ParameterGroups {
       this.tags.put(this.arn(name), tags);
     });
     return { name, family: q.family, description: q.description, arn: this.arn(name) };
+  }
+
+  /**
+   * CopyDBParameterGroup: a new group with the source's family, user values and tags (the request's
+   * Tags added, replacing those with the same key). The source is a name or this account's ARN.
+   */
+  async copy(q: { source: string; target: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup> {
+    if (!q.source) throw new AppError('MissingParameter', 'The request must contain the parameter SourceDBParameterGroupIdentifier');
+    if (!q.target) throw new AppError('MissingParameter', 'The request must contain the parameter TargetDBParameterGroupIdentifier');
+    if (!q.description) throw new AppError('MissingParameter', 'The request must contain the parameter TargetDBParameterGroupDescription');
+    const arnPrefix = `arn:aws:rds:${this.d.region}:${this.d.accountId}:pg:`;
+    let sourceName = q.source;
+    if (q.source.startsWith('arn:')) {
+      if (!q.source.startsWith(arnPrefix)) throw new AppError('InvalidParameterValue', `The parameter SourceDBParameterGroupIdentifier ${q.source} is not a parameter group ARN of this account and region (${arnPrefix}<name>).`);
+      sourceName = q.source.slice(arnPrefix.length);
+    }
+    const source = this.mustGet(sourceName);
+    ParameterGroups.checkName(q.target, 'TargetDBParameterGroupIdentifier');
+    // The source's tags, then the request's (same key: the request's value); at most 50 in all.
+    const tags = tagsForNewResource([...this.tags.list(this.arn(source.name)), ...(q.tags ?? [])]);
+    const name = q.target.toLowerCase();
+    const values = [...this.d.store.getParameters(source.name)].map(([n, value]) => ({ name: n, value }));
+    this.d.store.tx(() => {
+      if (!this.d.store.insertParameterGroup({ name, family: source.family, description: q.description, createdAt: this.d.clock.now() })) {
+        throw new AppError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
+      }
+      if (values.length) this.d.store.setParameters(name, values);
+      this.tags.put(this.arn(name), tags);
+    });
+    return { name, family: source.family, description: q.description, arn: this.arn(name) };
   }
 
   /** DescribeDBParameterGroups: one by name, or all in name order. */
@@ -87,11 +122,12 @@ export class ParameterGroups {
     });
   }
 
-  private validateChanges(changes: ParameterChange[]): { name: string; value: string | null }[] {
+  private async validateChanges(changes: ParameterChange[]): Promise<{ name: string; value: string | null }[]> {
     if (changes.length === 0) throw new AppError('MissingParameter', 'The request must contain the parameter Parameters');
     if (changes.length > 20) throw new AppError('InvalidParameterValue', 'At most 20 parameters can be modified in one request.');
+    const cat = await this.catalogue();
     return changes.map((c) => {
-      const def = parameterDef(c.name);
+      const def = cat.modifiable(c.name);
       if (def.applyType === 'static' && c.applyMethod === 'immediate') {
         throw new AppError('InvalidParameterCombination', `cannot use immediate apply method for static parameter ${c.name}`);
       }
@@ -99,13 +135,14 @@ export class ParameterGroups {
     });
   }
 
-  /** ModifyDBParameterGroup (at most 20 changes); returns the group name. */
+  /** ModifyDBParameterGroup (at most 20 changes, all valid or none applied); returns the group name. */
   async modify(q: { name: string; parameters: ParameterChange[] }): Promise<string> {
     const g = this.mustGet(q.name);
     if (g.name === DEFAULT_PARAMETER_GROUP) throw new AppError('InvalidParameterValue', `The parameter group ${g.name} is a default group and cannot be modified; create your own group.`);
-    const values = this.validateChanges(q.parameters);
+    const values = await this.validateChanges(q.parameters);
     this.d.store.setParameters(g.name, values);
-    await this.afterChange(g.name, values.map((v) => v.name));
+    // Dynamic parameters asked for with pending-reboot wait for the reboot, as on RDS.
+    await this.afterChange(g.name, values.map((v) => v.name), q.parameters.every((c) => c.applyMethod === 'pending-reboot'));
     return g.name;
   }
 
@@ -114,9 +151,10 @@ export class ParameterGroups {
     const g = this.mustGet(q.name);
     if (q.resetAll && q.parameters?.length) throw new AppError('InvalidParameterCombination', 'Specify either ResetAllParameters or Parameters, not both.');
     if (!q.resetAll && !q.parameters?.length) throw new AppError('MissingParameter', 'The request must contain ResetAllParameters or Parameters');
-    const names = q.resetAll ? PARAMETER_DEFS.map((p) => p.name) : q.parameters!.map((p) => parameterDef(p.name).name);
+    const cat = await this.catalogue();
+    const names = q.resetAll ? [...this.d.store.getParameters(g.name).keys()] : q.parameters!.map((p) => cat.modifiable(p.name).name);
     this.d.store.resetParameters(g.name, q.resetAll ? 'all' : names);
-    await this.afterChange(g.name, names);
+    await this.afterChange(g.name, names, !q.resetAll && q.parameters!.every((c) => c.applyMethod === 'pending-reboot'));
     return g.name;
   }
 
@@ -125,14 +163,20 @@ export class ParameterGroups {
    * its own per login, and engine variables are set on the running engine and recorded for every
    * later engine start (instance-runtime.ts startEngine), so a reboot or crash restart keeps them.
    * A member that joins the group only at its next reboot still runs its previous group's values.
+   * With `atReboot` (every change asked for pending-reboot) no engine variable is set on running
+   * engines: members are pending-reboot and get the values from their next start.
    */
-  private async afterChange(group: string, names: string[]): Promise<void> {
-    const hasStatic = names.some((n) => parameterDef(n).applyType === 'static');
-    const engineChange = names.some((n) => parameterDef(n).engineVariable);
+  private async afterChange(group: string, names: string[], atReboot = false): Promise<void> {
+    const cat = await this.catalogue();
+    // A stored name the engine no longer has (after an engine upgrade) changes nothing on it.
+    const defs = cat.defs.filter((d) => names.includes(d.name));
+    // The front door reads its own parameters per login: they are live whatever the method.
+    const engineChange = defs.some((d) => d.engineVariable);
+    const hasStatic = defs.some((d) => d.applyType === 'static') || (atReboot && engineChange);
     for (const inst of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
       let applyStatus = hasStatic ? 'pending-reboot' : inst.parameterGroup.applyStatus;
       const joining = inst.pendingModifiedValues.dbParameterGroupName === group;
-      if (engineChange && !joining && inst.status !== 'deleting') {
+      if (engineChange && !atReboot && !joining && inst.status !== 'deleting') {
         try {
           await this.d.runtime.applyEngineParameters(inst);
         } catch (e) {
@@ -148,10 +192,17 @@ export class ParameterGroups {
     }
   }
 
-  /** DescribeDBParameters of a group, optionally only those from `source`. */
+  /** DescribeDBParameters of a group in name order, optionally only those from `source`. */
   async describeParameters(q: { name: string; source?: ParameterSource }): Promise<Parameter[]> {
     const g = this.mustGet(q.name);
-    const params = describeParameters(this.d.store.getParameters(g.name), g.name === DEFAULT_PARAMETER_GROUP);
+    const params = (await this.catalogue()).describe(this.d.store.getParameters(g.name), g.name === DEFAULT_PARAMETER_GROUP);
     return q.source ? params.filter((p) => p.source === q.source) : params;
+  }
+
+  /** DescribeEngineDefaultParameters: the family's parameters as a new group has them. */
+  async engineDefaults(q: { family: string }): Promise<Parameter[]> {
+    if (!q.family) throw new AppError('MissingParameter', 'The request must contain the parameter DBParameterGroupFamily');
+    if (q.family !== PARAMETER_FAMILY) throw new AppError('InvalidParameterValue', `ParameterGroupFamily ${q.family} is not supported. Supported: ${PARAMETER_FAMILY}.`);
+    return (await this.catalogue()).describe(new Map(), false);
   }
 }

@@ -268,6 +268,14 @@ export class TlsqlControlPlane implements ControlPlane {
     return this.parameterGroups.describeParameters(q);
   }
 
+  copyDbParameterGroup(q: { source: string; target: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup> {
+    return this.parameterGroups.copy(q);
+  }
+
+  describeEngineDefaultParameters(q: { family: string }): Promise<Parameter[]> {
+    return this.parameterGroups.engineDefaults(q);
+  }
+
   // --- events ----------------------------------------------------------------------------
 
   async describeEvents(q: { sourceIdentifier?: string; sourceType?: string; startTime?: Date; endTime?: Date; durationMinutes?: number; eventCategories?: string[] }): Promise<DbEvent[]> {

@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise';
+import type { EngineVariableCatalogue } from './variable-catalogue.js';
 
 /**
  * The database engine behind one DB instance, as the control plane and the front door see it.
@@ -103,11 +104,13 @@ export interface Engine {
    * The server variables the instance's engine must run with (from its parameter group), e.g.
    * `{ max_connections: '150' }`: in force from every later start (provision, start, supervisor
    * restart after a crash, adoption of a process left by a previous tlsql), and set on the running
-   * engine now (SET GLOBAL) when there is one. Replaces the previous set. Names are lower-case
-   * server variables, values digits, letters and `.,_-` only.
+   * engine now (SET GLOBAL) when there is one; read-only (static) variables only from the next
+   * start. Replaces the previous set. Names are lower-case server variables, values printable ASCII.
    * @throws when the running engine refuses a value (the set is recorded for the next start anyway).
    */
   setServerVariables(id: string, variables: Readonly<Record<string, string>>): Promise<void>;
+  /** Every server variable of the installed engine, with type, range and scope (variable-catalogue.ts). */
+  variableCatalogue(): Promise<EngineVariableCatalogue>;
   on(event: 'state', listener: (e: EngineStateEvent) => void): void;
   /** Stops every instance this engine runs, leaving data intact; for service shutdown. */
   shutdownAll(): Promise<void>;

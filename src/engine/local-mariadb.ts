@@ -27,7 +27,8 @@ import {
   type SocketLogin,
 } from './mariadb-process.js';
 import { ADMIN_HOST, ADMIN_PROXY_HEADER, ADMIN_USER } from './admin-account.js';
-import { ensureTemplate } from './mariadb-template.js';
+import { ensureCatalogue, ensureTemplate } from './mariadb-template.js';
+import type { EngineVariableCatalogue } from './variable-catalogue.js';
 import { chownToRunAs, ensureSearchable, resolveRunAs, type RunAs } from './run-as.js';
 import { identifiedByPassword, quoteAccount, resetSqlModeStatement } from './sql-quote.js';
 
@@ -66,6 +67,16 @@ export interface DetectedMariadb {
   mariadbd: string;
   installDb: string;
 }
+
+/**
+ * Server variables whose command-line option has another name, or that `information_schema`
+ * lists without one although mariadbd takes it (tlsql's my.cnf sets both character set ones).
+ */
+const COMMAND_LINE_ALIASES: Readonly<Record<string, string>> = {
+  time_zone: 'default_time_zone',
+  character_set_server: 'character_set_server',
+  collation_server: 'collation_server',
+};
 
 const INSTALL_HINT = 'apt-get install -y mariadb-server mariadb-client';
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -123,6 +134,9 @@ export class LocalMariadbEngine implements Engine {
   private readonly operations = new KeyedLock();
   private runAsPromise: Promise<RunAs> | null = null;
   private templatePromise: Promise<string> | null = null;
+  private cataloguePromise: Promise<EngineVariableCatalogue> | null = null;
+  /** Names of the engine's read-only (static) variables: set on the command line only, never by SET GLOBAL. */
+  private staticVariables: ReadonlySet<string> = new Set();
 
   /**
    * Finds mariadbd and mariadb-install-db and the server version. Default paths
@@ -289,33 +303,71 @@ export class LocalMariadbEngine implements Engine {
 
   async setServerVariables(id: string, variables: Readonly<Record<string, string>>): Promise<void> {
     for (const [name, value] of Object.entries(variables)) {
-      // They go on mariadbd's command line and into SET GLOBAL: nothing but a plain name and value.
-      if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || !/^[A-Za-z0-9.,_-]{1,256}$/.test(value)) {
+      // They go on mariadbd's command line (an argv entry, no shell) and into SET GLOBAL as a
+      // bound value: a plain name, and a value of printable characters.
+      if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || !/^[\x20-\x7e]{0,4096}$/.test(value)) {
         throw new AppError('InvalidParameterValue', `engine server variable ${JSON.stringify(name)} = ${JSON.stringify(value)} is not a plain name and value`);
       }
     }
+    const known = new Map((await this.variableCatalogue()).variables.map((v) => [v.name, v]));
+    for (const [name, value] of Object.entries(variables)) {
+      const v = known.get(name);
+      if (v === undefined) throw new AppError('InvalidParameterValue', `${name} is not a server variable of MariaDB ${this.version}`);
+      if (/INT|DOUBLE/.test(v.type) && !/^-?\d+(\.\d+)?$/.test(value)) throw new AppError('InvalidParameterValue', `engine server variable ${name} takes a number, not ${JSON.stringify(value)}`);
+    }
     const inst = this.instance(id);
+    // Left out now: back to the engine's default on the running engine too (a reset parameter).
+    const dropped = Object.keys(inst.variables).filter((n) => !(n in variables));
     // Recorded first: a start or supervisor restart queued behind us, or under way, uses them.
     inst.variables = { ...variables };
     await this.exclusive(inst, async () => {
       if (inst.proc === null || inst.state !== 'running') return; // the next start passes them
-      await this.applyVariables(inst);
+      await this.applyVariables(inst, dropped);
     });
   }
 
-  /** SET GLOBAL of the recorded variables on the running engine (an adopted one may predate them). */
-  private async applyVariables(inst: Instance): Promise<void> {
-    const entries = Object.entries(inst.variables);
-    if (entries.length === 0) return;
-    try {
-      await this.admin(inst.id, async (conn) => {
-        // Numbers as numbers: MariaDB refuses a quoted value for numeric variables.
-        for (const [name, value] of entries) await conn.query(`SET GLOBAL ${name} = ?`, [/^\d+$/.test(value) ? Number(value) : value]);
+  /** The engine's server variables (read once per engine build, variable-catalogue.ts). */
+  variableCatalogue(): Promise<EngineVariableCatalogue> {
+    this.cataloguePromise ??= (async () => {
+      const runAs = await this.runAs();
+      await this.template();
+      const cat = await ensureCatalogue({
+        templatesDir: this.templatesDir,
+        version: this.version,
+        mariadbd: this.mariadbd,
+        installDb: this.installDb,
+        runAs,
+        logger: this.log,
+        readyTimeoutMs: this.readyTimeoutMs,
       });
+      this.staticVariables = new Set(cat.variables.filter((v) => v.readOnly).map((v) => v.name));
+      return cat;
+    })();
+    this.cataloguePromise.catch(() => {
+      this.cataloguePromise = null;
+    });
+    return this.cataloguePromise;
+  }
+
+  /**
+   * SET GLOBAL of the recorded dynamic variables on the running engine (an adopted one may predate
+   * them); static ones take effect from the command line of the next start only.
+   */
+  private async applyVariables(inst: Instance, dropped: string[] = []): Promise<void> {
+    const entries = Object.entries(inst.variables);
+    if (entries.length === 0 && dropped.length === 0) return;
+    await this.variableCatalogue();
+    const dynamic = entries.filter(([name]) => !this.staticVariables.has(name));
+    try {
+      // The compiled-in default, as information_schema reports it: `SET GLOBAL x = DEFAULT` would
+      // give the value of the start's command line instead (time_zone after --default-time-zone).
+      const known = new Map((await this.variableCatalogue()).variables.map((v) => [v.name, v.defaultValue]));
+      const defaults = dropped.filter((n) => !this.staticVariables.has(n) && !(n in inst.variables));
+      await this.setGlobals(inst.id, [...defaults.map((n): [string, string | null] => [n, known.get(n) ?? null]), ...dynamic]);
     } catch (e) {
       throw wrap(e, `setting server variables on engine instance ${inst.id}`);
     }
-    this.log.info('engine server variables set', { id: inst.id, variables: inst.variables });
+    this.log.info('engine server variables set', { id: inst.id, variables: Object.fromEntries(dynamic) });
   }
 
   isProvisioned(id: string): Promise<boolean> {
@@ -526,7 +578,8 @@ export class LocalMariadbEngine implements Engine {
     const login = await this.adminLogin(inst);
     this.setState(inst, state);
     const started = performance.now();
-    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: inst.variables });
+    const { commandLine, afterReady } = await this.splitVariables(inst.variables);
+    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: commandLine });
     inst.proc = proc;
     try {
       await waitForReady({
@@ -541,12 +594,46 @@ export class LocalMariadbEngine implements Engine {
       await killNow(proc);
       throw e;
     }
+    // A value the engine refuses must not keep it from running: it runs with its default, and says so.
+    if (afterReady.length > 0) await this.setGlobals(inst.id, afterReady).catch((e: unknown) => this.log.warn('engine refused a server variable at start; it runs with its default', { id: inst.id, error: e }));
     const readyMs = Math.round(performance.now() - started);
     inst.runningSinceMs = this.clock.now().getTime();
     this.supervise(inst, proc);
     this.setState(inst, 'running', state === 'restarting' ? 'restarted after a crash' : undefined);
     this.log.debug('engine ready', { id: inst.id, pid: proc.pid, startToReadyMs: readyMs });
     return readyMs;
+  }
+
+  /**
+   * Splits recorded variables into those mariadbd takes on its command line (an option of the
+   * same name, or COMMAND_LINE_ALIASES) and dynamic ones without one (`information_schema` says
+   * so), which are set with SET GLOBAL as soon as the engine answers.
+   */
+  private async splitVariables(variables: Readonly<Record<string, string>>): Promise<{ commandLine: Record<string, string>; afterReady: [string, string][] }> {
+    const known = new Map((await this.variableCatalogue()).variables.map((v) => [v.name, v]));
+    const commandLine: Record<string, string> = {};
+    const afterReady: [string, string][] = [];
+    for (const [name, value] of Object.entries(variables)) {
+      const alias = COMMAND_LINE_ALIASES[name];
+      if (alias !== undefined) commandLine[alias] = value;
+      else if (known.get(name)?.commandLine !== null) commandLine[name] = value;
+      else afterReady.push([name, value]);
+    }
+    return { commandLine, afterReady };
+  }
+
+  /** SET GLOBAL name = value for each (names checked by setServerVariables). */
+  private async setGlobals(id: string, entries: readonly (readonly [string, string | null])[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.admin(id, async (conn) => {
+      for (const [name, value] of entries) {
+        // Numbers as literals: MariaDB refuses a quoted value for numeric variables, and a
+        // 64-bit value does not survive a JS number. The pattern admits digits only.
+        if (value === null) await conn.query(`SET GLOBAL ${name} = DEFAULT`);
+        else if (/^-?\d+(\.\d+)?$/.test(value)) await conn.query(`SET GLOBAL ${name} = ${value}`);
+        else await conn.query(`SET GLOBAL ${name} = ?`, [value]);
+      }
+    });
   }
 
   /** A mariadbd for this instance that this engine object did not start (left by a previous tlsql process). */

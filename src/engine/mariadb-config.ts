@@ -67,6 +67,26 @@ export const DEFAULT_TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'];
 /** Longest unix socket path the kernel accepts (sun_path is 108 bytes with the NUL). */
 export const MAX_SOCKET_PATH_BYTES = 107;
 
+/**
+ * Server variables every instance's my.cnf sets that a parameter group may change (the group's
+ * values win on the command line): DescribeDBParameters shows them with Source `system`. Small
+ * footprint: dozens of instances per host.
+ */
+export const ENGINE_SETTINGS: Readonly<Record<string, string>> = {
+  character_set_server: 'utf8mb4',
+  collation_server: 'utf8mb4_general_ci',
+  innodb_buffer_pool_size: String(16 * 1024 * 1024),
+  innodb_log_file_size: String(8 * 1024 * 1024),
+  innodb_log_buffer_size: String(2 * 1024 * 1024), // the 10.11 minimum
+  key_buffer_size: String(1024 * 1024),
+  aria_pagecache_buffer_size: String(8 * 1024 * 1024),
+  performance_schema: '0',
+  max_connections: '1000',
+  table_open_cache: '256',
+  table_definition_cache: '400',
+  thread_cache_size: '8',
+};
+
 export interface MyCnfOptions {
   /** Default `DEFAULT_TLS_VERSIONS`. */
   tlsVersions?: string[];
@@ -112,21 +132,10 @@ export function renderMyCnf(layout: InstanceLayout, opts: MyCnfOptions = {}): st
     `ssl-ca = ${layout.caFile}`,
     `tls-version = ${tlsVersions.join(',')}`,
     ...(opts.sslCipher !== undefined ? [`ssl-cipher = ${opts.sslCipher}`] : []),
-    'character-set-server = utf8mb4',
-    'collation-server = utf8mb4_general_ci',
-    // Small footprint: dozens of instances per host.
-    'innodb-buffer-pool-size = 16M',
-    'innodb-log-file-size = 8M',
-    'innodb-log-buffer-size = 2M', // the 10.11 minimum
-    'key-buffer-size = 1M',
-    'aria-pagecache-buffer-size = 8M',
-    'performance-schema = OFF',
-    'max-connections = 1000',
+    // Sizing and character set: parameter group values override them on the command line.
+    ...Object.entries(ENGINE_SETTINGS).map(([k, v]) => `${k.replaceAll('_', '-')} = ${v}`),
     // connect-timeout is set on mariadbd's command line (mariadb-process.ts), so it also reaches
     // instances provisioned before it existed.
-    'table-open-cache = 256',
-    'table-definition-cache = 400',
-    'thread-cache-size = 8',
     'skip-log-bin',
     '',
   ];

@@ -10,6 +10,7 @@ import { connectSocket, killNow, spawnMariadbd, tailFile, terminate, waitForRead
 import { ADMIN_HOST, ADMIN_USER } from './admin-account.js';
 import { chownToRunAs, type RunAs } from './run-as.js';
 import { identifiedByPassword, quoteAccount } from './sql-quote.js';
+import { cataloguePath, mariadbdVersionLine, readCachedCatalogue, readVariableCatalogue, writeVariableCatalogue, type EngineVariableCatalogue } from './variable-catalogue.js';
 
 const execFileP = promisify(execFile);
 
@@ -58,7 +59,7 @@ export async function ensureTemplate(o: TemplateOptions): Promise<string> {
     await mkdir(tmp, { mode: 0o700 });
     await chownToRunAs(tmp, o.runAs);
     await installDb(o, data, tmp);
-    await harden(o, work, data, tmp);
+    await harden(o, work, data, tmp, await mariadbdVersionLine(o.mariadbd));
     try {
       await rename(data, target);
     } catch (e) {
@@ -120,8 +121,71 @@ async function installDb(o: TemplateOptions, data: string, tmp: string): Promise
   }
 }
 
-/** Runs the new datadir once on a private socket to replace the default accounts. */
-async function harden(o: TemplateOptions, work: string, data: string, tmp: string): Promise<void> {
+/**
+ * The server variable catalogue of the installed engine (variable-catalogue.ts), cached beside the
+ * template and keyed by `mariadbd --version`. Building the template reads it for free (its server
+ * runs anyway); a template built before, or a package upgraded since, is read from a throw-away
+ * copy of the template on a private socket (no network, no grant tables), once.
+ */
+export async function ensureCatalogue(o: TemplateOptions): Promise<EngineVariableCatalogue> {
+  const versionLine = await mariadbdVersionLine(o.mariadbd);
+  const path = cataloguePath(o.templatesDir, o.version);
+  const template = await ensureTemplate(o);
+  const cached = await readCachedCatalogue(path, versionLine);
+  if (cached) return cached;
+  const started = Date.now();
+  const work = await mkdtemp(join(o.templatesDir, `.build-catalogue-${o.version}-`));
+  try {
+    await chownToRunAs(work, o.runAs);
+    const data = join(work, 'data');
+    await execFileP('cp', ['-a', template, data]);
+    const tmp = join(work, 'tmp');
+    await mkdir(tmp, { mode: 0o700 });
+    await chownToRunAs(tmp, o.runAs);
+    let cat: EngineVariableCatalogue | null = null;
+    await runPrivateServer(o, work, data, tmp, ['skip-grant-tables'], { user: 'root', password: '' }, async (socketPath) => {
+      const conn = await connectSocket({ socketPath, user: 'root', password: '' });
+      try {
+        cat = await readVariableCatalogue(conn, versionLine);
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    });
+    await writeVariableCatalogue(path, cat!);
+    o.logger.info('engine variable catalogue read', { version: o.version, variables: cat!.variables.length, ms: Date.now() - started });
+    return cat!;
+  } catch (e) {
+    throw wrap(e, `reading the server variables of MariaDB ${o.version}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs the new datadir once on a private socket to replace the default accounts (and read the variable catalogue). */
+async function harden(o: TemplateOptions, work: string, data: string, tmp: string, versionLine: string): Promise<void> {
+  await runPrivateServer(o, work, data, tmp, [], { user: 'root', password: '' }, async (socketPath) => {
+    const conn = await connectSocket({ socketPath, user: 'root', password: '' });
+    try {
+      const t0 = Date.now();
+      await writeVariableCatalogue(cataloguePath(o.templatesDir, o.version), await readVariableCatalogue(conn, versionLine));
+      o.logger.info('engine variable catalogue read while building the template', { version: o.version, ms: Date.now() - t0 });
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+    await replaceAccounts(socketPath);
+  });
+}
+
+/** Starts mariadbd on `data` with a private socket and no networking, runs `fn`, shuts it down cleanly. */
+async function runPrivateServer(
+  o: TemplateOptions,
+  work: string,
+  data: string,
+  tmp: string,
+  extra: string[],
+  login: { user: string; password: string },
+  fn: (socketPath: string) => Promise<void>,
+): Promise<void> {
   const run = join(work, 'run');
   await mkdir(run, { mode: 0o700 });
   await chownToRunAs(run, o.runAs);
@@ -142,6 +206,7 @@ async function harden(o: TemplateOptions, work: string, data: string, tmp: strin
       'innodb-log-file-size = 8M',
       'innodb-buffer-pool-size = 16M',
       'performance-schema = OFF',
+      ...extra,
       '',
     ].join('\n'),
     { mode: 0o644 },
@@ -152,12 +217,12 @@ async function harden(o: TemplateOptions, work: string, data: string, tmp: strin
     await waitForReady({
       proc,
       socketPath,
-      user: 'root',
-      password: '',
+      user: login.user,
+      password: login.password,
       timeoutMs: o.readyTimeoutMs ?? 30_000,
       explain: () => tailFile(errorLog, 20),
     });
-    await replaceAccounts(socketPath);
+    await fn(socketPath);
   } catch (e) {
     await killNow(proc);
     throw e;

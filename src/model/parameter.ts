@@ -1,6 +1,9 @@
 /** Where a parameter's value comes from (RDS `Source`). */
 export type ParameterSource = 'engine-default' | 'user' | 'system';
 
+/** RDS `DataType` of a parameter. */
+export type ParameterDataType = 'boolean' | 'integer' | 'float' | 'string' | 'list';
+
 /** One parameter of a DB parameter group, as DescribeDBParameters lists it. */
 export interface Parameter {
   name: string;
@@ -8,7 +11,7 @@ export interface Parameter {
   description: string;
   source: ParameterSource;
   applyType: 'static' | 'dynamic';
-  dataType: 'boolean' | 'string' | 'integer';
+  dataType: ParameterDataType;
   allowedValues: string;
   isModifiable: boolean;
   minimumEngineVersion: string;

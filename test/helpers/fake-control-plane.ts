@@ -382,6 +382,21 @@ export class FakeControlPlane implements ControlPlane {
     return [...state.parameters.values()].filter((p) => q.source === undefined || p.source === q.source).map((p) => structuredClone(p));
   }
 
+  async copyDbParameterGroup(q: { source: string; target: string; description: string; tags?: Tag[] }): Promise<DbParameterGroup> {
+    this.record('copyDbParameterGroup', q);
+    const source = this.requireGroup(q.source);
+    const name = q.target.toLowerCase();
+    if (this.groups.has(name)) throw new AppError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
+    const state: GroupState = { group: this.groupRecord(name, source.group.family, q.description), parameters: new Map([...source.parameters].map(([k, v]) => [k, structuredClone(v)])) };
+    this.groups.set(name, state);
+    return structuredClone(state.group);
+  }
+
+  async describeEngineDefaultParameters(q: { family: string }): Promise<Parameter[]> {
+    this.record('describeEngineDefaultParameters', q);
+    return defaultParameters();
+  }
+
   // ---- events -----------------------------------------------------------------------------
 
   /** Tags of the fake's DB instances only (by `:db:` ARN); other resources are not modelled. */

@@ -5,6 +5,7 @@
 import type { Action } from './action.js';
 import { createDbInstanceAction } from './create-db-instance.js';
 import { createDbParameterGroupAction } from './create-db-parameter-group.js';
+import { copyDbParameterGroupAction } from './copy-db-parameter-group.js';
 import { deleteDbInstanceAction } from './delete-db-instance.js';
 import { deleteDbParameterGroupAction } from './delete-db-parameter-group.js';
 import { describeCertificatesAction } from './describe-certificates.js';
@@ -12,6 +13,7 @@ import { describeDbEngineVersionsAction } from './describe-db-engine-versions.js
 import { describeDbInstancesAction } from './describe-db-instances.js';
 import { describeDbParameterGroupsAction } from './describe-db-parameter-groups.js';
 import { describeDbParametersAction } from './describe-db-parameters.js';
+import { describeEngineDefaultParametersAction } from './describe-engine-default-parameters.js';
 import { describeEventsAction } from './describe-events.js';
 import { modifyCertificatesAction } from './modify-certificates.js';
 import { modifyDbInstanceAction } from './modify-db-instance.js';
@@ -81,6 +83,8 @@ const all: readonly Action[] = [
   modifyDbParameterGroupAction,
   resetDbParameterGroupAction,
   describeDbParametersAction,
+  copyDbParameterGroupAction,
+  describeEngineDefaultParametersAction,
   describeEventsAction,
   // Certificate rotation: pending maintenance (ca-certificate-rotation).
   describePendingMaintenanceActionsAction,

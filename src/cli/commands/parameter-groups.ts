@@ -1,10 +1,12 @@
 /** DB parameter group commands. */
 
 import {
+  CopyDBParameterGroupCommand,
   CreateDBParameterGroupCommand,
   DeleteDBParameterGroupCommand,
   DescribeDBParameterGroupsCommand,
   DescribeDBParametersCommand,
+  DescribeEngineDefaultParametersCommand,
   ModifyDBParameterGroupCommand,
   ResetDBParameterGroupCommand,
 } from '@aws-sdk/client-rds';
@@ -48,7 +50,7 @@ export const modifyDbParameterGroup = rdsCommand({
   name: 'modify-db-parameter-group',
   operation: 'ModifyDBParameterGroup',
   command: ModifyDBParameterGroupCommand,
-  summary: 'Changes parameters of a DB parameter group (e.g. require_secure_transport, tls_version).',
+  summary: 'Changes parameters of a DB parameter group (any modifiable engine variable, e.g. sql_mode, and require_secure_transport, tls_version).',
   options: [
     { name: 'db-parameter-group-name', type: 'string', member: 'DBParameterGroupName', required: true, help: nameHelp },
     { ...parametersOption, required: true },
@@ -80,6 +82,29 @@ export const describeDbParameters = rdsCommand({
   ],
 });
 
+export const copyDbParameterGroup = rdsCommand({
+  name: 'copy-db-parameter-group',
+  operation: 'CopyDBParameterGroup',
+  command: CopyDBParameterGroupCommand,
+  summary: 'Copies a DB parameter group: its family, parameter values and tags.',
+  options: [
+    { name: 'source-db-parameter-group-identifier', type: 'string', member: 'SourceDBParameterGroupIdentifier', required: true, help: 'The group to copy: its name or ARN.' },
+    { name: 'target-db-parameter-group-identifier', type: 'string', member: 'TargetDBParameterGroupIdentifier', required: true, help: 'Name of the new group.' },
+    { name: 'target-db-parameter-group-description', type: 'string', member: 'TargetDBParameterGroupDescription', required: true, help: 'Description of the new group.' },
+    { ...tagsOption, help: 'Tags added to those copied (same key: this value).' },
+  ],
+});
+
+export const describeEngineDefaultParameters = rdsCommand({
+  name: 'describe-engine-default-parameters',
+  operation: 'DescribeEngineDefaultParameters',
+  command: DescribeEngineDefaultParametersCommand,
+  resultKey: 'Parameters',
+  resultWrapper: 'EngineDefaults',
+  summary: 'Lists every parameter of a family as a new group has it (the installed engine\'s variables).',
+  options: [{ name: 'db-parameter-group-family', type: 'string', member: 'DBParameterGroupFamily', required: true, help: 'Family, e.g. mariadb10.11.' }, filtersOption],
+});
+
 export const parameterGroupCommands: readonly CommandDef[] = [
   createDbParameterGroup,
   describeDbParameterGroups,
@@ -87,4 +112,6 @@ export const parameterGroupCommands: readonly CommandDef[] = [
   modifyDbParameterGroup,
   resetDbParameterGroup,
   describeDbParameters,
+  copyDbParameterGroup,
+  describeEngineDefaultParameters,
 ];
