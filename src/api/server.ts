@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors/app-error.js';
 import type { ControlPlane } from '../control/control-plane.js';
+import type { CallerSession } from '../iam/iam-control.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { actions } from './actions/index.js';
@@ -23,7 +24,7 @@ import type { CredentialStore } from './credentials.js';
 import { faultXml, rdsXmlNamespace, toFault } from './fault.js';
 import { parseQueryString, QueryReader } from './query.js';
 import { parseAuthorization, verifySigV4, type Caller } from './sigv4.js';
-import { isUnsignedStsRequest, mayBeUnsignedSts, runStsAction, stsCredentials, stsXmlNamespace } from './sts.js';
+import { isUnsignedStsRequest, maxUnsignedStsBodyBytes, mayBeUnsignedSts, runStsAction, stsCredentials, stsXmlNamespace } from './sts.js';
 import { XmlWriter } from './xml.js';
 
 /** The only RDS API version there is (and the one every SDK sends). */
@@ -49,6 +50,11 @@ export interface ApiServerOptions {
    * RDS answers when it is asked too much; the SDKs retry it with backoff). Default 32.
    */
   maxConcurrentBodies?: number;
+  /**
+   * Unsigned request bodies (STS's AssumeRoleWithWebIdentity, at most 32 KiB each) read at once, at
+   * most, in a pool of their own: more get Throttling. Default 4.
+   */
+  maxConcurrentUnsignedBodies?: number;
   /** Public CA bundles served at `/bundles/<name>`; `pem` returns null for unknown names. Default: none (404). */
   bundles?: { pem(name: string): string | null };
   /**
@@ -81,6 +87,8 @@ interface RequestState {
 export const defaultHeadersTimeoutMs = 10_000;
 /** Default number of request bodies read at once: 32 (32 MiB at most with the default body limit). */
 export const defaultMaxConcurrentBodies = 32;
+/** Default number of unsigned request bodies read at once (see maxConcurrentUnsignedBodies). */
+export const defaultMaxConcurrentUnsignedBodies = 4;
 
 /**
  * Creates (does not start) the API server. Call `listen()` on the result; `close()` it to stop.
@@ -94,6 +102,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
   const logger = opts.logger.child({ component: 'api' });
   /** Bodies being read now (see maxConcurrentBodies). */
   let bodiesInProgress = 0;
+  /** Unsigned bodies (AssumeRoleWithWebIdentity) being read now, in their own pool. */
+  let unsignedBodiesInProgress = 0;
+  const maxConcurrentUnsignedBodies = opts.maxConcurrentUnsignedBodies ?? defaultMaxConcurrentUnsignedBodies;
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
     const state: RequestState = { requestId: randomUUID(), started: performance.now(), expectsContinue };
@@ -202,15 +213,20 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const authorization = req.headers['authorization'];
     const signed = authorization !== undefined && authorization.trim() !== '';
     let credentials: CredentialStore | undefined;
+    let stsSession: (() => CallerSession | null) | undefined;
     if (signed) {
       const parsed = parseAuthorization(authorization);
       const claimed = parsed.accessKeyId;
       state.claimedAccessKeyId = claimed.slice(0, 128);
       // STS shares the endpoint: the credential scope's service tells the APIs apart.
       state.sts = parsed.scopeService === 'sts';
-      const store = state.sts ? stsCredentials(opts.control.iam) : opts.credentials;
+      const tokenHeader = req.headers['x-amz-security-token'];
+      const sts = state.sts ? stsCredentials(opts.control.iam, typeof tokenHeader === 'string' ? tokenHeader : undefined) : undefined;
+      stsSession = sts?.session;
+      const store = sts ?? opts.credentials;
       // The key is checked before a byte of body is read: naming no usable key costs the headers
-      // only. (The key id is not a secret, so the signature is still checked over the whole body.)
+      // only (for a temporary key, its session token is opened too). The key id is not a secret,
+      // so the signature is still checked over the whole body.
       const key = await store.lookup(claimed);
       if (!key || !key.active) {
         throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid.');
@@ -221,19 +237,25 @@ export function createApiServer(opts: ApiServerOptions): Server {
       // Only STS's AssumeRoleWithWebIdentity may come unsigned, as a small form (see sts.ts).
       throw new AppError('MissingAuthenticationToken', 'Request is missing Authentication Token');
     }
-    if (bodiesInProgress >= maxConcurrentBodies) {
-      throw new AppError('Throttling', `Rate exceeded: more than ${maxConcurrentBodies} requests are sending their bodies at once; retry with backoff.`);
+    // Unsigned bodies (anyone may send them) have a small pool of their own, so that they cannot
+    // crowd out requests signed with a known key.
+    const unsigned = credentials === undefined;
+    const pool = unsigned ? maxConcurrentUnsignedBodies : maxConcurrentBodies;
+    if ((unsigned ? unsignedBodiesInProgress : bodiesInProgress) >= pool) {
+      throw new AppError('Throttling', `Rate exceeded: more than ${pool} ${unsigned ? 'unsigned ' : ''}requests are sending their bodies at once; retry with backoff.`);
     }
 
     let body: Buffer;
-    bodiesInProgress++;
+    if (unsigned) unsignedBodiesInProgress++;
+    else bodiesInProgress++;
     try {
       // Asked for only now that the request may send its body (see the checkContinue handler).
       if (state.expectsContinue) res.writeContinue();
-      body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
+      body = await readBody(req, unsigned ? maxUnsignedStsBodyBytes : maxBodyBytes, bodyTimeoutMs);
       state.closeConnection = false;
     } finally {
-      bodiesInProgress--;
+      if (unsigned) unsignedBodiesInProgress--;
+      else bodiesInProgress--;
     }
 
     const query: Record<string, string | string[]> = {};
@@ -256,7 +278,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
     if (state.sts) {
       state.action = params.string('Action')?.slice(0, 100);
-      const sts = await runStsAction({ control: opts.control, params, principal: state.caller?.principal ?? null, requestId: state.requestId, logger: logger.child({ requestId: state.requestId, action: state.action }) });
+      const sts = await runStsAction({ control: opts.control, params, principal: state.caller?.principal ?? null, session: stsSession?.() ?? null, requestId: state.requestId, logger: logger.child({ requestId: state.requestId, action: state.action }) });
       sendBody(req, res, 200, 'text/xml', sts.xml);
       logRequest(state, 200);
       return;

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors/app-error.js';
-import type { IamControl } from '../iam/iam-control.js';
+import type { ApiSession, CallerSession, IamControl } from '../iam/iam-control.js';
 import type { TemporaryCredentials } from '../model/iam-role.js';
 import type { ControlPlane } from '../control/control-plane.js';
 import type { Logger } from '../lib/logger.js';
@@ -24,6 +24,8 @@ interface StsContext {
   params: QueryReader;
   /** The caller's principal; null for the unsigned AssumeRoleWithWebIdentity. */
   principal: string | null;
+  /** Set when the caller signed with temporary credentials. */
+  session: CallerSession | undefined;
   logger: Logger;
 }
 
@@ -67,7 +69,7 @@ const stsActions = new Map<string, StsAction>([
     'GetSessionToken',
     async (ctx) => {
       refuseUnsupported(ctx.params, ['SerialNumber', 'TokenCode']);
-      const c = ctx.iam.getSessionToken(signedCaller(ctx), ctx.params.integer('DurationSeconds'));
+      const c = ctx.iam.getSessionToken(signedCaller(ctx), ctx.params.integer('DurationSeconds'), ctx.session);
       return (w) => writeCredentials(w, c);
     },
   ],
@@ -76,7 +78,7 @@ const stsActions = new Map<string, StsAction>([
     async (ctx) => {
       refuseUnsupported(ctx.params, ['PolicyArns', 'Tags', 'TransitiveTagKeys', 'ExternalId', 'SerialNumber', 'TokenCode', 'SourceIdentity', 'ProvidedContexts']);
       const caller = signedCaller(ctx);
-      const r = ctx.iam.assumeRole(caller, roleRequest(ctx.params));
+      const r = ctx.iam.assumeRole(caller, roleRequest(ctx.params), ctx.session);
       ctx.logger.info('role assumed', { caller, assumedRole: r.assumedRoleUser.arn, accessKeyId: r.credentials.accessKeyId, expiration: r.credentials.expiration.toISOString() });
       return (w) => {
         writeCredentials(w, r.credentials);
@@ -122,14 +124,14 @@ export function isUnsignedStsRequest(params: QueryReader): boolean {
 }
 
 /** Runs an STS action and returns the whole `<{Action}Response>` document. */
-export async function runStsAction(o: { control: ControlPlane; params: QueryReader; principal: string | null; requestId: string; logger: Logger }): Promise<{ action: string; xml: string }> {
+export async function runStsAction(o: { control: ControlPlane; params: QueryReader; principal: string | null; session?: CallerSession | null; requestId: string; logger: Logger }): Promise<{ action: string; xml: string }> {
   const name = o.params.string('Action');
   if (name === undefined || name === '') throw new AppError('MissingAction', 'The request must contain the parameter Action');
   const action = stsActions.get(name);
   if (!action) throw new AppError('InvalidAction', `Could not find operation ${name.slice(0, 100)} for version ${(o.params.string('Version') || 'NO_VERSION_SPECIFIED').slice(0, 40)}`);
   const version = o.params.string('Version');
   if (version !== stsApiVersion) throw new AppError('InvalidAction', `Could not find operation ${name} for version ${(version || 'NO_VERSION_SPECIFIED').slice(0, 40)}`);
-  const result = await action({ iam: o.control.iam, params: o.params, principal: o.principal, logger: o.logger });
+  const result = await action({ iam: o.control.iam, params: o.params, principal: o.principal, session: o.session ?? undefined, logger: o.logger });
   const w = new XmlWriter();
   w.open(`${name}Response`, { xmlns: stsXmlNamespace });
   w.open(`${name}Result`);
@@ -141,20 +143,31 @@ export async function runStsAction(o: { control: ControlPlane; params: QueryRead
 }
 
 /**
- * Who may sign STS requests: the root key, IAM users' keys, and temporary credentials with their
- * session token (an expired session is ExpiredToken, as STS).
+ * Who may sign one STS request: the root key, IAM users' keys, and temporary credentials with their
+ * session token (an expired session is ExpiredToken, as STS). `sessionToken` is the request's
+ * X-Amz-Security-Token header: a temporary key is opened with it at lookup, which the server does
+ * before reading the body, so a made-up `ASIA...` key id costs the headers only. `session()` is
+ * the session lookup opened (null for long-term keys).
  */
-export function stsCredentials(iam: IamControl): CredentialStore {
+export function stsCredentials(iam: IamControl, sessionToken: string | undefined): CredentialStore & { session(): ApiSession | null } {
+  let opened: ApiSession | null = null;
   return {
     async lookup(accessKeyId) {
-      if (accessKeyId.startsWith('ASIA')) return { secretAccessKey: '', active: true, principal: '', requiresSessionToken: true };
-      return iam.lookupCallerKey(accessKeyId);
-    },
-    async verifySessionToken(accessKeyId, sessionToken) {
+      if (!accessKeyId.startsWith('ASIA')) return iam.lookupCallerKey(accessKeyId);
+      if (sessionToken === undefined || sessionToken === '') {
+        throw new AppError('InvalidClientTokenId', 'The security token included in the request is invalid: temporary credentials need their session token (X-Amz-Security-Token).');
+      }
       const s = iam.openApiSession(accessKeyId, sessionToken);
       if (s === 'session_expired') throw new AppError('ExpiredToken', 'The security token included in the request is expired');
-      if (s === 'unknown_session') return false;
-      return { principal: s.principal, secretAccessKey: s.secretAccessKey };
+      if (s === 'unknown_session') return null;
+      opened = s;
+      return { secretAccessKey: s.secretAccessKey, active: true, principal: s.principal, requiresSessionToken: true };
     },
+    async verifySessionToken(accessKeyId, token) {
+      // The token was opened at lookup; the signature check (sigv4.ts) asks again for the same one.
+      if (opened === null || token !== sessionToken || !accessKeyId.startsWith('ASIA')) return false;
+      return { principal: opened.principal, secretAccessKey: opened.secretAccessKey };
+    },
+    session: () => opened,
   };
 }

@@ -35,6 +35,18 @@ export interface WebIdentityResult extends AssumeRoleResult {
   provider: string;
 }
 
+/** A caller signing with temporary credentials: what its session adds to its principal. */
+export interface CallerSession {
+  /** The session policy (JSON) given when the session was issued. */
+  sessionPolicy?: string;
+}
+
+/** A temporary access key opened with its session token (its role, if any, still exists). */
+export interface ApiSession extends CallerSession {
+  secretAccessKey: string;
+  principal: string;
+}
+
 /** GetCallerIdentity's answer. */
 export interface CallerIdentity {
   userId: string;
@@ -82,11 +94,13 @@ export interface IamControl {
 
   /** STS, for the caller `principal` (the root key, an IAM user's ARN, or an assumed-role session's ARN). */
   callerIdentity(principal: string): CallerIdentity;
-  assumeRole(principal: string, req: AssumeRoleRequest): AssumeRoleResult;
+  /** `session`: given when the caller signed with temporary credentials (its session policy narrows what it may assume). */
+  assumeRole(principal: string, req: AssumeRoleRequest, session?: CallerSession): AssumeRoleResult;
   assumeRoleWithWebIdentity(req: WebIdentityRequest): Promise<WebIdentityResult>;
-  getSessionToken(principal: string, durationSeconds: number | undefined): TemporaryCredentials;
+  /** Refused (AccessDenied) when `session` is given: temporary credentials cannot renew themselves. Default 43200 s, root 3600 s. */
+  getSessionToken(principal: string, durationSeconds: number | undefined, session?: CallerSession): TemporaryCredentials;
   /** The key signing an STS request: the root key or an IAM user's key, or null. */
   lookupCallerKey(accessKeyId: string): { secretAccessKey: string; active: boolean; principal: string } | null;
   /** A temporary access key with its session token: its secret and principal, or why not. */
-  openApiSession(accessKeyId: string, sessionToken: string): { secretAccessKey: string; principal: string } | 'unknown_session' | 'session_expired';
+  openApiSession(accessKeyId: string, sessionToken: string): ApiSession | 'unknown_session' | 'session_expired';
 }

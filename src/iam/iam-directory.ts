@@ -16,7 +16,7 @@ import type { IamRoleRecord, OidcProviderRecord, TemporaryCredentials } from '..
 import { IamStore } from '../store/iam-store.js';
 import type { Store } from '../store/store.js';
 import { TokenRefusedError, type TokenSigningKey } from './db-auth-token.js';
-import type { AssumeRoleRequest, AssumeRoleResult, CallerIdentity, IamControl, WebIdentityRequest, WebIdentityResult } from './iam-control.js';
+import type { ApiSession, AssumeRoleRequest, AssumeRoleResult, CallerIdentity, CallerSession, IamControl, WebIdentityRequest, WebIdentityResult } from './iam-control.js';
 import { evaluatePolicies, parsePolicyDocument, type ParsedPolicy, type PolicyDecision } from './policy.js';
 import { SessionTokens, type StsSession } from './sts-sessions.js';
 import { evaluateTrust, parseTrustPolicy, type ParsedTrustPolicy } from './trust-policy.js';
@@ -307,7 +307,7 @@ export class IamDirectory implements IamControl {
   }
 
   /** AssumeRole for `caller` (the root key, an IAM user, or an assumed-role session). */
-  assumeRole(caller: string, req: AssumeRoleRequest): AssumeRoleResult {
+  assumeRole(caller: string, req: AssumeRoleRequest, session?: CallerSession): AssumeRoleResult {
     checkSessionName(req.roleSessionName);
     this.checkSessionPolicy(req.policy);
     const callerArns = caller === ROOT_PRINCIPAL ? [`arn:aws:iam::${this.d.accountId}:root`] : [caller];
@@ -316,10 +316,18 @@ export class IamDirectory implements IamControl {
     const denied = () => new AppError('AccessDenied', `User: ${callerArns[0]} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn.slice(0, 300)}`);
     const role = this.roleOfArn(req.roleArn, denied);
     const duration = this.sessionDuration(req.durationSeconds, role, chainedFrom !== null);
-    const verdict = evaluateTrust(this.trust(role.assumeRolePolicyDocument), { action: 'sts:AssumeRole', accountId: this.d.accountId, awsPrincipals: callerArns, context: new Map() });
+    const trust = this.trust(role.assumeRolePolicyDocument);
+    const verdict = evaluateTrust(trust, { action: 'sts:AssumeRole', accountId: this.d.accountId, awsPrincipals: callerArns, context: new Map() });
     if (verdict.decision !== 'allow') throw denied();
     // A trust policy naming only the account delegates to the caller's own permissions, as IAM.
     if (verdict.viaAccount && caller !== ROOT_PRINCIPAL && this.authorize(caller, 'sts:AssumeRole', role.arn) !== 'allow') throw denied();
+    // The caller's session policy narrows whatever the role and the trust policy grant, unless the
+    // trust policy names this very session's ARN (IAM's rule for session policies).
+    if (session?.sessionPolicy !== undefined) {
+      const bySessionArn = evaluateTrust(trust, { action: 'sts:AssumeRole', accountId: this.d.accountId, awsPrincipals: [caller], context: new Map() });
+      const named = bySessionArn.decision === 'allow' && !bySessionArn.viaAccount;
+      if (!named && evaluatePolicies([this.parse(session.sessionPolicy)], 'sts:AssumeRole', role.arn) !== 'allow') throw denied();
+    }
     return this.issueRoleSession(role, req.roleSessionName, duration, req.policy);
   }
 
@@ -372,10 +380,13 @@ export class IamDirectory implements IamControl {
   }
 
   /** GetSessionToken: temporary credentials with the caller's own permissions (not for sessions, as STS). */
-  getSessionToken(caller: string, durationSeconds: number | undefined): TemporaryCredentials {
-    if (assumedRoleName(caller) !== null) throw new AppError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
-    const d = durationSeconds ?? 43_200;
-    const max = caller === ROOT_PRINCIPAL ? 3600 : 129_600;
+  getSessionToken(caller: string, durationSeconds: number | undefined, session?: CallerSession): TemporaryCredentials {
+    // Any temporary credentials, GetSessionToken's own included: a session must not renew itself.
+    if (session !== undefined || assumedRoleName(caller) !== null) throw new AppError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
+    const root = caller === ROOT_PRINCIPAL;
+    // STS's default is 12 hours, but at most 1 hour for the account's root user.
+    const d = durationSeconds ?? (root ? 3600 : 43_200);
+    const max = root ? 3600 : 129_600;
     if (!Number.isInteger(d) || d < MIN_SESSION_SECONDS || d > max) {
       throw new AppError('ValidationError', `1 validation error detected: Value '${d}' at 'durationSeconds' failed to satisfy constraint: Member must have value between ${MIN_SESSION_SECONDS} and ${max}`);
     }
@@ -383,10 +394,12 @@ export class IamDirectory implements IamControl {
   }
 
   /** The API's view of a temporary access key: its secret and who it acts as, or an error code. */
-  openApiSession(accessKeyId: string, sessionToken: string): { secretAccessKey: string; principal: string } | 'unknown_session' | 'session_expired' {
+  openApiSession(accessKeyId: string, sessionToken: string): ApiSession | 'unknown_session' | 'session_expired' {
     const s = this.sessions.open(accessKeyId, sessionToken, this.d.clock.now());
     if (typeof s === 'string') return s;
-    return { secretAccessKey: this.sessions.secretFor(accessKeyId), principal: s.principal };
+    // As at login (lookupSession): a deleted role's sessions, also of a re-created role of the same name, are over.
+    if (s.kind === 'assumed-role' && this.cachedRole(s.roleName ?? '')?.roleId !== s.roleId) return 'unknown_session';
+    return { secretAccessKey: this.sessions.secretFor(accessKeyId), principal: s.principal, ...(s.sessionPolicy !== undefined ? { sessionPolicy: s.sessionPolicy } : {}) };
   }
 
   /** A root or IAM user access key for signing STS requests. */

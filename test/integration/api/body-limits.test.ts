@@ -1,7 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { parseError, startApi, testKey, type ApiHarness } from './harness.js';
+import { randomBytes } from 'node:crypto';
+import { IamDirectory } from '../../../src/iam/iam-directory.js';
+import { SessionTokens } from '../../../src/iam/sts-sessions.js';
+import { ManualClock } from '../../../src/lib/clock.js';
+import { Store } from '../../../src/store/store.js';
+import { parseError, signedPost, startApi, testKey, type ApiHarness } from './harness.js';
 
 let api: ApiHarness | undefined;
 const sockets: Socket[] = [];
@@ -34,14 +39,32 @@ function open(port: number) {
 }
 
 /** Request head with a well-formed SigV4 Authorization naming `accessKeyId` (the signature itself is not checked before the body). */
-function head(accessKeyId: string, contentLength: number): string {
+function head(accessKeyId: string, contentLength: number, o: { service?: string; sessionToken?: string } = {}): string {
   const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  const signed = o.sessionToken !== undefined ? 'host;x-amz-date;x-amz-security-token' : 'host;x-amz-date';
   return (
     'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
     `X-Amz-Date: ${now}\r\n` +
-    `Authorization: AWS4-HMAC-SHA256 Credential=${accessKeyId}/${now.slice(0, 8)}/us-east-1/rds/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}\r\n` +
+    (o.sessionToken !== undefined ? `X-Amz-Security-Token: ${o.sessionToken}\r\n` : '') +
+    `Authorization: AWS4-HMAC-SHA256 Credential=${accessKeyId}/${now.slice(0, 8)}/us-east-1/${o.service ?? 'rds'}/aws4_request, SignedHeaders=${signed}, Signature=${'0'.repeat(64)}\r\n` +
     `Content-Length: ${contentLength}\r\n\r\n`
   );
+}
+
+/** Head of an unsigned form POST, as AssumeRoleWithWebIdentity comes. */
+function unsignedHead(contentLength: number): string {
+  return `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${contentLength}\r\n\r\n`;
+}
+
+/** An IAM over an in-memory store with one user (its key signs STS calls) and a role it may assume. */
+function realIam() {
+  // The IAM's own clock, started now: moving it expires sessions while request dates stay current.
+  const clock = new ManualClock(Date.now());
+  const iam = new IamDirectory({ store: new Store(':memory:'), masterKey: randomBytes(32), accountId: '123456789012', clock });
+  iam.createUser('dev');
+  const key = iam.createAccessKey('dev');
+  const role = iam.createRole('app', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:user/dev' }, Action: 'sts:AssumeRole' }] }));
+  return { iam, clock, key: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, role };
 }
 
 describe('API request bodies are bounded in time, concurrency and by the access key', () => {
@@ -130,5 +153,60 @@ describe('API request bodies are bounded in time, concurrency and by the access 
     const out = await call;
     expect(out.DBInstances).toBeDefined();
     expect(out.$metadata.attempts).toBeGreaterThan(1);
+  });
+  it('reads unsigned bodies in a small pool of their own: stalled unsigned bodies do not throttle signed requests', async () => {
+    api = await startApi({ maxConcurrentBodies: 3, maxConcurrentUnsignedBodies: 4, bodyTimeoutMs: 60_000 });
+    // Four unsigned 32 KiB bodies that never finish: more than the signed pool holds.
+    for (let i = 0; i < 4; i++) open(api.port).sock.write(unsignedHead(32 * 1024) + 'Action=AssumeRoleWithWebIdentity');
+    // Bounded wait until the server reads all four (then a fifth unsigned body is refused).
+    const form = 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15';
+    let refused = '';
+    for (let i = 0; i < 100 && !/Throttling/.test(refused); i++) {
+      const c = open(api.port);
+      c.sock.write(unsignedHead(form.length) + form);
+      refused = await c.responded();
+    }
+    expect(refused).toMatch(/^HTTP\/1\.1 400 /);
+    expect(parseError(refused).code).toBe('Throttling');
+    expect(parseError(refused).message).toContain('more than 4 unsigned requests');
+    // A request signed with a known key still has all of its pool.
+    const res = await signedPost(api.url, 'Action=DescribeDBInstances&Version=2014-10-31');
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses a temporary (ASIA) key without a session token, or with one this tlsql did not issue, without waiting for its body', async () => {
+    const { iam } = realIam();
+    api = await startApi({ bodyTimeoutMs: 60_000, iam });
+    const keyId = SessionTokens.newAccessKeyId();
+    const forged = Buffer.from(randomBytes(200)).toString('base64');
+    for (const sessionToken of [undefined, forged]) {
+      const c = open(api.port);
+      // A body of 1 MiB is announced and none is sent: the answer must not depend on it.
+      c.sock.write(head(keyId, 1024 * 1024, { service: 'sts', ...(sessionToken !== undefined ? { sessionToken } : {}) }));
+      const res = await c.responded(5000);
+      expect(res).toMatch(/^HTTP\/1\.1 403 /);
+      expect(parseError(res).code).toBe('InvalidClientTokenId');
+      expect(res.toLowerCase()).toContain('connection: close');
+      await c.closed;
+    }
+  });
+
+  it('answers ExpiredToken for an expired session before reading the body, and still serves a valid session', async () => {
+    const { iam, clock, role } = realIam();
+    api = await startApi({ bodyTimeoutMs: 60_000, iam });
+    const live = iam.assumeRole('arn:aws:iam::123456789012:user/dev', { roleArn: role.arn, roleSessionName: 's1', durationSeconds: 900 }).credentials;
+    const ok = await signedPost(api.url, 'Action=GetCallerIdentity&Version=2011-06-15', { service: 'sts', credentials: { accessKeyId: live.accessKeyId, secretAccessKey: live.secretAccessKey, sessionToken: live.sessionToken } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('assumed-role/app/s1');
+    // The same session token under another key id opens nothing.
+    const other = open(api.port);
+    other.sock.write(head(SessionTokens.newAccessKeyId(), 1024 * 1024, { service: 'sts', sessionToken: live.sessionToken }));
+    expect(parseError(await other.responded(5000)).code).toBe('InvalidClientTokenId');
+    clock.advance(900_000);
+    const expired = open(api.port);
+    expired.sock.write(head(live.accessKeyId, 1024 * 1024, { service: 'sts', sessionToken: live.sessionToken }));
+    const res = await expired.responded(5000);
+    expect(res).toMatch(/^HTTP\/1\.1 403 /);
+    expect(parseError(res).code).toBe('ExpiredToken');
   });
 });

@@ -9,6 +9,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createApiServer } from '../../../src/api/server.js';
 import { staticCredentialStore, type CredentialStore } from '../../../src/api/credentials.js';
+import type { IamControl } from '../../../src/iam/iam-control.js';
 import type { Clock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { FakeControlPlane } from '../../helpers/fake-control-plane.js';
@@ -27,10 +28,22 @@ export interface ApiHarness {
 }
 
 export async function startApi(
-  opts: { clock?: Clock; maxBodyBytes?: number; bundles?: { pem(name: string): string | null }; credentials?: CredentialStore; headersTimeoutMs?: number; bodyTimeoutMs?: number; maxConcurrentBodies?: number } = {},
+  opts: {
+    clock?: Clock;
+    maxBodyBytes?: number;
+    bundles?: { pem(name: string): string | null };
+    credentials?: CredentialStore;
+    headersTimeoutMs?: number;
+    bodyTimeoutMs?: number;
+    maxConcurrentBodies?: number;
+    maxConcurrentUnsignedBodies?: number;
+    /** A real IAM (e.g. an IamDirectory over an in-memory store) instead of the fake's InvalidAction. */
+    iam?: IamControl;
+  } = {},
 ): Promise<ApiHarness> {
   const logs: string[] = [];
   const control = new FakeControlPlane({ region, ...(opts.clock ? { clock: opts.clock } : {}) });
+  if (opts.iam) Object.assign(control, { iam: opts.iam });
   const server = createApiServer({
     control,
     credentials: opts.credentials ?? staticCredentialStore([{ ...testKey, principal: 'test-admin' }]),
@@ -41,6 +54,7 @@ export async function startApi(
     ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
     ...(opts.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
     ...(opts.maxConcurrentBodies !== undefined ? { maxConcurrentBodies: opts.maxConcurrentBodies } : {}),
+    ...(opts.maxConcurrentUnsignedBodies !== undefined ? { maxConcurrentUnsignedBodies: opts.maxConcurrentUnsignedBodies } : {}),
     ...(opts.bundles ? { bundles: opts.bundles } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

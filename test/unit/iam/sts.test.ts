@@ -125,3 +125,57 @@ describe('AssumeRole in the directory', () => {
     expect(login()).toBe('allow');
   });
 });
+
+describe('STS calls made with temporary credentials', () => {
+  const allow = (action: string, resource = '*') => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] });
+
+  it('no longer opens a session for the API once its role was deleted, also after a role of the same name is created again', () => {
+    const { iam } = directory();
+    const role = iam.createRole('a', trust({ AWS: ACCOUNT }));
+    const c = iam.assumeRole(ROOT_PRINCIPAL, { roleArn: role.arn, roleSessionName: 's1' }).credentials;
+    expect(iam.openApiSession(c.accessKeyId, c.sessionToken)).toMatchObject({ principal: `arn:aws:sts::${ACCOUNT}:assumed-role/a/s1`, secretAccessKey: c.secretAccessKey });
+    iam.deleteRole('a');
+    expect(iam.openApiSession(c.accessKeyId, c.sessionToken)).toBe('unknown_session');
+    iam.createRole('a', trust({ AWS: ACCOUNT }));
+    expect(iam.openApiSession(c.accessKeyId, c.sessionToken)).toBe('unknown_session');
+  });
+
+  it('applies the caller’s session policy to AssumeRole unless the trust policy names the session itself', () => {
+    const { iam } = directory();
+    const a = iam.createRole('a', trust({ AWS: ACCOUNT }));
+    iam.putRolePolicy('a', 'assume', allow('sts:AssumeRole'));
+    const byAccount = iam.createRole('b', trust({ AWS: ACCOUNT }));
+    const byRole = iam.createRole('c', trust({ AWS: a.arn }));
+    const sessionArn = `arn:aws:sts::${ACCOUNT}:assumed-role/a/narrow`;
+    const bySession = iam.createRole('d', trust({ AWS: sessionArn }));
+    const narrow = iam.assumeRole(ROOT_PRINCIPAL, { roleArn: a.arn, roleSessionName: 'narrow', policy: allow('rds-db:connect') }).credentials;
+    const opened = iam.openApiSession(narrow.accessKeyId, narrow.sessionToken);
+    if (typeof opened === 'string') throw new Error(opened);
+    expect(opened.sessionPolicy).toBe(allow('rds-db:connect'));
+    const session = { sessionPolicy: opened.sessionPolicy! };
+    const req = (roleArn: string) => ({ roleArn, roleSessionName: 'next' });
+    expect(() => iam.assumeRole(sessionArn, req(byAccount.arn), session)).toThrow(expect.objectContaining({ code: 'AccessDenied' }));
+    expect(() => iam.assumeRole(sessionArn, req(byRole.arn), session)).toThrow(expect.objectContaining({ code: 'AccessDenied' }));
+    expect(iam.assumeRole(sessionArn, req(bySession.arn), session).assumedRoleUser.arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/d/next`);
+    // A session policy that allows it, or none at all: the role's own permissions decide.
+    expect(iam.assumeRole(sessionArn, req(byAccount.arn), { sessionPolicy: allow('sts:AssumeRole', byAccount.arn) }).credentials).toBeDefined();
+    expect(iam.assumeRole(sessionArn, req(byAccount.arn), {}).credentials).toBeDefined();
+    expect(iam.assumeRole(sessionArn, req(byRole.arn), {}).credentials).toBeDefined();
+  });
+
+  it('GetSessionToken lasts an hour by default for the root key, 12 hours for users, and refuses every session', () => {
+    const { iam, clock } = directory();
+    iam.createUser('dev');
+    const now = clock.now().getTime();
+    expect(iam.getSessionToken(ROOT_PRINCIPAL, undefined).expiration.getTime()).toBe(now + 3_600_000);
+    expect(() => iam.getSessionToken(ROOT_PRINCIPAL, 3601)).toThrow(expect.objectContaining({ code: 'ValidationError' }));
+    const user = iam.getSessionToken(userArn('dev'), undefined);
+    expect(user.expiration.getTime()).toBe(now + 43_200_000);
+    // Credentials from GetSessionToken act as the user itself: only the session tells them apart.
+    const opened = iam.openApiSession(user.accessKeyId, user.sessionToken);
+    if (typeof opened === 'string') throw new Error(opened);
+    expect(opened.principal).toBe(userArn('dev'));
+    expect(() => iam.getSessionToken(opened.principal, undefined, {})).toThrow(expect.objectContaining({ code: 'AccessDenied', message: 'Cannot call GetSessionToken with session credentials' }));
+    expect(() => iam.getSessionToken(ROOT_PRINCIPAL, undefined, {})).toThrow(expect.objectContaining({ code: 'AccessDenied' }));
+  });
+});
