@@ -195,12 +195,13 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     return list;
   }
 
-  /** Forgets a deleted instance: its imported client CAs (with their shadows) and its cached allow-list. */
+  /** Forgets a deleted instance: its imported client CAs (with their shadows and CRLs) and its cached allow-list. */
   forgetInstance(inst: DbInstance): void {
     for (const r of this.repo.listClientCas(inst.resourceId)) {
       this.repo.deleteClientCa(r.resourceId, r.thumbprint);
       this.shadows.delete(`${r.resourceId}/${r.thumbprint}`);
     }
+    this.revocation.forgetInstance(inst.resourceId);
     this.allowLists.delete(inst.resourceId);
   }
 
@@ -528,10 +529,17 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
       await this.applyTrust(inst, 'removed').catch((err: unknown) => this.log.error('restoring client CA trust failed', { instance: inst.id, err: err as Error }));
       throw e;
     }
-    this.log.info('client CA trusted', { instance: inst.id, subject, thumbprint });
-    return caInfo(inst.id, record.certPem, 'operator', null);
+    // A CRL imported for this CA before it was removed is enforced again (it was never dropped):
+    // the response and the log say so, with its dates.
+    const crl = this.revocation.importedCrlInfo(record);
+    this.log.info('client CA trusted', { instance: inst.id, subject, thumbprint, crlThisUpdate: crl?.thisUpdate.toISOString() ?? null });
+    return caInfo(inst.id, record.certPem, 'operator', crl);
   }
 
+  /**
+   * Stops trusting an operator CA. Its imported CRL is kept: importing the same CA again enforces it
+   * again (ClientCertificateStore.putCrl), rather than accepting every certificate it revoked.
+   */
   async removeClientCertificateAuthority(q: { dbInstanceIdentifier: string; thumbprint: string }): Promise<ClientCertificateAuthorityInfo> {
     const inst = this.mustGetInstance(q.dbInstanceIdentifier);
     if (!q.thumbprint) throw new AppError('MissingParameter', 'The request must contain the parameter Thumbprint');

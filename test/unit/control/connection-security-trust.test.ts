@@ -185,3 +185,32 @@ describe('client-certificate trust lists under concurrent changes', () => {
     expect(verdict(app.certPem)).toBe('revoked');
   });
 });
+
+describe('imported CRLs of operator client CAs', () => {
+  it('stay enforced when the CA is removed and imported again, and the import says a CRL is loaded', async () => {
+    const cs = service();
+    const corp = opensslCa('/CN=corp');
+    cas.push(corp);
+    const first = await cs.importClientCertificateAuthority({ dbInstanceIdentifier: 'db1', certificatePem: corp.certPem });
+    expect(first.crlThisUpdate).toBeNull();
+    const stolen = corp.issue('/CN=stolen', 'stolen');
+    const stolenPem = readFileSync(stolen.certPath, 'utf8');
+    const other = readFileSync(corp.issue('/CN=other', 'other').certPath, 'utf8');
+    corp.revoke(stolen.certPath, 'keyCompromise');
+    await cs.importClientCrl({ dbInstanceIdentifier: 'db1', crl: readFileSync(corp.crl('corp')) });
+    expect(verdict(stolenPem)).toBe('revoked');
+
+    await cs.removeClientCertificateAuthority({ dbInstanceIdentifier: 'db1', thumbprint: first.thumbprint });
+    const again = await cs.importClientCertificateAuthority({ dbInstanceIdentifier: 'db1', certificatePem: corp.certPem });
+
+    expect(verdict(stolenPem)).toBe('revoked');
+    expect(verdict(other)).toBe('trusted');
+    expect(again.crlThisUpdate).toBeInstanceOf(Date);
+    const described = await cs.describeClientCertificateAuthorities({ dbInstanceIdentifier: 'db1' });
+    expect(described.find((c) => c.thumbprint === first.thumbprint)?.crlThisUpdate).toEqual(again.crlThisUpdate);
+
+    // Deleting the instance forgets its CRLs with its CAs (its resource id is never reused).
+    cs.forgetInstance(INSTANCE);
+    expect((await cs.importClientCertificateAuthority({ dbInstanceIdentifier: 'db1', certificatePem: corp.certPem })).crlThisUpdate).toBeNull();
+  });
+});
