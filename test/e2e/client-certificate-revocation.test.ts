@@ -145,7 +145,11 @@ describe('revoking a tlsql client certificate', () => {
     await writeFile(pemPath, await pemRes.text());
     expect((await run('openssl', ['crl', '-in', pemPath, '-CAfile', caPath, '-verify', '-noout'])).stderr.trim()).toBe('verify OK');
     // A relying party checking the CRL itself refuses the revoked certificate and accepts the sibling.
-    expect((await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, lost.cert])).stdout + '').not.toMatch(/: OK$/m);
+    // Refused for revocation (X509_V_ERR_CERT_REVOKED, error 23 on the leaf), not for any other failure.
+    const refused = await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, lost.cert]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('error 23 at 0 depth lookup: certificate revoked');
+    expect(refused.stdout).not.toMatch(/: OK$/m);
     expect((await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, sibling.cert])).stdout.trim()).toBe(`${sibling.cert}: OK`);
 
     // Server certificates keep RDS's shape: no CRL distribution point, no OCSP/caIssuers address.
