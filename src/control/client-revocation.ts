@@ -214,6 +214,12 @@ export class ClientRevocation {
     return map;
   }
 
+  /** Forgets the imported CRLs of a deleted instance (they outlive a removed CA, not the instance). */
+  forgetInstance(resourceId: string): void {
+    this.repo.deleteCrls(resourceId);
+    for (const k of this.importedEntries.keys()) if (k.startsWith(`${resourceId}/`)) this.importedEntries.delete(k);
+  }
+
   /** The imported CRL's dates of an operator CA, for DescribeClientCertificateAuthorities. */
   importedCrlInfo(ca: ClientCaRecord): { thisUpdate: Date; nextUpdate: Date | null } | null {
     const stored = this.repo.getCrl(ca.resourceId, ca.thumbprint);

@@ -6,6 +6,7 @@ import { ClientTrust, type TrustedClientCa } from '../dataplane/client-certs.js'
 import type { SessionInfo } from '../dataplane/session-info.js';
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
+import { KeyedLock } from '../lib/keyed-lock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClientCaRecord, ClientCertificateAuthorityInfo } from '../model/client-certificate-authority.js';
 import type { DbConnection } from '../model/db-connection.js';
@@ -59,6 +60,14 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   /** Shadow CA signers by `<resourceId>/<thumbprint>`: imported once, reused for every link certificate. */
   private readonly shadows = new Map<string, Promise<LoadedClientCa>>();
   private readonly revocation: ClientRevocation;
+  /**
+   * Serialises, per instance id, building an endpoint's client-certificate trust list and handing
+   * it to the endpoint. A list reflects the revocations read when its build began, and a build may
+   * await (shadow CA keys, CRL parsing, FLUSH SSL); without this, a build that began before a
+   * revocation could be installed after the revocation's own list and accept the certificate again.
+   * Every caller builds inside the lock, so the last list installed is built after the last change.
+   */
+  private readonly trustLock = new KeyedLock();
   /** Base of the CRL URLs put in new client certificates; set once the API listens (setPublicApiUrl). */
   private publicApiUrl: string | undefined;
 
@@ -131,6 +140,16 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   }
 
   /**
+   * Opens an instance's endpoint with `open`, handing it the current client-certificate trust, while
+   * no other trust list of the instance is built or installed: a revocation made while the endpoint
+   * opens (when it is not yet serving, so the revocation leaves it alone) is then either in this
+   * list or enforced on the open endpoint right after.
+   */
+  openWithClientTrust(inst: DbInstance, open: (trust: ClientTrust | null) => Promise<void>): Promise<void> {
+    return this.trustLock.run(inst.id, async () => open(await this.clientTrust(inst)));
+  }
+
+  /**
    * Brings every live endpoint's client-certificate request in line with `clientTrust`: one starts
    * asking once a client could present a trusted certificate, and stops once the last tlsql-issued
    * one has expired. Called after issuing a certificate and by the scheduler's passes (importing
@@ -141,9 +160,12 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     for (const id of this.d.runtime.servingIds()) {
       const inst = this.d.store.getInstance(id);
       if (!inst) continue;
-      const trust = await this.clientTrust(inst);
-      if ((trust === null) === (this.d.runtime.clientTrust(id) === null)) continue;
-      if (!this.d.runtime.setClientTrust(id, trust)) continue;
+      const trust = await this.trustLock.run(id, async () => {
+        const t = await this.clientTrust(inst);
+        if ((t === null) === (this.d.runtime.clientTrust(id) === null)) return undefined;
+        return this.d.runtime.setClientTrust(id, t) ? t : undefined;
+      });
+      if (trust === undefined) continue;
       changed++;
       this.log.info(trust ? 'endpoint asks for client certificates' : 'endpoint stopped asking for client certificates: no certificate it trusts is valid any more', { instance: id });
     }
@@ -173,12 +195,13 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
     return list;
   }
 
-  /** Forgets a deleted instance: its imported client CAs (with their shadows) and its cached allow-list. */
+  /** Forgets a deleted instance: its imported client CAs (with their shadows and CRLs) and its cached allow-list. */
   forgetInstance(inst: DbInstance): void {
     for (const r of this.repo.listClientCas(inst.resourceId)) {
       this.repo.deleteClientCa(r.resourceId, r.thumbprint);
       this.shadows.delete(`${r.resourceId}/${r.thumbprint}`);
     }
+    this.revocation.forgetInstance(inst.resourceId);
     this.allowLists.delete(inst.resourceId);
   }
 
@@ -381,10 +404,9 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   async revokeClientCertificate(q: { serialNumber?: string; certificatePem?: string; reason?: string }): Promise<{ certificate: ClientCertificateRecord; closed: DbConnection[] }> {
     const region = this.d.config.region;
     const certificate = await this.revocation.revoke({ region, ...q });
-    const instances = this.d.runtime.servingIds().flatMap((id) => {
-      const inst = this.d.store.getInstance(id);
-      return inst && inst.region === region ? [inst] : [];
-    });
+    // Every instance of the region, not only those serving now: one whose endpoint is opening is
+    // looked at once it has opened (enforce waits for openWithClientTrust).
+    const instances = this.d.store.listInstances().filter((inst) => inst.region === region);
     const closed = await this.enforce(instances, certificate.issuer, new Set([certificate.serialHex]));
     this.log.info('revoked client certificate enforced', { serialHex: certificate.serialHex, subject: certificate.subject, sessionsClosed: closed.length });
     return { certificate, closed };
@@ -426,8 +448,12 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
   private async enforce(instances: DbInstance[], issuer: string, serials: ReadonlySet<string>): Promise<DbConnection[]> {
     const closed: DbConnection[] = [];
     for (const inst of instances) {
-      if (!this.d.runtime.isServing(inst.id)) continue;
-      this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
+      const serving = await this.trustLock.run(inst.id, async () => {
+        if (!this.d.runtime.isServing(inst.id)) return false;
+        this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
+        return true;
+      });
+      if (!serving) continue;
       const now = Date.now();
       for (const s of this.d.runtime.sessions(inst.id)) {
         const c = s.clientCertificate;
@@ -503,10 +529,17 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
       await this.applyTrust(inst, 'removed').catch((err: unknown) => this.log.error('restoring client CA trust failed', { instance: inst.id, err: err as Error }));
       throw e;
     }
-    this.log.info('client CA trusted', { instance: inst.id, subject, thumbprint });
-    return caInfo(inst.id, record.certPem, 'operator', null);
+    // A CRL imported for this CA before it was removed is enforced again (it was never dropped):
+    // the response and the log say so, with its dates.
+    const crl = this.revocation.importedCrlInfo(record);
+    this.log.info('client CA trusted', { instance: inst.id, subject, thumbprint, crlThisUpdate: crl?.thisUpdate.toISOString() ?? null });
+    return caInfo(inst.id, record.certPem, 'operator', crl);
   }
 
+  /**
+   * Stops trusting an operator CA. Its imported CRL is kept: importing the same CA again enforces it
+   * again (ClientCertificateStore.putCrl), rather than accepting every certificate it revoked.
+   */
   async removeClientCertificateAuthority(q: { dbInstanceIdentifier: string; thumbprint: string }): Promise<ClientCertificateAuthorityInfo> {
     const inst = this.mustGetInstance(q.dbInstanceIdentifier);
     if (!q.thumbprint) throw new AppError('MissingParameter', 'The request must contain the parameter Thumbprint');
@@ -528,11 +561,13 @@ export class ConnectionSecurity implements ConnectionSecurityControl {
    * A CA is added to the engine before the endpoint accepts its clients, and removed from the
    * endpoint before the engine, so no client is ever accepted at the door and refused on the link.
    */
-  private async applyTrust(inst: DbInstance, change: 'added' | 'removed'): Promise<void> {
-    if (!this.d.runtime.isServing(inst.id)) return; // applied when the endpoint next opens
-    if (change === 'removed') this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
-    await this.ensureEngineTrust(inst);
-    if (change === 'added') this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
+  private applyTrust(inst: DbInstance, change: 'added' | 'removed'): Promise<void> {
+    return this.trustLock.run(inst.id, async () => {
+      if (!this.d.runtime.isServing(inst.id)) return; // applied when the endpoint next opens
+      if (change === 'removed') this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
+      await this.ensureEngineTrust(inst);
+      if (change === 'added') this.d.runtime.setClientTrust(inst.id, await this.clientTrust(inst));
+    });
   }
 }
 

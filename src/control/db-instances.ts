@@ -226,12 +226,15 @@ export class DbInstances {
    */
   private async openEndpoint(inst: DbInstance, serverCertificate?: { chainPem: string; keyPem: string }, linkKeyType?: LinkKeyType): Promise<void> {
     if (this.d.runtime.isServing(inst.id)) return;
-    await this.d.runtime.openEndpoint(inst, {
-      ...(serverCertificate ? { serverCertificate } : {}),
-      linkKeyType: linkKeyType ?? (await this.d.links.activeKeyType(inst)),
-      clientTrust: await this.d.security.clientTrust(inst),
-      allowList: () => this.d.security.allowListFor(inst),
-    });
+    const resolvedLinkKeyType = linkKeyType ?? (await this.d.links.activeKeyType(inst));
+    await this.d.security.openWithClientTrust(inst, (clientTrust) =>
+      this.d.runtime.openEndpoint(inst, {
+        ...(serverCertificate ? { serverCertificate } : {}),
+        linkKeyType: resolvedLinkKeyType,
+        clientTrust,
+        allowList: () => this.d.security.allowListFor(inst),
+      }),
+    );
   }
 
   // --- create ----------------------------------------------------------------------------

@@ -42,7 +42,10 @@ export class ClientCertificateStore {
     return this.db.prepare('UPDATE client_certificates SET revoked_at = ?, revocation_reason = ? WHERE region = ? AND serial = ? AND revoked_at IS NULL').run(r.revokedAt.toISOString(), r.reason, region, serialHex).changes === 1;
   }
 
-  /** Replaces the CRL of an operator CA; the CA must be in client_cas. */
+  /**
+   * Replaces the CRL of an operator CA (by the instance's resource id and the CA's thumbprint). Kept
+   * when the CA is removed, so importing the same CA again enforces it again; see deleteCrls.
+   */
   putCrl(c: ImportedCrlRecord): void {
     this.db
       .prepare(
@@ -50,6 +53,11 @@ export class ClientCertificateStore {
          ON CONFLICT (resource_id, thumbprint) DO UPDATE SET crl_der = excluded.crl_der, this_update = excluded.this_update, next_update = excluded.next_update, crl_number = excluded.crl_number, imported_at = excluded.imported_at`,
       )
       .run(c.resourceId, c.thumbprint, c.crlDer, c.thisUpdate.toISOString(), c.nextUpdate?.toISOString() ?? null, c.crlNumber, c.importedAt.toISOString());
+  }
+
+  /** Drops every imported CRL of an instance (it is deleted: its resource id is never reused). */
+  deleteCrls(resourceId: string): void {
+    this.db.prepare('DELETE FROM client_crls WHERE resource_id = ?').run(resourceId);
   }
 
   getCrl(resourceId: string, thumbprint: string): ImportedCrlRecord | null {

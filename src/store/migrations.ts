@@ -195,4 +195,21 @@ export const migrations: readonly string[] = [
      subnet_ids TEXT NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  // Imported CRLs outlive their client CA (docs/revocation.md): removing an operator CA and importing
+  // it again must not quietly accept every certificate its CRL revoked. The row stays keyed by the
+  // instance's resource id and the CA's thumbprint (a re-import of the same CA finds it), without the
+  // cascade from client_cas; they go when the instance is deleted (ClientCertificateStore.deleteCrls).
+  `CREATE TABLE client_crls_kept (
+     resource_id TEXT NOT NULL,
+     thumbprint TEXT NOT NULL,
+     crl_der BLOB NOT NULL,
+     this_update TEXT NOT NULL,
+     next_update TEXT,
+     crl_number TEXT,
+     imported_at TEXT NOT NULL,
+     PRIMARY KEY (resource_id, thumbprint)
+   );
+   INSERT INTO client_crls_kept SELECT resource_id, thumbprint, crl_der, this_update, next_update, crl_number, imported_at FROM client_crls;
+   DROP TABLE client_crls;
+   ALTER TABLE client_crls_kept RENAME TO client_crls;`,
 ];

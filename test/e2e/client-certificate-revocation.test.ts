@@ -23,6 +23,8 @@ let lost: Cert; // revoked in the first test
 let sibling: Cert; // same subject family, never revoked
 /** The operator CA's certificate its imported CRL revokes (set by the operator CRL test). */
 let operatorRevoked: { cert: string; key: string; serial: string } | undefined;
+/** The operator CA whose CRL was imported, and a certificate of it the CRL does not list. */
+let operator: { caPath: string; good: { cert: string; key: string } } | undefined;
 const CRL_NAME = 'us-east-1-client-ca-g1';
 
 function cli(args: string[]) {
@@ -145,7 +147,11 @@ describe('revoking a tlsql client certificate', () => {
     await writeFile(pemPath, await pemRes.text());
     expect((await run('openssl', ['crl', '-in', pemPath, '-CAfile', caPath, '-verify', '-noout'])).stderr.trim()).toBe('verify OK');
     // A relying party checking the CRL itself refuses the revoked certificate and accepts the sibling.
-    expect((await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, lost.cert])).stdout + '').not.toMatch(/: OK$/m);
+    // Refused for revocation (X509_V_ERR_CERT_REVOKED, error 23 on the leaf), not for any other failure.
+    const refused = await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, lost.cert]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('error 23 at 0 depth lookup: certificate revoked');
+    expect(refused.stdout).not.toMatch(/: OK$/m);
     expect((await run('openssl', ['verify', '-crl_check', '-CAfile', caPath, '-CRLfile', pemPath, sibling.cert])).stdout.trim()).toBe(`${sibling.cert}: OK`);
 
     // Server certificates keep RDS's shape: no CRL distribution point, no OCSP/caIssuers address.
@@ -264,10 +270,24 @@ describe("an operator CA's CRL", () => {
     }
     expect((await login('free_user', { cert: bad.certPath, key: bad.keyPath })).stderr).toMatch(revokedError('free_user', badSerial, 'affiliationChanged'));
     operatorRevoked = { cert: bad.certPath, key: bad.keyPath, serial: badSerial };
+    operator = { caPath: op.certPath, good: { cert: good.certPath, key: good.keyPath } };
     expect((await login('free_user', { cert: good.certPath, key: good.keyPath })).stdout).toBe('free_user@%\n');
     const cas = JSON.parse((await cli(['describe-client-certificate-authorities', '--db-instance-identifier', 'rev-db'])).stdout) as { ClientCertificateAuthorities: Record<string, unknown>[] };
     expect(cas.ClientCertificateAuthorities.find((c) => c.Source === 'operator')).toMatchObject({ CrlThisUpdate: expect.any(String), CrlNextUpdate: expect.any(String) });
     expect((await cli(['import-client-crl', '--db-instance-identifier', 'no-such-db', '--crl-file', der0(op)])).stderr).toMatch(/DBInstanceNotFound|not found/);
+  }, 240_000);
+});
+
+describe("an operator CA's CRL, after the CA is removed and imported again", () => {
+  it('is still enforced, and the import says the CRL is loaded', async () => {
+    const listed = JSON.parse((await cli(['describe-client-certificate-authorities', '--db-instance-identifier', 'rev-db'])).stdout) as { ClientCertificateAuthorities: Record<string, string>[] };
+    const thumbprint = listed.ClientCertificateAuthorities.find((c) => c.Source === 'operator')!.Thumbprint!;
+    expect((await cli(['remove-client-certificate-authority', '--db-instance-identifier', 'rev-db', '--thumbprint', thumbprint])).code).toBe(0);
+    const again = await cli(['import-client-certificate-authority', '--db-instance-identifier', 'rev-db', '--certificate-file', operator!.caPath]);
+    expect(again.stderr).toBe('');
+    expect(JSON.stringify(JSON.parse(again.stdout))).toMatch(/"CrlThisUpdate":"\d{4}-/);
+    expect((await login('free_user', operatorRevoked!)).stderr).toMatch(revokedError('free_user', operatorRevoked!.serial, 'affiliationChanged'));
+    expect((await login('free_user', operator!.good)).stdout).toBe('free_user@%\n');
   }, 240_000);
 });
 

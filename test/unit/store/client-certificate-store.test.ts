@@ -34,18 +34,21 @@ describe('client certificate store', () => {
     store.close();
   });
 
-  it("keeps an imported CRL only for a CA the instance trusts, and drops it with the CA", () => {
+  it('keeps an imported CRL when its CA is removed, and drops it with the instance', () => {
     const store = new Store(':memory:');
     const repo = new ClientCertificateStore(store);
     const cas = new ConnectionSecurityStore(store);
     const crl = { resourceId: 'db-X', thumbprint: 'ab', crlDer: Buffer.from([1, 2, 3]), thisUpdate: new Date('2026-01-01T00:00:00Z'), nextUpdate: null, crlNumber: '1', importedAt: new Date('2026-01-01T00:00:00Z') };
-    expect(() => repo.putCrl(crl)).toThrow(/FOREIGN KEY/);
     cas.insertClientCa({ resourceId: 'db-X', thumbprint: 'ab', subject: '/CN=op', certPem: 'pem', notAfter: new Date('2027-01-01T00:00:00Z'), shadowCertPem: 'pem', shadowKeySealed: Buffer.from([0]), createdAt: new Date() });
     repo.putCrl(crl);
     repo.putCrl({ ...crl, crlNumber: '2' });
+    repo.putCrl({ ...crl, resourceId: 'db-Y' });
     expect(repo.getCrl('db-X', 'ab')!.crlNumber).toBe('2');
     cas.deleteClientCa('db-X', 'ab');
+    expect(repo.getCrl('db-X', 'ab')!.crlNumber).toBe('2');
+    repo.deleteCrls('db-X');
     expect(repo.getCrl('db-X', 'ab')).toBeNull();
+    expect(repo.getCrl('db-Y', 'ab')).not.toBeNull();
     store.close();
   });
 });

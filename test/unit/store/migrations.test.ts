@@ -70,4 +70,25 @@ describe('store migrations', () => {
       store.close();
     }
   });
+
+  it('keep imported CRLs, which then outlive the removal of their client CA', () => {
+    const path = databaseAt(migrations.length - 1);
+    const db = new Database(path);
+    db.prepare('INSERT INTO client_cas(resource_id, thumbprint, subject, cert_pem, not_after, shadow_cert_pem, shadow_key_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      'db-ABC', 'ab', '/CN=op', 'PEM', '2027-01-01T00:00:00.000Z', 'PEM', Buffer.from([0]), '2026-01-01T00:00:00.000Z',
+    );
+    db.prepare('INSERT INTO client_crls(resource_id, thumbprint, crl_der, this_update, next_update, crl_number, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      'db-ABC', 'ab', Buffer.from([1, 2, 3]), '2026-01-01T00:00:00.000Z', null, '7', '2026-01-02T00:00:00.000Z',
+    );
+    db.close();
+    const store = new Store(path);
+    try {
+      const crl = () => store.database.prepare("SELECT crl_number, crl_der FROM client_crls WHERE resource_id = 'db-ABC' AND thumbprint = 'ab'").get() as { crl_number: string; crl_der: Buffer } | undefined;
+      expect(crl()).toEqual({ crl_number: '7', crl_der: Buffer.from([1, 2, 3]) });
+      store.database.prepare("DELETE FROM client_cas WHERE resource_id = 'db-ABC'").run();
+      expect(crl()?.crl_number).toBe('7');
+    } finally {
+      store.close();
+    }
+  });
 });
