@@ -38,6 +38,8 @@ export interface DataDirLock {
 /** What the holder writes into the lock file for an owner that finds the lock taken. */
 interface HolderInfo {
   pid: number;
+  /** What holds it: `tlsql server`, or `tlsql init` (also for setup) while it initialises. */
+  by?: string;
   dataDir: string;
   since: string;
 }
@@ -46,7 +48,7 @@ interface HolderInfo {
  * Takes the lock of `dataDir` (which must exist). Throws AppError `DataDirInUse` naming the pid of
  * the process that holds it; nothing else in the data dir is read or written either way.
  */
-export async function lockDataDir(dataDir: string, now: Date = new Date()): Promise<DataDirLock> {
+export async function lockDataDir(dataDir: string, now: Date = new Date(), by = 'tlsql server'): Promise<DataDirLock> {
   const native = loadNativeBinding();
   const path = join(dataDir, DATA_DIR_LOCK_FILE);
   // Node opens with O_CLOEXEC; O_NOFOLLOW: the lock is this file, not what a symlink points at.
@@ -61,12 +63,12 @@ export async function lockDataDir(dataDir: string, now: Date = new Date()): Prom
   if (!locked) {
     await file.close();
     const holder = await readHolder(path);
-    const who = holder ? `tlsql server pid ${holder.pid} (running since ${holder.since})` : 'another tlsql process (its pid could not be read)';
+    const who = holder ? `${holder.by ?? 'tlsql server'} pid ${holder.pid} (running since ${holder.since})` : 'another tlsql process (its pid could not be read)';
     throw new AppError('DataDirInUse', `data dir ${dataDir} is in use by ${who}; stop it first, or use another --data-dir`, {
       details: { pid: holder?.pid ?? null, dataDir },
     });
   }
-  const info: HolderInfo = { pid: process.pid, dataDir, since: now.toISOString() };
+  const info: HolderInfo = { pid: process.pid, by, dataDir, since: now.toISOString() };
   await file.truncate(0);
   await file.write(JSON.stringify(info) + '\n', 0, 'utf8');
   return {

@@ -94,7 +94,7 @@ export async function initialise(config: Config, opts: { logger: Logger; clock?:
  */
 export async function initialiseUnderLock(config: Config, opts: { logger: Logger; env?: NodeJS.ProcessEnv }, then: () => Promise<void> = async () => {}): Promise<void> {
   await ensureDataDir(config.dataDir);
-  const lock = await lockDataDir(config.dataDir);
+  const lock = await lockDataDir(config.dataDir, new Date(), 'tlsql init');
   try {
     const r = await initialise(config, opts);
     r.store.close();

@@ -148,9 +148,12 @@ export const setupCommand = defineCommand({
     try {
       await initialiseDataDir(ctx, config, args);
     } catch (e) {
-      // A running server initialised the data dir already: use it as it is.
       if (!(isAppError(e) && e.code === 'DataDirInUse')) wrapAppError(e);
-      ctx.io.stderr.write(`tlsql: ${e.message}: not initialised again, and the flags given are not saved to config.json\n`);
+      // A running server initialised the data dir already: use it as it is. The flags are saved
+      // all the same (the server reads config.json only when it starts), so this CLI finds its API.
+      const pid = typeof e.details.pid === 'number' ? ` (pid ${e.details.pid})` : '';
+      ctx.io.stderr.write(`tlsql: a tlsql server${pid} owns ${config.dataDir}: not initialised again\n`);
+      await persistConfig(config, args);
     }
     const paths = dataPaths(config.dataDir);
     const cc = await ctx.clientContext({ credentials: false });

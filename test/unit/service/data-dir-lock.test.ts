@@ -24,6 +24,15 @@ describe('the data dir lock', () => {
     await again.release();
   });
 
+  it('names what holds it when that is not a server', async () => {
+    const lock = await lockDataDir(dir, new Date('2026-06-01T00:00:00Z'), 'tlsql init');
+    try {
+      await expect(lockDataDir(dir)).rejects.toMatchObject({ code: 'DataDirInUse', details: { pid: process.pid, dataDir: dir }, message: expect.stringContaining(`in use by tlsql init pid ${process.pid}`) });
+    } finally {
+      await lock.release();
+    }
+  });
+
   it('is not kept from the owner by another local process binding the abstract socket name it once used', async () => {
     const st = await stat(dir, { bigint: true });
     const squatter = net.createServer((s) => s.end('not tlsql\n'));
