@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/crypto.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -447,12 +448,28 @@ void callJs(Napi::Env env, Napi::Function, DataplaneWrap* self, std::nullptr_t*)
   if (env != nullptr && self != nullptr) self->Dispatch(env);
 }
 
+// flock(2) on a descriptor JavaScript opened (the data dir's lock file, src/service/data-dir-lock.ts),
+// which Node has no call for: true when this open file now holds the exclusive lock, false when
+// another one holds it. The kernel drops the lock with the last descriptor, whatever ends the process.
+Napi::Value TryLockExclusive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "expected a file descriptor");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int r;
+  do r = flock(fd, LOCK_EX | LOCK_NB);
+  while (r != 0 && errno == EINTR);
+  if (r == 0) return Napi::Boolean::New(env, true);
+  if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+  throw Napi::Error::New(env, std::string("flock: ") + std::strerror(errno));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataplane", DataplaneWrap::Init(env));
   exports.Set("ServerContext", ServerContextWrap::Init(env));
   exports.Set("ClientContext", ClientContextWrap::Init(env));
   exports.Set("opensslVersion", Napi::String::New(env, OpenSSL_version(OPENSSL_VERSION)));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("tryLockExclusive", Napi::Function::New(env, TryLockExclusive, "tryLockExclusive"));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

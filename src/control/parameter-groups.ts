@@ -6,6 +6,7 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
+import type { KeyedLock } from '../lib/keyed-lock.js';
 import type { Logger } from '../lib/logger.js';
 import type { DbParameterGroup, ParameterGroupRecord } from '../model/db-parameter-group.js';
 import type { Parameter, ParameterChange, ParameterSource } from '../model/parameter.js';
@@ -25,6 +26,8 @@ export interface ParameterGroupsDeps {
   logger: Logger;
   region: string;
   accountId: string;
+  /** The instance lock shared with every other per-instance operation (tlsql-control-plane.ts). */
+  lock: KeyedLock;
 }
 
 /** The parameter group services; the default group always exists and cannot be changed. */
@@ -173,22 +176,31 @@ export class ParameterGroups {
     // The front door reads its own parameters per login: they are live whatever the method.
     const engineChange = defs.some((d) => d.engineVariable);
     const hasStatic = defs.some((d) => d.applyType === 'static') || (atReboot && engineChange);
-    for (const inst of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
-      let applyStatus = hasStatic ? 'pending-reboot' : inst.parameterGroup.applyStatus;
-      const joining = inst.pendingModifiedValues.dbParameterGroupName === group;
-      if (engineChange && !atReboot && !joining && inst.status !== 'deleting') {
-        try {
-          await this.d.runtime.applyEngineParameters(inst);
-        } catch (e) {
-          // Recorded for the next start all the same; until then the running engine has the old value.
-          this.d.logger.warn('applying parameters to the running engine failed; they apply at the next reboot', { instance: inst.id, err: e as Error });
-          applyStatus = 'pending-reboot';
+    for (const { id } of this.d.store.listInstances().filter((i) => i.parameterGroup.name === group)) {
+      // Under the instance lock, on the document as it is then: applying to the engine can take as
+      // long as an engine start, and a Modify, Reboot, Stop or tag change made meanwhile must not
+      // be overwritten by a copy read before it (the same rule as subnetGroupChanged in
+      // tlsql-control-plane.ts). Only the parameter group's apply status is written.
+      await this.d.lock.run(id, async () => {
+        const inst = this.d.store.getInstance(id);
+        // Deleted, or moved to another group, while waiting for the lock.
+        if (inst?.parameterGroup.name !== group) return;
+        let applyStatus = hasStatic ? 'pending-reboot' : inst.parameterGroup.applyStatus;
+        const joining = inst.pendingModifiedValues.dbParameterGroupName === group;
+        if (engineChange && !atReboot && !joining && inst.status !== 'deleting') {
+          try {
+            await this.d.runtime.applyEngineParameters(inst);
+          } catch (e) {
+            // Recorded for the next start all the same; until then the running engine has the old value.
+            this.d.logger.warn('applying parameters to the running engine failed; they apply at the next reboot', { instance: inst.id, err: e as Error });
+            applyStatus = 'pending-reboot';
+          }
         }
-      }
-      if (applyStatus !== inst.parameterGroup.applyStatus) {
-        inst.parameterGroup = { name: group, applyStatus };
-        this.d.store.updateInstance(inst);
-      }
+        if (applyStatus !== inst.parameterGroup.applyStatus) {
+          inst.parameterGroup = { name: group, applyStatus };
+          this.d.store.updateInstance(inst);
+        }
+      });
     }
   }
 

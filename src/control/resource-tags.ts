@@ -44,7 +44,12 @@ export function tagsForNewResource(tags: readonly Tag[] | undefined): Tag[] {
   return merged([], validateTags(tags ?? []));
 }
 
-type Resource = { kind: 'db'; id: string } | { kind: 'pg'; name: string } | { kind: 'secgrp'; name: string } | { kind: 'subgrp'; name: string };
+/**
+ * A resolved resource with its canonical ARN: identifiers and group names are case-insensitive and
+ * stored lower-cased, so an ARN spelt with capitals names the same resource and its tags are kept
+ * under the lower-cased ARN (the one the group's create and delete paths use).
+ */
+type Resource = ({ kind: 'db'; id: string } | { kind: 'pg'; name: string } | { kind: 'secgrp'; name: string } | { kind: 'subgrp'; name: string }) & { arn: string };
 
 export interface ResourceTagsDeps {
   store: Store;
@@ -66,7 +71,7 @@ export class ResourceTags {
   async list(q: { resourceName: string }): Promise<Tag[]> {
     const r = this.resolve(q.resourceName);
     if (r.kind === 'db') return this.instance(r.id).tags ?? [];
-    return this.d.tags.list(q.resourceName);
+    return this.d.tags.list(r.arn);
   }
 
   async add(q: { resourceName: string; tags: readonly Tag[] }): Promise<void> {
@@ -82,8 +87,8 @@ export class ResourceTags {
       return;
     }
     this.d.store.tx(() => {
-      merged(this.d.tags.list(q.resourceName), added);
-      this.d.tags.put(q.resourceName, added);
+      merged(this.d.tags.list(r.arn), added);
+      this.d.tags.put(r.arn, added);
     });
   }
 
@@ -99,7 +104,7 @@ export class ResourceTags {
       });
       return;
     }
-    this.d.tags.remove(q.resourceName, q.tagKeys);
+    this.d.tags.remove(r.arn, q.tagKeys);
   }
 
   /** The group's ARN as this service names it, for the groups' create and delete paths. */
@@ -117,24 +122,26 @@ export class ResourceTags {
     if (!m) {
       throw new AppError('InvalidParameterValue', `${arn} is not the ARN of a tlsql resource: expected arn:aws:rds:${this.d.region}:${this.d.accountId}:db:<DB instance identifier> (or :pg: for a parameter group, :secgrp: for a DB security group, :subgrp: for a DB subnet group).`);
     }
-    const [, region, account, kind, name] = m;
+    const [, region, account, kind] = m;
+    const name = m[4]!.toLowerCase();
+    const canonical = `arn:aws:rds:${region}:${account}:${kind}:${name}`;
     if (region !== this.d.region || account !== this.d.accountId) {
       throw new AppError('InvalidParameterValue', `${arn} names region ${region || '(none)'} and account ${account || '(none)'}; this endpoint serves region ${this.d.region}, account ${this.d.accountId}.`);
     }
     if (kind === 'db') {
-      this.instance(name!);
-      return { kind, id: name! };
+      this.instance(name);
+      return { kind, id: name, arn: canonical };
     }
     if (kind === 'pg') {
-      if (!this.d.store.getParameterGroup(name!)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`);
-      return { kind, name: name! };
+      if (!this.d.store.getParameterGroup(name)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${m[4]}`);
+      return { kind, name, arn: canonical };
     }
     if (kind === 'subgrp') {
-      if (!this.d.subnetGroupExists(name!)) throw new AppError('DBSubnetGroupNotFoundFault', `DBSubnetGroup '${name}' not found.`);
-      return { kind, name: name! };
+      if (!this.d.subnetGroupExists(name)) throw new AppError('DBSubnetGroupNotFoundFault', `DBSubnetGroup '${m[4]}' not found.`);
+      return { kind, name, arn: canonical };
     }
-    if (!this.d.securityGroupExists(name!)) throw new AppError('DBSecurityGroupNotFound', `DBSecurityGroup ${name} not found.`);
-    return { kind: 'secgrp', name: name! };
+    if (!this.d.securityGroupExists(name)) throw new AppError('DBSecurityGroupNotFound', `DBSecurityGroup ${m[4]} not found.`);
+    return { kind: 'secgrp', name, arn: canonical };
   }
 
   private instance(id: string) {

@@ -111,7 +111,7 @@ export class TlsqlControlPlane implements ControlPlane {
     this.linkCertificates = new LinkCertificates({ repo, ca, runtime: this.runtime, events: this.events, retry, counters, masterKey, clock, logger });
     this.certificates = new CertificateLifecycle({ store, repo, ca, runtime: this.runtime, servers, links: this.linkCertificates, prepared: this.preparedCertificates, events: this.events, retry, counters, clock, logger });
     this.maintenance = new MaintenanceActions({ lifecycle: this.certificates, events: this.events, clock });
-    this.parameterGroups = new ParameterGroups({ store, runtime: this.runtime, clock, logger, region: this.region, accountId: d.accountId });
+    this.parameterGroups = new ParameterGroups({ store, runtime: this.runtime, clock, logger, region: this.region, accountId: d.accountId, lock: this.lock });
     this.cas = new CaCatalogue({ store, ca, region: this.region });
     const security = this.connectionSecurity;
     this.engineVersions = new EngineVersions(this.runtime.engineVersion, () => this.cas.defaultCa());

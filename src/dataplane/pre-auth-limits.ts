@@ -1,4 +1,5 @@
 import { DEFAULT_PRE_AUTH_LIMITS as CONFIG_DEFAULTS } from '../config/config.js';
+import { formatCidr, parseCidr } from './allow-list.js';
 
 /**
  * Bounds on what unauthenticated sessions hold. Every accepted connection holds an engine
@@ -7,10 +8,13 @@ import { DEFAULT_PRE_AUTH_LIMITS as CONFIG_DEFAULTS } from '../config/config.js'
  * against the engine's own scramble. Without a bound, idle TCP sockets fill the engine's
  * `max_connections` and starve logins that would succeed.
  *
- * Two kinds of unauthenticated session are counted, per endpoint and per client address:
- * - idle: greeted, nothing received from the client yet. Above `maxIdle` (or `maxIdlePerAddress`
- *   for one address), the oldest idle session whose greeting went out at least `idleGraceMs` ago is
- *   evicted with 1040 Too many connections. The grace keeps a burst of real clients (a pool opening
+ * Two kinds of unauthenticated session are counted, per endpoint and per client address (an IPv6
+ * client counts under its /64: addressBucket):
+ * - idle: greeted, and no HandshakeResponse or finished TLS handshake from the client yet (an
+ *   SSLRequest alone keeps a session idle: it costs a client four bytes). Above `maxIdle` (or
+ *   `maxIdlePerAddress` for one address), the oldest idle session whose greeting went out at least
+ *   `idleGraceMs` ago is evicted with 1040 Too many connections (closed without a packet when it is
+ *   mid TLS handshake, where none can be sent). The grace keeps a burst of real clients (a pool opening
  *   its connections at once) from evicting each other: a client answers a greeting within one round
  *   trip, an idle socket never does. Eviction runs when a connection arrives and when an idle
  *   session's grace ends, so the bound holds within `idleGraceMs` even when no one else connects.
@@ -26,9 +30,9 @@ import { DEFAULT_PRE_AUTH_LIMITS as CONFIG_DEFAULTS } from '../config/config.js'
 export interface PreAuthLimits {
   /** Unauthenticated sessions of one endpoint; a connection beyond is refused at accept. */
   maxSessions: number;
-  /** Unauthenticated sessions from one client address; a connection beyond is refused at accept. */
+  /** Unauthenticated sessions from one client address (IPv6: one /64); a connection beyond is refused at accept. */
   maxSessionsPerAddress: number;
-  /** Idle sessions (greeted, nothing received) of one endpoint, once their grace has passed. */
+  /** Idle sessions (greeted, no HandshakeResponse or finished TLS yet) of one endpoint, once their grace has passed. */
   maxIdle: number;
   /** Idle sessions from one client address, once their grace has passed. */
   maxIdlePerAddress: number;
@@ -38,10 +42,26 @@ export interface PreAuthLimits {
 
 export const DEFAULT_PRE_AUTH_LIMITS: Readonly<PreAuthLimits> = CONFIG_DEFAULTS;
 
+/**
+ * What the per-address bounds count under: an IPv4 address itself, an IPv6 address's /64. A single
+ * IPv6 host is routinely given a whole /64 (SLAAC, one per customer), so counting single addresses
+ * would give one client 2^64 separate allowances.
+ */
+export function addressBucket(address: string): string {
+  if (!address.includes(':')) return address;
+  try {
+    // A link-local address may carry its interface (`fe80::1%eth0`): the same host whatever the interface.
+    return formatCidr(parseCidr(`${address.replace(/%.*$/, '')}/64`));
+  } catch {
+    return address;
+  }
+}
+
 /** Why a connection was turned away: the endpoint's bound, or its address's. */
 export type PreAuthRefusal = 'endpoint' | 'address';
 
 interface Entry {
+  /** The client address's bucket (addressBucket). */
   address: string;
   /** When the greeting went out (clock ms); null while the engine is being connected. */
   greetedAt: number | null;
@@ -67,7 +87,8 @@ export class PreAuthLimiter {
    * starts idle), then admits it, or returns why not (nothing is recorded then). `evict` ends the
    * session with 1040; it is called at most once, after the session has left the limiter.
    */
-  admit(id: string, address: string, evict: () => void): PreAuthRefusal | null {
+  admit(id: string, clientAddress: string, evict: () => void): PreAuthRefusal | null {
+    const address = addressBucket(clientAddress);
     this.enforce(1, address);
     const a = this.perAddress.get(address);
     if ((a?.all ?? 0) >= this.limits.maxSessionsPerAddress) return this.refuse('address');
@@ -87,7 +108,7 @@ export class PreAuthLimiter {
     if (e) e.greetedAt = this.now();
   }
 
-  /** The client sent its first packet: no longer idle (still unauthenticated). */
+  /** The client sent its HandshakeResponse or finished its TLS handshake: no longer idle (still unauthenticated). */
   progressed(id: string): void {
     const e = this.entries.get(id);
     if (!e || !e.idle) return;
@@ -112,9 +133,10 @@ export class PreAuthLimiter {
 
   /**
    * Evicts the oldest stale idle sessions while the idle bounds are exceeded (counting `incoming`
-   * more idle sessions from `address`). Returns how many were evicted.
+   * more idle sessions from `clientAddress`). Returns how many were evicted.
    */
-  enforce(incoming = 0, address?: string): number {
+  enforce(incoming = 0, clientAddress?: string): number {
+    const address = clientAddress === undefined ? undefined : addressBucket(clientAddress);
     let n = 0;
     if (address !== undefined) {
       while ((this.perAddress.get(address)?.idle ?? 0) + incoming > this.limits.maxIdlePerAddress && this.evictOldest(address)) n++;

@@ -176,7 +176,12 @@ export class Session {
     const door = this.door;
     const refused = door.preAuth.admit(this.info.id, this.info.clientAddress, () => {
       door.stats.refused('pre_auth_idle');
-      this.refuse(new SessionError('ER_CON_COUNT_ERROR', [], `idle before login for over ${door.preAuth.limits.idleGraceMs} ms while too many unauthenticated connections are open`));
+      const err = new SessionError('ER_CON_COUNT_ERROR', [], `idle before login for over ${door.preAuth.limits.idleGraceMs} ms while too many unauthenticated connections are open`);
+      // Mid TLS handshake no MySQL packet can be sent: closed, as the login timer does.
+      if (this.clientTlsPending) {
+        door.refusalLog.note('info', 'connection refused', this.info.clientAddress, err.reason, { session: this.info.id, error: err.mysql });
+        this.finish(err.reason);
+      } else this.refuse(err);
     });
     if (refused === null) return true;
     door.stats.refused('pre_auth_limit');
@@ -256,9 +261,12 @@ export class Session {
     let ch = this.channel(s.client);
     const first = await ch.read();
     this.clientSeq = first.seq;
-    door.preAuth.progressed(this.info.id);
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    if (!isSslRequest(first.payload)) return { packet: first, ch };
+    // A plaintext HandshakeResponse: the login progresses. An SSLRequest alone does not (it costs
+    // the client four bytes): the session stays idle, and evictable, until its TLS handshake is done.
+    if (!isSslRequest(first.payload)) {
+      this.progressed();
+      return { packet: first, ch };
+    }
 
     const preread = ch.release();
     s.engine.write(encodePacket(first.seq, first.payload));
@@ -278,6 +286,7 @@ export class Session {
       this.clientTlsPending = false;
     }
     this.info.tls = { version: tls.version, cipher: tls.cipher };
+    this.progressed();
     // A version gap in tls_version is cut in the handshake (secureOptions); this keeps it exact.
     if (!policyAllowsProtocol(door.currentPolicy(), tls.version)) throw new ClientTlsError('version_outside_policy', `${tls.version} is outside the TLS policy`);
     const cert: ClientCertificateCheck = trust?.check(tls) ?? { kind: 'none' };
@@ -298,6 +307,12 @@ export class Session {
       if (cert.revocation) this.certRevoked = `serial ${cert.info?.serialHex ?? '?'} was revoked on ${cert.revocation.revokedAt.toISOString()} (${cert.revocation.reason})`;
     }
     return { packet, ch };
+  }
+
+  /** No longer idle (pre-auth-limits.ts): bounded by the login timer only from now on. */
+  private progressed(): void {
+    this.door.preAuth.progressed(this.info.id);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
   }
 
   private startLink(version: string, cipher: string, identity?: Promise<LinkIdentity>): true {

@@ -61,7 +61,7 @@ export const errorCodes = {
   ClientCertificateNotFound: { status: 404, solve: 'List issued client certificates with `tlsql describe-client-certificates`.' },
   ClientCertificateAlreadyRevoked: { status: 400, solve: 'Nothing to do: the certificate is refused already; the message gives the first revocation date and reason.' },
   EngineNotInstalled: { status: 400, solve: 'Install MariaDB: `apt-get install mariadb-server mariadb-client` (or run scripts/setup).' },
-  DataDirInUse: { status: 409, solve: 'Another `tlsql server` owns the data dir (the message names its pid): stop it, or use another --data-dir.' },
+  DataDirInUse: { status: 409, solve: 'Another `tlsql server` (or a `tlsql init` under way) owns the data dir (the message names its pid): stop it, or use another --data-dir.' },
   ServerNotRunning: { status: 503, solve: 'Start the service with `tlsql server` (or scripts/setup).' },
   ConfigInvalid: { status: 400, solve: 'Fix the named configuration key.' },
   InternalFailure: { status: 500, solve: 'An unexpected error; the server log has the detail under the request id.' },

@@ -1,102 +1,91 @@
 /**
- * One `tlsql server` per data dir: an exclusive lock taken before anything in the data dir is read
- * or written. A second server learns which pid holds it and stops before touching anything.
+ * One owner per data dir (`tlsql server`, or `tlsql init`/`setup` while they initialise it): an
+ * exclusive lock taken before anything else in the data dir is read or written. A second owner
+ * learns which pid holds it and stops before touching anything.
  *
- * How: the holder binds a Linux abstract unix socket named after the data dir's device and inode
- * (`\0tlsql-data-dir/<dev>/<ino>`). The kernel allows one bind per name and frees the name when
- * the holder's last descriptor closes, which includes `kill -9`, an OOM kill and a crash. So there
- * is no stale lock to detect, unlike the alternatives Node offers without native code:
+ * How: flock(2) (LOCK_EX | LOCK_NB, through the native addon: Node has no call for it) on
+ * `server.lock` inside the data dir, opened close-on-exec so the mariadbd processes tlsql spawns
+ * never hold it. The kernel drops the lock with the holder's last descriptor, which includes
+ * `kill -9`, an OOM kill and a crash, so there is no stale lock to detect, unlike the alternatives:
  * - a pid file created with O_EXCL needs a liveness check of the pid in it after a crash, which a
  *   reused pid fools, and two starters that both find it stale can both remove it and both win;
  * - `proper-lockfile` (mkdir plus an mtime heartbeat) calls a lock stale after a timeout, so a
  *   restart after `kill -9` waits out the timeout, and a holder whose event loop stalls longer
- *   loses the lock while still running.
- * Naming the socket after device and inode rather than the path makes every path to the same
- * directory (symlinks, `..`, bind mounts) meet on one lock. Scope: abstract sockets belong to a
- * network namespace, so two servers in different network namespaces (containers) sharing one data
- * dir over a volume are not excluded; run one server per data dir there (docs/lifecycle.md).
- * The descriptor is close-on-exec, so the mariadbd processes tlsql spawns never hold the lock.
+ *   loses the lock while still running;
+ * - a Linux abstract unix socket (what tlsql used before) is a name any local user can bind first,
+ *   keeping every tlsql server off the data dir, and is scoped to one network namespace.
+ * The lock file lives in the data dir (0700, ensureDataDir), so only its owner can open it; every
+ * path to the directory (symlinks, `..`, bind mounts, containers sharing it as a volume on one
+ * kernel) meets on the same file. The holder writes its pid into the file for the refused one to
+ * report; what a crashed holder left there is overwritten by the next one and never trusted as a lock.
  */
-import { stat } from 'node:fs/promises';
-import { createConnection, createServer, type Server } from 'node:net';
+import { constants } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadNativeBinding } from '../dataplane/native/native-binding.js';
 import { AppError } from '../errors/app-error.js';
+
+/** The lock file's name inside the data dir. */
+export const DATA_DIR_LOCK_FILE = 'server.lock';
 
 /** The lock of one data dir, held until `release()` or the end of the process. */
 export interface DataDirLock {
-  /** The abstract socket name (without the leading NUL), for logs. */
-  readonly name: string;
+  /** The lock file's path, for logs. */
+  readonly path: string;
   release(): Promise<void>;
 }
 
-/** What the holder tells a server that finds the lock taken. */
+/** What the holder writes into the lock file for an owner that finds the lock taken. */
 interface HolderInfo {
   pid: number;
+  /** What holds it: `tlsql server`, or `tlsql init` (also for setup) while it initialises. */
+  by?: string;
   dataDir: string;
   since: string;
 }
 
 /**
  * Takes the lock of `dataDir` (which must exist). Throws AppError `DataDirInUse` naming the pid of
- * the server that holds it; nothing is read from or written to the data dir either way.
+ * the process that holds it; nothing else in the data dir is read or written either way.
  */
-export async function lockDataDir(dataDir: string, now: Date = new Date()): Promise<DataDirLock> {
-  const st = await stat(dataDir, { bigint: true });
-  const name = `tlsql-data-dir/${st.dev}/${st.ino}`;
-  const info: HolderInfo = { pid: process.pid, dataDir, since: now.toISOString() };
-  const server = createServer((socket) => {
-    // Whoever connects is a server that found the lock taken: tell it who holds it.
-    socket.on('error', () => socket.destroy());
-    socket.end(JSON.stringify(info) + '\n');
-  });
+export async function lockDataDir(dataDir: string, now: Date = new Date(), by = 'tlsql server'): Promise<DataDirLock> {
+  const native = loadNativeBinding();
+  const path = join(dataDir, DATA_DIR_LOCK_FILE);
+  // Node opens with O_CLOEXEC; O_NOFOLLOW: the lock is this file, not what a symlink points at.
+  const file: FileHandle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  let locked: boolean;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ path: `\0${name}`, exclusive: true }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    locked = native.tryLockExclusive(file.fd);
   } catch (e) {
-    server.close();
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    const holder = await askHolder(name);
-    const who = holder ? `tlsql server pid ${holder.pid} (running since ${holder.since})` : 'another tlsql server (its pid could not be read)';
+    await file.close();
+    throw e;
+  }
+  if (!locked) {
+    await file.close();
+    const holder = await readHolder(path);
+    const who = holder ? `${holder.by ?? 'tlsql server'} pid ${holder.pid} (running since ${holder.since})` : 'another tlsql process (its pid could not be read)';
     throw new AppError('DataDirInUse', `data dir ${dataDir} is in use by ${who}; stop it first, or use another --data-dir`, {
       details: { pid: holder?.pid ?? null, dataDir },
     });
   }
-  // The lock must not keep the process alive on its own.
-  server.unref();
-  server.on('error', () => {});
+  const info: HolderInfo = { pid: process.pid, by, dataDir, since: now.toISOString() };
+  await file.truncate(0);
+  await file.write(JSON.stringify(info) + '\n', 0, 'utf8');
   return {
-    name,
-    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    path,
+    // Closing the descriptor drops the lock; the file stays (removing it would let a process that
+    // opened the old file and one that creates a new one both hold "the" lock).
+    release: () => file.close(),
   };
 }
 
-/** Reads the holder's pid from the lock socket; null when it does not answer within 2 s. */
-function askHolder(name: string): Promise<HolderInfo | null> {
-  return new Promise((resolve) => {
-    let data = '';
-    const socket = createConnection({ path: `\0${name}` });
-    const done = (v: HolderInfo | null) => {
-      socket.destroy();
-      resolve(v);
-    };
-    socket.setTimeout(2000, () => done(null));
-    socket.on('data', (d: Buffer) => {
-      data += d.toString('utf8');
-      if (data.length > 4096) done(null);
-    });
-    socket.on('end', () => {
-      try {
-        const v = JSON.parse(data) as HolderInfo;
-        done(Number.isInteger(v.pid) ? v : null);
-      } catch {
-        // Not our format: someone else's socket by that name, or a holder cut off mid-answer.
-        done(null);
-      }
-    });
-    socket.on('error', () => done(null));
-  });
+/** The holder's pid from the lock file; null when it has not written it yet, or it is not ours. */
+async function readHolder(path: string): Promise<HolderInfo | null> {
+  try {
+    const text = await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+    const v = JSON.parse(text.slice(0, 4096)) as HolderInfo;
+    return Number.isInteger(v.pid) ? v : null;
+  } catch {
+    return null;
+  }
 }

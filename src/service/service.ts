@@ -88,6 +88,23 @@ export async function initialise(config: Config, opts: { logger: Logger; clock?:
 }
 
 /**
+ * `tlsql init` and `setup`: initialise() and `then` (saving config.json) under the data dir's lock,
+ * so they never migrate the store or write keys under a running server: DataDirInUse then, with
+ * nothing changed.
+ */
+export async function initialiseUnderLock(config: Config, opts: { logger: Logger; env?: NodeJS.ProcessEnv }, then: () => Promise<void> = async () => {}): Promise<void> {
+  await ensureDataDir(config.dataDir);
+  const lock = await lockDataDir(config.dataDir, new Date(), 'tlsql init');
+  try {
+    const r = await initialise(config, opts);
+    r.store.close();
+    await then();
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
  * Starts everything `tlsql server` runs: engines, endpoints, the certificate scheduler, the API.
  * `schedulerIntervalMs`: pause between certificate passes, default 60000; 0 runs passes only
  * through `service.scheduler.tick()` (tests with a ManualClock).

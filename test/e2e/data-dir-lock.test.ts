@@ -79,6 +79,15 @@ describe('one tlsql server per data dir', () => {
     await again.end();
   }, 120_000);
 
+  it('refuses `tlsql init` on a served data dir naming the server pid, changing nothing', async () => {
+    const configPath = dataPaths(t.dataDir).config;
+    const before = await readFile(configPath, 'utf8').catch(() => null);
+    const init = await tlsql(t.dataDir, ['init', '--region', 'eu-west-1']);
+    expect(init.code).not.toBe(0);
+    expect(init.stderr).toContain(`in use by tlsql server pid ${process.pid}`);
+    expect(await readFile(configPath, 'utf8').catch(() => null)).toBe(before);
+  });
+
   it('lets a new server start on the data dir after the holder is killed with SIGKILL', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tlsql-lock-'));
     const start = async (apiPort: number): Promise<ChildProcess> => {

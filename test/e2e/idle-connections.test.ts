@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseErrPacket } from '../../src/protocol/err-packet.js';
@@ -18,6 +19,7 @@ const MAX_CONNECTIONS = 60;
 const LOGINS = 60;
 /** Where the idle sockets come from; the logins come from 127.0.0.1. */
 const IDLE_SOURCE = '127.0.0.2';
+const SSL_REQUEST = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
 
 let t: TestService;
 let db: Awaited<ReturnType<typeof createInstance>>;
@@ -44,9 +46,9 @@ interface Idle {
 }
 
 /** A TCP connection that never sends a byte; records what it is sent. */
-function idleSocket(port: number): Promise<Idle> {
+function idleSocket(port: number, localAddress = IDLE_SOURCE): Promise<Idle> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port, localAddress: IDLE_SOURCE });
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress });
     const idle: Idle = { socket, packets: [], closed: false };
     let buf = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -139,16 +141,22 @@ describe('idle sockets and the engine connections', () => {
     const door = t.service.control.runtime.frontDoor('idle-flood')!;
     const limits = door.preAuth.limits;
     const source = '127.0.0.3';
-    const ssl = encodeSslRequest({ capabilityFlags: (CLIENT_PROTOCOL_41 | CLIENT_SSL) >>> 0, maxPacketSize: 1 << 24, characterSet: 45 });
-    // Clients that sent their SSLRequest and stall in TLS: progressing, held until handshakeTimeoutMs.
+    const ca = readFileSync(t.bundlePath, 'utf8');
+    // Clients that finished their TLS handshake (verified: chain and host name) and stall before
+    // their HandshakeResponse: progressing, held until handshakeTimeoutMs.
     const stalled = await Promise.all(
       Array.from(
         { length: limits.maxSessionsPerAddress },
         () =>
-          new Promise<net.Socket>((resolve) => {
+          new Promise<tls.TLSSocket>((resolve, reject) => {
             const s = net.connect({ host: '127.0.0.1', port: db.port, localAddress: source });
-            s.on('error', () => {});
-            s.once('data', () => s.write(encodePacket(1, ssl), () => resolve(s)));
+            s.on('error', reject);
+            s.once('data', () =>
+              s.write(encodePacket(1, SSL_REQUEST), () => {
+                const secure = tls.connect({ socket: s, ca, servername: db.host }, () => resolve(secure));
+                secure.on('error', reject);
+              }),
+            );
           }),
       ),
     );
@@ -167,6 +175,29 @@ describe('idle sockets and the engine connections', () => {
       await c.end();
     } finally {
       for (const s of stalled) s.destroy();
+    }
+  });
+
+  it('counts a client that sent its SSLRequest and stalls before its TLS handshake as idle, and closes it past the idle bound', async () => {
+    const door = t.service.control.runtime.frontDoor('idle-flood')!;
+    const limits = door.preAuth.limits;
+    const evictedBefore = metricValue(await metrics(), 'tlsql_connection_refusals_total', { instance: 'idle-flood', reason: 'pre_auth_idle' });
+    const stalled: Idle[] = [];
+    try {
+      for (let i = 0; i < limits.maxIdlePerAddress + 4; i++) {
+        const idle = await idleSocket(db.port, '127.0.0.4');
+        // The SSLRequest answers the greeting; no ClientHello ever follows.
+        await until('the greeting', () => idle.packets.length === 1);
+        await new Promise<void>((resolve) => idle.socket.write(encodePacket(1, SSL_REQUEST), () => resolve()));
+        stalled.push(idle);
+      }
+      await until('the stalled sessions beyond the per-address idle bound to be closed', () => stalled.filter((s) => !s.closed).length <= limits.maxIdlePerAddress);
+      // Closed mid TLS handshake: no MySQL packet after the greeting (none can be sent there).
+      for (const s of stalled.filter((x) => x.closed)) expect(s.packets).toHaveLength(1);
+      const evicted = metricValue(await metrics(), 'tlsql_connection_refusals_total', { instance: 'idle-flood', reason: 'pre_auth_idle' });
+      expect(evicted - evictedBefore).toBe(stalled.filter((s) => s.closed).length);
+    } finally {
+      for (const s of stalled) s.socket.destroy();
     }
   });
 });

@@ -95,6 +95,28 @@ describe('tags on DB instances, parameter groups and DB security groups', () => 
     expect(await tagsOf(g.DBSecurityGroupArn!)).toEqual([]);
   });
 
+  it('keeps tags given through an ARN spelt with capitals under the group\'s own ARN, and forgets them with the group', async () => {
+    const g = (await t.rds.send(new CreateDBSecurityGroupCommand({ DBSecurityGroupName: 'Mixed-SG', DBSecurityGroupDescription: 'case' }))).DBSecurityGroup!;
+    expect(g.DBSecurityGroupArn).toMatch(/:secgrp:mixed-sg$/);
+    const mixed = g.DBSecurityGroupArn!.replace(/mixed-sg$/, 'Mixed-SG');
+    await t.rds.send(new AddTagsToResourceCommand({ ResourceName: mixed, Tags: [{ Key: 'net', Value: 'lab' }, { Key: 'owner', Value: 'ops' }] }));
+    expect(await tagsOf(g.DBSecurityGroupArn!)).toEqual([
+      { Key: 'net', Value: 'lab' },
+      { Key: 'owner', Value: 'ops' },
+    ]);
+    await t.rds.send(new RemoveTagsFromResourceCommand({ ResourceName: g.DBSecurityGroupArn!.replace(/mixed-sg$/, 'MIXED-sg'), TagKeys: ['owner'] }));
+    expect(await tagsOf(mixed)).toEqual([{ Key: 'net', Value: 'lab' }]);
+
+    await t.rds.send(new DeleteDBSecurityGroupCommand({ DBSecurityGroupName: 'mixed-sg' }));
+    await t.rds.send(new CreateDBSecurityGroupCommand({ DBSecurityGroupName: 'mixed-sg', DBSecurityGroupDescription: 'again' }));
+    expect(await tagsOf(mixed)).toEqual([]);
+    expect(await tagsOf(g.DBSecurityGroupArn!)).toEqual([]);
+    // Parameter groups and instances: the same resource whatever the capitals.
+    await t.rds.send(new AddTagsToResourceCommand({ ResourceName: dbArn.replace(/tagged-db$/, 'Tagged-DB'), Tags: [{ Key: 'case', Value: 'mixed' }] }));
+    expect(await tagsOf(dbArn)).toContainEqual({ Key: 'case', Value: 'mixed' });
+    await t.rds.send(new RemoveTagsFromResourceCommand({ ResourceName: dbArn, TagKeys: ['case'] }));
+  });
+
   it('refuses tags past RDS limits with the right fault, changing nothing', async () => {
     const before = await tagsOf(dbArn);
     const many = Array.from({ length: 49 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));

@@ -45,11 +45,14 @@ async function persistConfig(config: Config, a: Record<string, unknown>): Promis
   await writeFile(path, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
 }
 
-/** Creates keys, CA and credentials (idempotent). Loaded lazily: the PKI is heavy to import. */
-async function initialiseDataDir(ctx: CommandContext, config: Config): Promise<void> {
-  const { initialise } = await import('../../service/service.js');
-  const r = await initialise(config, { logger: createLogger({ level: 'warn', write: (l) => ctx.io.stderr.write(l + '\n') }), env: ctx.io.env });
-  r.store.close();
+/**
+ * Creates keys, CA and credentials (idempotent) and saves the flags to config.json, holding the data
+ * dir's lock (data-dir-lock.ts): DataDirInUse while a server owns the data dir. Loaded lazily: the
+ * PKI is heavy to import.
+ */
+async function initialiseDataDir(ctx: CommandContext, config: Config, args: Record<string, unknown>): Promise<void> {
+  const { initialiseUnderLock } = await import('../../service/service.js');
+  await initialiseUnderLock(config, { logger: createLogger({ level: 'warn', write: (l) => ctx.io.stderr.write(l + '\n') }), env: ctx.io.env }, () => persistConfig(config, args));
 }
 
 function wrapAppError(e: unknown): never {
@@ -104,8 +107,7 @@ export const initCommand = defineCommand({
   async run(ctx, args) {
     try {
       const config = configFrom(ctx, args);
-      await initialiseDataDir(ctx, config);
-      await persistConfig(config, args);
+      await initialiseDataDir(ctx, config, args);
       const p = dataPaths(config.dataDir);
       ctx.io.stdout.write(`Initialised ${config.dataDir}\n  CA bundle:   ${join(p.pki, 'bundles', 'global-bundle.pem')}\n  credentials: ${p.credentials} (0600; print with \`tlsql credentials\`)\n`);
     } catch (e) {
@@ -140,10 +142,18 @@ export const setupCommand = defineCommand({
     let config: Config;
     try {
       config = configFrom(ctx, args);
-      await initialiseDataDir(ctx, config);
-      await persistConfig(config, args);
     } catch (e) {
       wrapAppError(e);
+    }
+    try {
+      await initialiseDataDir(ctx, config, args);
+    } catch (e) {
+      if (!(isAppError(e) && e.code === 'DataDirInUse')) wrapAppError(e);
+      // A running server initialised the data dir already: use it as it is. The flags are saved
+      // all the same (the server reads config.json only when it starts), so this CLI finds its API.
+      const pid = typeof e.details.pid === 'number' ? ` (pid ${e.details.pid})` : '';
+      ctx.io.stderr.write(`tlsql: a tlsql server${pid} owns ${config.dataDir}: not initialised again\n`);
+      await persistConfig(config, args);
     }
     const paths = dataPaths(config.dataDir);
     const cc = await ctx.clientContext({ credentials: false });

@@ -94,6 +94,8 @@ export interface NativeBinding {
   ServerContext: new (options: ServerContextOptions) => object;
   ClientContext: new (options: ClientContextOptions) => object;
   opensslVersion: string;
+  /** flock(fd, LOCK_EX | LOCK_NB): true when taken, false when another open file holds it (src/service/data-dir-lock.ts). */
+  tryLockExclusive(fd: number): boolean;
   abiVersion: number;
 }
 
@@ -158,7 +160,7 @@ export function loadNativeBinding(candidates?: string[]): NativeBinding {
   } catch (e) {
     throw new NativeLoadError(`native data plane at ${found} does not load (${(e as Error).message}): rebuild it with npm rebuild (needs g++, make, python3) for this Node version (${process.version})`);
   }
-  if (binding.abiVersion !== 1) throw new NativeLoadError(`native data plane at ${found} is of another version (abi ${binding.abiVersion}): rebuild it with npm rebuild`);
+  if (binding.abiVersion !== 2) throw new NativeLoadError(`native data plane at ${found} is of another version (abi ${binding.abiVersion}): rebuild it with npm rebuild`);
   if (!candidates) cached = binding;
   return binding;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreAuthLimiter, type PreAuthLimits } from '../../../src/dataplane/pre-auth-limits.js';
+import { addressBucket, PreAuthLimiter, type PreAuthLimits } from '../../../src/dataplane/pre-auth-limits.js';
 
 const limits: PreAuthLimits = { maxSessions: 6, maxSessionsPerAddress: 4, maxIdle: 3, maxIdlePerAddress: 2, idleGraceMs: 1000 };
 
@@ -87,5 +87,30 @@ describe('pre-auth limits', () => {
     greet('a');
     limiter.leave('a');
     expect(limiter.size).toEqual({ all: 0, idle: 0 });
+  });
+
+  it('counts the addresses of one IPv6 /64 as one address, for the bound at accept and for eviction', () => {
+    const { limiter, evicted, admit, greet, advance } = setup();
+    // Four addresses of one /64 fill its per-address bound: a fifth is refused, another /64 is not.
+    for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
+      expect(admit(id, `2001:db8:0:7::${i + 1}`)).toBeNull();
+      limiter.progressed(id);
+    }
+    expect(admit('e', '2001:db8:0:7:ffff:ffff:ffff:ffff')).toBe('address');
+    expect(admit('f', '2001:db8:0:8::1')).toBeNull();
+    expect(admit('g', '2001:db8:0:8:1234::9')).toBeNull();
+    greet('f', 'g');
+    advance(1000);
+    // Two idle sessions of 2001:db8:0:8::/64: a third evicts the oldest of them.
+    expect(admit('h', '2001:db8:0:8:abcd::1')).toBeNull();
+    expect(evicted).toEqual(['f']);
+  });
+
+  it('buckets IPv6 addresses by /64 and keeps IPv4 addresses as they are', () => {
+    expect(addressBucket('10.1.2.3')).toBe('10.1.2.3');
+    expect(addressBucket('2001:0db8:0000:0007:0000:0000:0000:0001')).toBe('2001:db8:0:7::/64');
+    expect(addressBucket('2001:db8:0:7:ffff::1')).toBe('2001:db8:0:7::/64');
+    expect(addressBucket('::1')).toBe('::/64');
+    expect(addressBucket('fe80::1%eth0')).toBe('fe80::/64');
   });
 });
