@@ -9,6 +9,7 @@ import { dataPaths } from '../../src/config/paths.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { TLSQL_BIN, tlsql } from '../helpers/cli.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/engine-fixture.js';
 
 let t: TestService;
 let db: Awaited<ReturnType<typeof createInstance>>;
@@ -22,15 +23,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until a value comes (helpers/engine-fixture.ts `waitFor`), with this file's bound. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitFor(what, fn, 60_000, 100);
 
 /** A port nobody listens on now, for the second server's API. */
 async function freePort(): Promise<number> {

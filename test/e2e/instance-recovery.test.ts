@@ -9,6 +9,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/service/service.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/engine-fixture.js';
 
 // Short automatic retries, so recovery is seen within seconds (default 5 s doubling to 5 min).
 const recovery = { retryBaseMs: 200, retryMaxMs: 800 };
@@ -30,15 +31,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until a value comes (helpers/engine-fixture.ts `waitFor`), with this file's bound. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitFor(what, fn, 30_000, 100);
 
 async function status(): Promise<string | undefined> {
   return (await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'recovers' }))).DBInstances![0]!.DBInstanceStatus;

@@ -21,6 +21,7 @@ import { dataPaths } from '../../src/config/paths.js';
 import { tlsql } from '../helpers/cli.js';
 import { mysql2Tls, run } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/engine-fixture.js';
 
 let t: TestService;
 let db: Awaited<ReturnType<typeof createInstance>>;
@@ -40,15 +41,8 @@ function modify(parameters: { ParameterName: string; ParameterValue: string; App
   return t.rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: group, Parameters: parameters }));
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until a value comes (helpers/engine-fixture.ts `waitFor`), with this file's bound. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitFor(what, fn, 60_000, 100);
 
 /** What a new session through the endpoint (verified TLS) sees. */
 async function session(): Promise<Record<string, unknown>> {

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/service/service.js';
 import { mysql2Tls } from '../helpers/clients.js';
 import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { waitFor } from '../helpers/engine-fixture.js';
 
 let t: TestService;
 let db: Awaited<ReturnType<typeof createInstance>>;
@@ -23,15 +24,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until a value comes (helpers/engine-fixture.ts `waitFor`), with this file's bound. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitFor(what, fn, 30_000, 100);
 
 function setMaxConnections(n: number) {
   return t.rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'few-conns', Parameters: [{ ParameterName: 'max_connections', ParameterValue: String(n), ApplyMethod: 'immediate' }] }));
