@@ -30,11 +30,12 @@ function malformed(message: string): AppError {
 }
 
 /**
- * Parses and validates a policy document (JSON text). Throws AppError MalformedPolicyDocument
- * naming the problem.
+ * The envelope every IAM policy shares (permission and trust policies alike): size, JSON, the
+ * `Version`/`Id`/`Statement` elements. Returns the statements, not yet checked; throws AppError
+ * MalformedPolicyDocument naming the problem.
  */
-export function parsePolicyDocument(text: string): ParsedPolicy {
-  if (text.length > MAX_POLICY_DOCUMENT_CHARS) throw malformed(`Policy document is ${text.length} characters; the limit is ${MAX_POLICY_DOCUMENT_CHARS}.`);
+export function policyStatements(text: string, label: string, maxChars: number): unknown[] {
+  if (text.length > maxChars) throw malformed(`${label} is ${text.length} characters; the limit is ${maxChars}.`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -45,8 +46,17 @@ export function parsePolicyDocument(text: string): ParsedPolicy {
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d)) if (k !== 'Version' && k !== 'Id' && k !== 'Statement') throw malformed(`Unsupported policy element ${k}.`);
   if (d.Version !== '2012-10-17' && d.Version !== '2008-10-17') throw malformed('The policy must have "Version": "2012-10-17".');
-  const raw = Array.isArray(d.Statement) ? d.Statement : d.Statement === undefined ? [] : [d.Statement];
+  const raw = Array.isArray(d.Statement) ? (d.Statement as unknown[]) : d.Statement === undefined ? [] : [d.Statement];
   if (raw.length === 0) throw malformed('The policy has no Statement.');
+  return raw;
+}
+
+/**
+ * Parses and validates a policy document (JSON text). Throws AppError MalformedPolicyDocument
+ * naming the problem.
+ */
+export function parsePolicyDocument(text: string): ParsedPolicy {
+  const raw = policyStatements(text, 'Policy document', MAX_POLICY_DOCUMENT_CHARS);
   const statements = raw.map((s, i) => {
     if (!s || typeof s !== 'object' || Array.isArray(s)) throw malformed(`Statement ${i + 1} must be an object.`);
     const st = s as Record<string, unknown>;

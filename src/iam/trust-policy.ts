@@ -8,7 +8,7 @@
  * author meant.
  */
 import { AppError } from '../errors/app-error.js';
-import type { PolicyDecision } from './policy.js';
+import { policyStatements, type PolicyDecision } from './policy.js';
 
 /** IAM's default limit for a trust policy. */
 export const MAX_TRUST_POLICY_CHARS = 2048;
@@ -66,19 +66,7 @@ function stringList(v: unknown, what: string): string[] {
 
 /** Parses and validates a trust policy; throws AppError MalformedPolicyDocument naming the problem. */
 export function parseTrustPolicy(text: string): ParsedTrustPolicy {
-  if (text.length > MAX_TRUST_POLICY_CHARS) throw malformed(`Trust policy is ${text.length} characters; the limit is ${MAX_TRUST_POLICY_CHARS}.`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw malformed('Syntax errors in policy: the document is not valid JSON.');
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw malformed('The policy must be a JSON object.');
-  const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (k !== 'Version' && k !== 'Id' && k !== 'Statement') throw malformed(`Unsupported policy element ${k}.`);
-  if (d.Version !== '2012-10-17' && d.Version !== '2008-10-17') throw malformed('The policy must have "Version": "2012-10-17".');
-  const raw = Array.isArray(d.Statement) ? d.Statement : d.Statement === undefined ? [] : [d.Statement];
-  if (raw.length === 0) throw malformed('The policy has no Statement.');
+  const raw = policyStatements(text, 'Trust policy', MAX_TRUST_POLICY_CHARS);
   const statements = raw.map((s, i): TrustStatement => {
     const where = `Statement ${i + 1}`;
     if (!s || typeof s !== 'object' || Array.isArray(s)) throw malformed(`${where} must be an object.`);

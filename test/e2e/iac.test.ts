@@ -32,11 +32,9 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentials } from '../../src/config/credentials.js';
-import { dataPaths } from '../../src/config/paths.js';
 import { tlsql } from '../helpers/cli.js';
 import { run } from '../helpers/clients.js';
-import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { createInstance, startTestService, sdkError, awsCliEnv, type TestService } from '../helpers/service.js';
 
 let t: TestService;
 
@@ -48,20 +46,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sdkError = async (p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> => {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-};
-
-const awsEnv = async () => {
-  const creds = await readCredentials(dataPaths(t.dataDir).credentials);
-  return { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' };
-};
+const awsEnv = () => awsCliEnv(t);
 
 /**
  * The provider's client: every call is logged by operation name, so the test can compare the

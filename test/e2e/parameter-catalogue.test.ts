@@ -16,11 +16,9 @@ import {
 } from '@aws-sdk/client-rds';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentials } from '../../src/config/credentials.js';
-import { dataPaths } from '../../src/config/paths.js';
 import { tlsql } from '../helpers/cli.js';
 import { mysql2Tls, run } from '../helpers/clients.js';
-import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { createInstance, startTestService, sdkError, awsCliEnv, type TestService } from '../helpers/service.js';
 import { waitFor } from '../helpers/engine-fixture.js';
 
 let t: TestService;
@@ -69,20 +67,7 @@ async function userParameters(group = 'app'): Promise<Parameter[]> {
   return (await t.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Source: 'user' }))).Parameters ?? [];
 }
 
-const sdkError = async (p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> => {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-};
-
-const awsEnv = async () => {
-  const creds = await readCredentials(dataPaths(t.dataDir).credentials);
-  return { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' };
-};
+const awsEnv = () => awsCliEnv(t);
 
 describe('the engine parameter catalogue in parameter groups', () => {
   it('evaluates a formula against the instance class from the first start (db.t3.micro: 1 GiB)', async () => {

@@ -12,11 +12,9 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentials } from '../../src/config/credentials.js';
-import { dataPaths } from '../../src/config/paths.js';
 import { tlsql } from '../helpers/cli.js';
 import { run } from '../helpers/clients.js';
-import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { createInstance, startTestService, sdkError, awsCliEnv, type TestService } from '../helpers/service.js';
 
 let t: TestService;
 let dbArn: string;
@@ -32,19 +30,7 @@ afterAll(async () => {
 });
 
 const tagsOf = async (arn: string): Promise<Tag[]> => (await t.rds.send(new ListTagsForResourceCommand({ ResourceName: arn }))).TagList ?? [];
-const sdkError = async (p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> => {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-};
-const awsEnv = async () => {
-  const creds = await readCredentials(dataPaths(t.dataDir).credentials);
-  return { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' };
-};
+const awsEnv = () => awsCliEnv(t);
 
 describe('tags on DB instances, parameter groups and DB security groups', () => {
   it('keeps a DB instance tags from CreateDBInstance, and adds, overwrites and removes them by ARN', async () => {

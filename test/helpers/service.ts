@@ -71,3 +71,20 @@ export async function createInstance(t: TestService, id: string, extra: Record<s
   const inst = out.DBInstances![0]!;
   return { instance: inst, host: inst.Endpoint!.Address!, port: inst.Endpoint!.Port!, user: 'admin', password: 'Sup3r-secret!' };
 }
+
+/** What an SDK call that must fail threw: the fault's name, message and HTTP status. */
+export async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** The environment for the AWS CLI or boto3 against `t`: its API credentials, no user config. */
+export async function awsCliEnv(t: TestService): Promise<NodeJS.ProcessEnv> {
+  const creds = await readCredentials(dataPaths(t.dataDir).credentials);
+  return { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '' };
+}
