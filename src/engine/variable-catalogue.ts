@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,9 +76,13 @@ export async function readVariableCatalogue(conn: Connection, mariadbdVersion: s
   return { mariadbdVersion, variables, characterSets: cs.map((r) => String(r.n)), collations: co.map((r) => String(r.n)) };
 }
 
-/** Writes the catalogue atomically (a concurrent reader never sees half a file). */
+/**
+ * Writes the catalogue atomically (a concurrent reader never sees half a file). The temporary
+ * name is unique per write, not per process: two engines of one process may build their templates
+ * at once (mariadb-template.ts), and the last rename wins with an identical file.
+ */
 export async function writeVariableCatalogue(path: string, cat: EngineVariableCatalogue): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, JSON.stringify(cat), { mode: 0o600 });
   await rename(tmp, path);
 }
