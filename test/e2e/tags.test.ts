@@ -124,20 +124,31 @@ describe('tags on DB instances, parameter groups and DB security groups', () => 
 
   it('works from boto3, the AWS CLI and the tlsql CLI', async () => {
     const env = await awsEnv();
+    // boto3: the lifecycle on each kind of resource, groups created with Tags and deleted with them.
     const script = `
 import boto3, json, sys
 rds = boto3.client('rds', endpoint_url=sys.argv[1], region_name='us-east-1')
-rds.add_tags_to_resource(ResourceName=sys.argv[2], Tags=[{'Key': 'from', 'Value': 'boto3'}])
-tags = rds.list_tags_for_resource(ResourceName=sys.argv[2])['TagList']
-rds.remove_tags_from_resource(ResourceName=sys.argv[2], TagKeys=['from'])
-after = rds.list_tags_for_resource(ResourceName=sys.argv[2])['TagList']
-print(json.dumps({'tags': tags, 'after': after}))
+pg = rds.create_db_parameter_group(DBParameterGroupName='boto-pg', DBParameterGroupFamily='mariadb10.11', Description='boto3', Tags=[{'Key': 'made', 'Value': 'create'}])['DBParameterGroup']['DBParameterGroupArn']
+sg = rds.create_db_security_group(DBSecurityGroupName='boto-sg', DBSecurityGroupDescription='boto3', Tags=[{'Key': 'made', 'Value': 'create'}])['DBSecurityGroup']['DBSecurityGroupArn']
+out = {}
+for name, arn in (('db', sys.argv[2]), ('pg', pg), ('sg', sg)):
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{'Key': 'from', 'Value': 'boto3'}])
+    tags = rds.list_tags_for_resource(ResourceName=arn)['TagList']
+    rds.remove_tags_from_resource(ResourceName=arn, TagKeys=['from'])
+    out[name] = {'tags': tags, 'after': rds.list_tags_for_resource(ResourceName=arn)['TagList']}
+rds.delete_db_parameter_group(DBParameterGroupName='boto-pg')
+rds.delete_db_security_group(DBSecurityGroupName='boto-sg')
+print(json.dumps(out))
 `;
     const py = await run('python3', ['-c', script, t.service.apiUrl, dbArn], { env });
     expect(py.stderr).toBe('');
-    const out = JSON.parse(py.stdout) as { tags: Tag[]; after: Tag[] };
-    expect(out.tags).toContainEqual({ Key: 'from', Value: 'boto3' });
-    expect(out.after.find((x) => x.Key === 'from')).toBeUndefined();
+    const out = JSON.parse(py.stdout) as Record<'db' | 'pg' | 'sg', { tags: Tag[]; after: Tag[] }>;
+    for (const kind of ['db', 'pg', 'sg'] as const) {
+      expect(out[kind].tags).toContainEqual({ Key: 'from', Value: 'boto3' });
+      expect(out[kind].after.find((x) => x.Key === 'from')).toBeUndefined();
+    }
+    expect(out.pg.after).toEqual([{ Key: 'made', Value: 'create' }]);
+    expect(out.sg.after).toEqual([{ Key: 'made', Value: 'create' }]);
 
     const add = await run('aws', ['rds', 'add-tags-to-resource', '--endpoint-url', t.service.apiUrl, '--resource-name', dbArn, '--tags', 'Key=from,Value=awscli'], { env });
     expect(add.stderr).toBe('');
