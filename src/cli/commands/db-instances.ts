@@ -54,6 +54,21 @@ function instanceCommand<C extends SdkCommandClass>(
   };
 }
 
+/** Settings infrastructure-as-code tools send on create and modify alike (docs/iac.md), with the same meaning on both. */
+const settingsOptions = [
+  { name: 'max-allocated-storage', type: 'integer', member: 'MaxAllocatedStorage', help: 'Storage autoscaling ceiling in GiB (stored; informational in tlsql).' },
+  { name: 'storage-type', type: 'string', member: 'StorageType', help: 'gp2 or gp3 (stored; informational in tlsql).' },
+  { name: 'backup-retention-period', type: 'integer', member: 'BackupRetentionPeriod', help: 'Days of automated backups, 0-35 (stored; tlsql takes no backups).' },
+  { name: 'preferred-backup-window', type: 'string', member: 'PreferredBackupWindow', help: 'Daily window in UTC, hh24:mi-hh24:mi, at least 30 minutes, not overlapping the maintenance window (stored).' },
+  { name: 'deletion-protection', type: 'boolean', member: 'DeletionProtection', help: 'Refuse delete-db-instance until turned off (--no-... to turn off).' },
+  { name: 'auto-minor-version-upgrade', type: 'boolean', member: 'AutoMinorVersionUpgrade', help: 'Stored and returned; tlsql runs the installed engine version.' },
+  { name: 'copy-tags-to-snapshot', type: 'boolean', member: 'CopyTagsToSnapshot', help: 'Stored and returned; tlsql takes no snapshots.' },
+  { name: 'publicly-accessible', type: 'boolean', member: 'PubliclyAccessible', help: 'Stored and returned; where endpoints listen is listenAddresses in the configuration.' },
+  { name: 'db-subnet-group-name', type: 'string', member: 'DBSubnetGroupName', help: 'DB subnet group (create-db-subnet-group); default: default.' },
+  { name: 'option-group-name', type: 'string', member: 'OptionGroupName', help: 'Option group: the default one only (describe-option-groups).' },
+  { name: 'multi-az', type: 'boolean', member: 'MultiAZ', help: 'Accepted false only: tlsql instances are single-AZ.' },
+] as const;
+
 export const createDbInstance = instanceCommand(
   {
     name: 'create-db-instance',
@@ -79,17 +94,7 @@ export const createDbInstance = instanceCommand(
       { name: 'db-security-groups', type: 'string-list', member: 'DBSecurityGroups', help: 'DB security groups whose CIDR rules are the network allow-list; default: none (every address reaching the loopback listeners).' },
       { name: 'enable-iam-database-authentication', type: 'boolean', member: 'EnableIAMDatabaseAuthentication', help: 'Allow IAM database authentication tokens (--no-... to disable).' },
       { name: 'preferred-maintenance-window', type: 'string', member: 'PreferredMaintenanceWindow', help: 'Weekly window in UTC, ddd:hh24:mi-ddd:hh24:mi, e.g. sun:05:00-sun:06:00.' },
-      { name: 'max-allocated-storage', type: 'integer', member: 'MaxAllocatedStorage', help: 'Storage autoscaling ceiling in GiB (stored; informational in tlsql).' },
-      { name: 'storage-type', type: 'string', member: 'StorageType', help: 'gp2 or gp3 (stored; informational in tlsql).' },
-      { name: 'backup-retention-period', type: 'integer', member: 'BackupRetentionPeriod', help: 'Days of automated backups, 0-35 (stored; tlsql takes no backups).' },
-      { name: 'preferred-backup-window', type: 'string', member: 'PreferredBackupWindow', help: 'Daily window in UTC, hh24:mi-hh24:mi, at least 30 minutes, not overlapping the maintenance window (stored).' },
-      { name: 'deletion-protection', type: 'boolean', member: 'DeletionProtection', help: 'Refuse delete-db-instance until turned off (--no-... to turn off).' },
-      { name: 'auto-minor-version-upgrade', type: 'boolean', member: 'AutoMinorVersionUpgrade', help: 'Stored and returned; tlsql runs the installed engine version.' },
-      { name: 'copy-tags-to-snapshot', type: 'boolean', member: 'CopyTagsToSnapshot', help: 'Stored and returned; tlsql takes no snapshots.' },
-      { name: 'publicly-accessible', type: 'boolean', member: 'PubliclyAccessible', help: 'Stored and returned; where endpoints listen is listenAddresses in the configuration.' },
-      { name: 'db-subnet-group-name', type: 'string', member: 'DBSubnetGroupName', help: 'DB subnet group (create-db-subnet-group); default: default.' },
-      { name: 'option-group-name', type: 'string', member: 'OptionGroupName', help: 'Option group: the default one only (describe-option-groups).' },
-      { name: 'multi-az', type: 'boolean', member: 'MultiAZ', help: 'Accepted false only: tlsql instances are single-AZ.' },
+      ...settingsOptions,
       { name: 'storage-encrypted', type: 'boolean', member: 'StorageEncrypted', help: 'Stored and returned; tlsql does not encrypt the engine’s data files.' },
       tagsOption,
     ],
@@ -130,17 +135,7 @@ export const modifyDbInstance = instanceCommand(
       { name: 'certificate-rotation-restart', type: 'boolean', member: 'CertificateRotationRestart', help: 'Accepted for compatibility; tlsql never restarts to rotate a certificate.' },
       { name: 'db-instance-class', type: 'string', member: 'DBInstanceClass', help: 'New instance class (stored at once; informational in tlsql).' },
       { name: 'allocated-storage', type: 'integer', member: 'AllocatedStorage', help: 'New storage in GiB: at least 10% more, never less (stored at once; informational in tlsql).' },
-      { name: 'max-allocated-storage', type: 'integer', member: 'MaxAllocatedStorage', help: 'Storage autoscaling ceiling in GiB (stored; informational in tlsql).' },
-      { name: 'storage-type', type: 'string', member: 'StorageType', help: 'gp2 or gp3 (stored; informational in tlsql).' },
-      { name: 'backup-retention-period', type: 'integer', member: 'BackupRetentionPeriod', help: 'Days of automated backups, 0-35 (stored; tlsql takes no backups).' },
-      { name: 'preferred-backup-window', type: 'string', member: 'PreferredBackupWindow', help: 'Daily window in UTC, hh24:mi-hh24:mi, at least 30 minutes, not overlapping the maintenance window (stored).' },
-      { name: 'deletion-protection', type: 'boolean', member: 'DeletionProtection', help: 'Refuse delete-db-instance until turned off (--no-... to turn off).' },
-      { name: 'auto-minor-version-upgrade', type: 'boolean', member: 'AutoMinorVersionUpgrade', help: 'Stored and returned; tlsql runs the installed engine version.' },
-      { name: 'copy-tags-to-snapshot', type: 'boolean', member: 'CopyTagsToSnapshot', help: 'Stored and returned; tlsql takes no snapshots.' },
-      { name: 'publicly-accessible', type: 'boolean', member: 'PubliclyAccessible', help: 'Stored and returned; where endpoints listen is listenAddresses in the configuration.' },
-      { name: 'db-subnet-group-name', type: 'string', member: 'DBSubnetGroupName', help: 'DB subnet group (create-db-subnet-group); default: default.' },
-      { name: 'option-group-name', type: 'string', member: 'OptionGroupName', help: 'Option group: the default one only (describe-option-groups).' },
-      { name: 'multi-az', type: 'boolean', member: 'MultiAZ', help: 'Accepted false only: tlsql instances are single-AZ.' },
+      ...settingsOptions,
     ],
   },
   { waiter: waiters.available, waitOnTTY: false, printFinal: true },
