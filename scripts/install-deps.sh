@@ -21,8 +21,8 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
   exit 1
 fi
 
-# Packages: the engine, its client, name resolution for *.localhost, and the TLS tools tests use.
-want=(mariadb-server mariadb-client libnss-myhostname openssl)
+# Packages: the engine, its client, its backup tool (seeds read replicas and standbys), name resolution for *.localhost, and the TLS tools tests use.
+want=(mariadb-server mariadb-client mariadb-backup libnss-myhostname openssl)
 # The native data plane (binding.gyp) builds with g++, make and python3 (node-gyp).
 want+=(g++ make python3)
 # clang and its sanitizer/libFuzzer runtimes: the native fuzz harnesses (native/fuzz/run.sh).

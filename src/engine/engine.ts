@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise';
+import type { ReplicaStatus, ReplicationChannel } from './replication.js';
 import type { EngineVariableCatalogue } from './variable-catalogue.js';
 
 /**
@@ -35,6 +36,12 @@ export interface EngineInstanceSpec {
   tlsVersions?: string[];
   /** OpenSSL cipher list for TLS 1.2 (`ssl_cipher`). Default: the engine's own. */
   sslCipher?: string;
+  /**
+   * Another engine instance, running: the new one starts from a consistent copy of its data taken
+   * while it serves (accounts and the master user included; `masterUserPassword` is not used) and
+   * its GTID position as `gtid_slave_pos`, ready for `replicateFrom`.
+   */
+  seedFrom?: string;
 }
 
 /**
@@ -111,6 +118,24 @@ export interface Engine {
   setServerVariables(id: string, variables: Readonly<Record<string, string>>): Promise<void>;
   /** Every server variable of the installed engine, with type, range and scope (variable-catalogue.ts). */
   variableCatalogue(): Promise<EngineVariableCatalogue>;
+  /**
+   * Points the engine at a source over verified TLS (replication.ts, ReplicationChannel) and starts
+   * replicating from its `gtid_slave_pos`; the channel's files live in the engine's tls dir.
+   */
+  replicateFrom(id: string, channel: ReplicationChannel): Promise<void>;
+  /** Replaces the replication client certificate; the replica's next connection to its source uses it. */
+  renewReplicationCertificate(id: string, material: { certPem: string; keyPem: string }): Promise<void>;
+  /** `SHOW REPLICA STATUS`; null when the engine replicates from nothing. */
+  replicaStatus(id: string): Promise<ReplicaStatus | null>;
+  /** Stops fetching, applies everything fetched, forgets the source (promotion). No-op when not replicating. */
+  endReplication(id: string, applyTimeoutS?: number): Promise<void>;
+  /**
+   * Creates (or replaces) a replication account that REQUIREs a client certificate with `subject`,
+   * or drops one. The change is in the binary log, so replicas of this engine have it too.
+   */
+  setReplicationAccount(id: string, account: { user: string; password: string; subject: string } | { user: string; drop: true }): Promise<void>;
+  /** Whether semi-synchronous replication is on (the primary waits for its standby's acknowledgement), and how many replicas acknowledge. */
+  semiSyncStatus(id: string): Promise<{ on: boolean; clients: number }>;
   on(event: 'state', listener: (e: EngineStateEvent) => void): void;
   /** Stops every instance this engine runs, leaving data intact; for service shutdown. */
   shutdownAll(): Promise<void>;

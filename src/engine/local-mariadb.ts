@@ -18,6 +18,7 @@ import {
   connectSocket,
   findMariadbd,
   killNow,
+  serverIdFor,
   spawnMariadbd,
   tailFile,
   terminate,
@@ -30,7 +31,8 @@ import { ADMIN_HOST, ADMIN_PROXY_HEADER, ADMIN_USER } from './admin-account.js';
 import { ensureCatalogue, ensureTemplate } from './mariadb-template.js';
 import type { EngineVariableCatalogue } from './variable-catalogue.js';
 import { chownToRunAs, ensureSearchable, resolveRunAs, type RunAs } from './run-as.js';
-import { identifiedByPassword, quoteAccount, resetSqlModeStatement } from './sql-quote.js';
+import { identifiedByPassword, quoteAccount, quoteString, resetSqlModeStatement } from './sql-quote.js';
+import { BACKUP_USER, changeMasterStatements, channelFiles, endReplication, readReplicaStatus, takeBackup, type ReplicaStatus, type ReplicationChannel } from './replication.js';
 
 const execFileP = promisify(execFile);
 
@@ -58,6 +60,8 @@ export interface LocalMariadbEngineOptions {
   readyTimeoutMs?: number;
   /** Wait for a clean shutdown after SIGTERM before SIGKILL. Default 60 000 ms. */
   stopTimeoutMs?: number;
+  /** `mariadb-backup`, which seeds replicas and standbys. Default `/usr/bin/mariadb-backup`. */
+  mariadbBackup?: string;
 }
 
 /** What `detect()` found. */
@@ -79,9 +83,12 @@ const COMMAND_LINE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 const INSTALL_HINT = 'apt-get install -y mariadb-server mariadb-client';
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** An instance id (1-63 characters), or a Multi-AZ standby's `<id>_b`. */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,65}$/;
 /** Account names tlsql needs for itself (or MariaDB reserves); a master user cannot take them. */
-const RESERVED_USERS = new Set([ADMIN_USER, 'mariadb.sys', 'public']);
+const RESERVED_USERS = new Set([ADMIN_USER, BACKUP_USER, 'mariadb.sys', 'public']);
+/** Replication accounts tlsql creates on sources (control/read-replicas.ts) start with this. */
+export const REPLICATION_USER_PREFIX = 'tlsql_repl_';
 
 interface Instance {
   id: string;
@@ -128,6 +135,7 @@ export class LocalMariadbEngine implements Engine {
   private readonly stableAfterMs: number;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly mariadbBackup: string;
   private readonly events = new EventEmitter();
   private readonly instances = new Map<string, Instance>();
   /** Serialises provision/start/stop/restart/replaceTls on one instance (by id). */
@@ -180,6 +188,7 @@ export class LocalMariadbEngine implements Engine {
     this.stableAfterMs = opts.stableAfterMs ?? 60_000;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 60_000;
+    this.mariadbBackup = opts.mariadbBackup ?? '/usr/bin/mariadb-backup';
   }
 
   on(event: 'state', listener: (e: EngineStateEvent) => void): void {
@@ -209,7 +218,7 @@ export class LocalMariadbEngine implements Engine {
     if (resolve(spec.dir) !== dir) {
       throw new AppError('InternalFailure', `instance dir must be ${dir} (start() finds it by id), got ${spec.dir}`, { expose: false });
     }
-    if (spec.masterUsername.length === 0 || spec.masterUsername.length > 80 || RESERVED_USERS.has(spec.masterUsername.toLowerCase())) {
+    if (spec.masterUsername.length === 0 || spec.masterUsername.length > 80 || RESERVED_USERS.has(spec.masterUsername.toLowerCase()) || spec.masterUsername.toLowerCase().startsWith(REPLICATION_USER_PREFIX)) {
       throw new AppError('InvalidParameterValue', `MasterUsername ${spec.masterUsername} is reserved or not 1 to 80 characters`);
     }
     const layout = instanceLayout(dir);
@@ -232,9 +241,15 @@ export class LocalMariadbEngine implements Engine {
         await ensureSearchable([this.dataDir, this.instancesDir, dir], runAs);
 
         const copyStarted = performance.now();
-        await copyTree(template, layout.dataDir);
-        if ((await stat(template)).uid !== runAs.uid && runAs.dropPrivileges) {
+        let seedGtid: string | null = null;
+        if (spec.seedFrom !== undefined) {
+          seedGtid = (await this.backupInto(spec.seedFrom, layout)).gtidPosition;
           await execFileP('chown', ['-R', `${runAs.uid}:${runAs.gid}`, layout.dataDir]);
+        } else {
+          await copyTree(template, layout.dataDir);
+          if ((await stat(template)).uid !== runAs.uid && runAs.dropPrivileges) {
+            await execFileP('chown', ['-R', `${runAs.uid}:${runAs.gid}`, layout.dataDir]);
+          }
         }
         const copyMs = performance.now() - copyStarted;
 
@@ -246,14 +261,25 @@ export class LocalMariadbEngine implements Engine {
         await this.writeTlsFiles(layout, spec.tls, runAs);
         await writeFile(layout.myCnf, myCnf, { mode: 0o644 });
 
-        const adminPassword = randomBytes(32).toString('base64');
+        // A copy keeps its source's accounts, tlsql's admin account and its password included.
+        const adminPassword = spec.seedFrom !== undefined ? await this.adminPasswordOf(this.instance(spec.seedFrom)) : randomBytes(32).toString('base64');
         await writeSealedFile(layout.adminSecret, this.masterKey, adminSecretLabel(spec.id), adminPassword);
         inst.adminPassword = adminPassword;
-        await writePrivateFile(layout.initFile, firstStartSql(adminPassword, spec.masterUsername, spec.masterUserPassword));
-        await chownToRunAs(layout.initFile, runAs);
-
-        const startMs = await this.spawnUntilReady(inst, 'starting', layout.initFile);
-        await rm(layout.initFile, { force: true });
+        let startMs: number;
+        if (seedGtid === null) {
+          await writePrivateFile(layout.initFile, firstStartSql(adminPassword, spec.masterUsername, spec.masterUserPassword));
+          await chownToRunAs(layout.initFile, runAs);
+          startMs = await this.spawnUntilReady(inst, 'starting', layout.initFile);
+          await rm(layout.initFile, { force: true });
+        } else {
+          startMs = await this.spawnUntilReady(inst, 'starting');
+          await this.admin(spec.id, async (c) => {
+            // Outside the binary log: the copy's own changes must never reach a replica of it.
+            await c.query('SET SESSION sql_log_bin = 0');
+            await c.query(`DROP USER IF EXISTS ${quoteAccount(BACKUP_USER, 'localhost')}`);
+            await c.query('SET GLOBAL gtid_slave_pos = ?', [seedGtid]);
+          });
+        }
         await this.checkMasterUser(inst, spec.masterUsername);
         const meta: InstanceMeta = { engine: 'mariadb', engineVersion: this.version, provisionedAt: this.clock.now().toISOString() };
         await writeFile(layout.metaFile, JSON.stringify(meta, null, 2) + '\n', { mode: 0o644 });
@@ -555,8 +581,91 @@ export class LocalMariadbEngine implements Engine {
   }
 
   private async adminLogin(inst: Instance): Promise<SocketLogin> {
+    return { socketPath: inst.layout.socketPath, user: ADMIN_USER, password: await this.adminPasswordOf(inst), proxyHeader: ADMIN_PROXY_HEADER };
+  }
+
+  private async adminPasswordOf(inst: Instance): Promise<string> {
     inst.adminPassword ??= (await readSealedFile(inst.layout.adminSecret, this.masterKey, adminSecretLabel(inst.id))).toString('utf8');
-    return { socketPath: inst.layout.socketPath, user: ADMIN_USER, password: inst.adminPassword, proxyHeader: ADMIN_PROXY_HEADER };
+    return inst.adminPassword;
+  }
+
+  /** A consistent copy of the running engine `sourceId` as `layout`'s data dir (replication.ts, takeBackup). */
+  private async backupInto(sourceId: string, layout: InstanceLayout): Promise<{ gtidPosition: string }> {
+    const source = this.instance(sourceId);
+    if (source.proc === null || source.state !== 'running') {
+      throw new AppError('InvalidDBInstanceState', `engine instance ${sourceId} is not running, so it cannot be copied`);
+    }
+    const started = performance.now();
+    const out = await takeBackup({
+      mariadbBackup: this.mariadbBackup,
+      socketPath: source.layout.socketPath,
+      targetDir: layout.dataDir,
+      defaultsFile: join(layout.dir, 'backup.cnf'),
+      admin: (fn) => this.admin(sourceId, fn),
+    });
+    this.log.info('engine instance copied', { from: sourceId, to: layout.dir, gtidPosition: out.gtidPosition, ms: Math.round(performance.now() - started) });
+    return out;
+  }
+
+  async replicateFrom(id: string, channel: ReplicationChannel): Promise<void> {
+    const inst = this.instance(id);
+    const files = channelFiles(inst.layout.tlsDir);
+    const runAs = await this.runAs();
+    await this.exclusive(inst, async () => {
+      for (const [path, pem] of [[files.cert, channel.certPem], [files.key, channel.keyPem], [files.ca, channel.caPem]] as const) {
+        await writePrivateFile(`${path}.new`, pem);
+        await chownToRunAs(`${path}.new`, runAs);
+        await rename(`${path}.new`, path);
+      }
+    });
+    await this.admin(id, async (c) => {
+      for (const sql of changeMasterStatements(channel, files)) await c.query(sql);
+    });
+  }
+
+  async renewReplicationCertificate(id: string, material: { certPem: string; keyPem: string }): Promise<void> {
+    const inst = this.instance(id);
+    const files = channelFiles(inst.layout.tlsDir);
+    const runAs = await this.runAs();
+    await this.exclusive(inst, async () => {
+      // Both aside first, then renamed: the replica's next connection reads a matching pair.
+      for (const [path, pem] of [[files.cert, material.certPem], [files.key, material.keyPem]] as const) {
+        await writePrivateFile(`${path}.new`, pem);
+        await chownToRunAs(`${path}.new`, runAs);
+      }
+      for (const path of [files.cert, files.key]) await rename(`${path}.new`, path);
+    });
+  }
+
+  replicaStatus(id: string): Promise<ReplicaStatus | null> {
+    return this.admin(id, readReplicaStatus);
+  }
+
+  async endReplication(id: string, applyTimeoutS = 60): Promise<void> {
+    await this.admin(id, (c) => endReplication(c, applyTimeoutS));
+    await rm(channelFiles(this.instance(id).layout.tlsDir).key, { force: true });
+  }
+
+  async setReplicationAccount(id: string, account: { user: string; password: string; subject: string } | { user: string; drop: true }): Promise<void> {
+    const name = quoteAccount(account.user, '%');
+    await this.admin(id, async (c) => {
+      if ('drop' in account) {
+        await c.query(`DROP USER IF EXISTS ${name}`);
+        return;
+      }
+      // In the binary log: a replica of this source copies the account, so a replica promoted
+      // later still knows it (and drops it when its own replica goes).
+      await c.query(`CREATE OR REPLACE USER ${name} ${identifiedByPassword(account.password)} REQUIRE SUBJECT ${quoteString(account.subject)}`);
+      await c.query(`GRANT REPLICATION SLAVE ON *.* TO ${name}`);
+    });
+  }
+
+  async semiSyncStatus(id: string): Promise<{ on: boolean; clients: number }> {
+    return this.admin(id, async (c) => {
+      const [rows] = await c.query<RowDataPacket[]>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_clients')");
+      const v = new Map(rows.map((r) => [String(r.Variable_name), String(r.Value)]));
+      return { on: v.get('Rpl_semi_sync_master_status') === 'ON', clients: Number(v.get('Rpl_semi_sync_master_clients') ?? 0) };
+    });
   }
 
   private setState(inst: Instance, state: EngineState, reason?: string, exit?: ProcessExit): void {
@@ -579,7 +688,7 @@ export class LocalMariadbEngine implements Engine {
     this.setState(inst, state);
     const started = performance.now();
     const { commandLine, afterReady } = await this.splitVariables(inst.variables);
-    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: commandLine });
+    const proc = await spawnMariadbd({ mariadbd: this.mariadbd, myCnf: layout.myCnf, runAs, stderrLog: layout.stderrLog, initFile, serverVariables: commandLine, serverId: serverIdFor(inst.id) });
     inst.proc = proc;
     try {
       await waitForReady({

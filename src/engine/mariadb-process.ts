@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { open, readFile, readdir } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -33,7 +34,35 @@ export interface SpawnOptions {
   initFile?: string;
   /** Server variables given on the command line (`--max-connections=150`), validated by the caller. */
   serverVariables?: Readonly<Record<string, string>>;
+  /**
+   * `server_id`, unique among the engines of this host (replication tells its peers apart by it);
+   * with it the engine writes binary logs (BINLOG_ARGS). Absent (the template build): no binary log.
+   */
+  serverId?: number;
 }
+
+/**
+ * Binary log settings every engine runs with, so any instance can be the source of a read replica
+ * or the primary of a Multi-AZ pair (docs/replication.md): GTIDs, file names that do not depend on
+ * the host name, replicated changes logged too (a replica can have replicas, a promoted standby
+ * serves its new standby), and a day of retention. On the command line rather than in my.cnf
+ * (written once, at provision) so that instances provisioned before replication existed get them.
+ * A parameter group's values come later on the command line and win where a group may set them.
+ */
+/** A server_id from an engine instance id: 1 to 2^32-1, the same at every start (sha256, so two ids collide with odds of 1 in 4 billion). */
+export function serverIdFor(engineId: string): number {
+  return (createHash('sha256').update(engineId).digest().readUInt32BE(0) % 0xffff_fffe) + 1;
+}
+
+export const BINLOG_ARGS: readonly string[] = [
+  '--log-bin=mariadb-bin',
+  '--log-bin-index=mariadb-bin.index',
+  '--relay-log=relay-bin',
+  '--relay-log-index=relay-bin.index',
+  '--log-slave-updates=ON',
+  '--binlog-expire-logs-seconds=86400',
+  '--max-binlog-size=67108864',
+];
 
 /**
  * Starts mariadbd in its own session (detached) with output to a file, so it outlives a tlsql
@@ -50,6 +79,7 @@ export async function spawnMariadbd(opts: SpawnOptions): Promise<EngineProcess> 
   // On the command line rather than in my.cnf (written once, at provision) so that every instance
   // gets it.
   args.push('--connect-timeout=3600');
+  if (opts.serverId !== undefined) args.push(...BINLOG_ARGS, `--server-id=${opts.serverId}`);
   // The parameter group's values, after everything else so they win over my.cnf and the defaults above.
   for (const [name, value] of Object.entries(opts.serverVariables ?? {})) args.push(`--${name.replaceAll('_', '-')}=${value}`);
   const out = openSync(opts.stderrLog, 'a', 0o640);
