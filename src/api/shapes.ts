@@ -10,7 +10,7 @@
  */
 import type { CaCertificate } from '../model/ca-certificate.js';
 import type { DbEvent } from '../model/db-event.js';
-import type { DbInstance } from '../model/db-instance.js';
+import type { DbInstance, InstanceStatusInfo } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
 import type { DbSubnetGroup, OptionGroup, OrderableDbInstanceOption } from '../model/infrastructure.js';
@@ -58,7 +58,8 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
   w.leaf('MultiAZ', false)
     .leaf('EngineVersion', db.engineVersion)
     .leaf('AutoMinorVersionUpgrade', db.autoMinorVersionUpgrade ?? true)
-    .scalarList('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', [])
+    .leaf('ReadReplicaSourceDBInstanceIdentifier', db.readReplicaSourceId)
+    .scalarList('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', db.live?.readReplicaIds ?? [])
     .scalarList('ReadReplicaDBClusterIdentifiers', 'ReadReplicaDBClusterIdentifier', [])
     .leaf('LicenseModel', 'general-public-license')
     .list('OptionGroupMemberships', 'OptionGroupMembership', [db.optionGroupName ?? defaultOptionGroupName(db.engineVersion)], (g, name) => g.leaf('OptionGroupName', name).leaf('Status', 'in-sync'))
@@ -68,12 +69,8 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     .leaf('StorageEncrypted', db.storageEncrypted ?? false)
     // RDS reports read-replication health here; tlsql adds its TLS policy warning, which the
     // SDK and AWS CLI show as is (StatusType/Normal/Status/Message).
-    .list('StatusInfos', 'DBInstanceStatusInfo', db.insecureTlsAllowed ? [null] : undefined, (i) =>
-      i
-        .leaf('StatusType', 'tls-policy')
-        .leaf('Normal', false)
-        .leaf('Status', 'insecure-tls-versions')
-        .leaf('Message', 'tls_version allows TLSv1.0/TLSv1.1 (OpenSSL security level 0) for legacy clients: insecure, upgrade the clients and remove them'),
+    .list('StatusInfos', 'DBInstanceStatusInfo', statusInfos(db), (i, info) =>
+      i.leaf('StatusType', info.statusType).leaf('Normal', info.normal).leaf('Status', info.status).leaf('Message', info.message),
     )
     .leaf('DbiResourceId', db.resourceId)
     .leaf('CACertificateIdentifier', db.caCertificateIdentifier)
@@ -93,6 +90,20 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     w.element('CertificateDetails', (c) => c.leaf('CAIdentifier', cert.caIdentifier).leaf('ValidTill', cert.validTill));
   }
   w.leaf('DedicatedLogVolume', false);
+}
+
+/** StatusInfos: replication health (derived when described), then the TLS policy warning; absent when there is none. */
+function statusInfos(db: DbInstance): InstanceStatusInfo[] | undefined {
+  const infos = [...(db.live?.statusInfos ?? [])];
+  if (db.insecureTlsAllowed) {
+    infos.push({
+      statusType: 'tls-policy',
+      normal: false,
+      status: 'insecure-tls-versions',
+      message: 'tls_version allows TLSv1.0/TLSv1.1 (OpenSSL security level 0) for legacy clients: insecure, upgrade the clients and remove them',
+    });
+  }
+  return infos.length ? infos : undefined;
 }
 
 /** `default:mariadb-10-11` for 10.11.x: RDS's default option group of the engine's major version. */

@@ -143,6 +143,16 @@ export const configSchema = z
       })
       .strict()
       .default({ retryBaseMs: 5_000, retryMaxMs: 300_000 }),
+    replication: z
+      .object({
+        /**
+         * How often read replicas' health (StatusInfos, ReplicaLag, events) and Multi-AZ primaries
+         * are looked at (docs/replication.md). Default 2 s.
+         */
+        monitorIntervalMs: z.number().int().min(100).default(2_000),
+      })
+      .strict()
+      .default({ monitorIntervalMs: 2_000 }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();

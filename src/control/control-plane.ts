@@ -7,7 +7,7 @@
 import type { IamControl } from '../iam/iam-control.js';
 import type { CaCertificate } from '../model/ca-certificate.js';
 import type { DbEvent } from '../model/db-event.js';
-import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
+import type { CreateDbInstanceInput, CreateDbInstanceReadReplicaInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
 import type { DbInstance } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
@@ -45,6 +45,10 @@ export interface ControlPlane {
   rebootDbInstance(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance>;
   stopDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance>;
   startDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance>;
+  /** A read replica of a running source, replicating over verified TLS (docs/replication.md). */
+  createDbInstanceReadReplica(input: CreateDbInstanceReadReplicaInput): Promise<DbInstance>;
+  /** Ends a replica's replication: it becomes a standalone, writable instance with the same endpoint. */
+  promoteReadReplica(q: { dbInstanceIdentifier: string; backupRetentionPeriod?: number }): Promise<DbInstance>;
 
   describeCertificates(q: { certificateIdentifier?: string; filters?: Filter[] }): Promise<{
     certificates: CaCertificate[];

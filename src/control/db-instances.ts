@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import { newResourceId } from '../lib/ids.js';
 import type { KeyedLock } from '../lib/keyed-lock.js';
 import type { Logger } from '../lib/logger.js';
-import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
+import type { CreateDbInstanceInput, CreateDbInstanceReadReplicaInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
 import type { DbInstance, InstanceStatus } from '../model/db-instance.js';
 import type { Filter } from '../model/filter.js';
 import type { LinkKeyType } from '../model/link-certificate-record.js';
@@ -30,6 +30,7 @@ import type { PortAllocator } from './port-allocator.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
 import { applySettings, settingsForCreate, settingsForModify, type SettingsChecks } from './instance-settings.js';
 import { tagsForNewResource } from './resource-tags.js';
+import type { Replication } from './replication.js';
 import type { RetryBackoff } from './retry-backoff.js';
 import type { ServerCertificates } from './server-certificates.js';
 import { validateInstanceIdentifier, validateMaintenanceWindow, validateMasterPassword, validateMasterUsername, validatePort } from './validation.js';
@@ -62,7 +63,12 @@ export interface DbInstancesDeps {
   recovery: RetryBackoff;
   /** Subnet and option group checks for the settings IaC tools send (instance-settings.ts). */
   settings: SettingsChecks;
+  /** Read replicas' channels (replication.ts). */
+  replication: Replication;
 }
+
+/** RDS's limit of read replicas per source. */
+export const MAX_READ_REPLICAS = 15;
 
 /**
  * Statuses of an instance that could not be brought up, and that the service keeps retrying:
@@ -261,74 +267,189 @@ export class DbInstances {
     const requestedPort = validatePort(input.port);
     const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
     const { instanceClass, allocatedStorageGiB, backupRetentionPeriod, preferredBackupWindow, ...settings } = settingsForCreate(input, engineVersion, window, this.d.settings);
-    const region = this.d.config.region;
+    const inst = await this.insertNew(requestedPort, (port) => ({
+      ...this.newRecord(id, port),
+      engineVersion,
+      instanceClass,
+      masterUsername,
+      dbName: input.dbName ?? null,
+      allocatedStorageGiB,
+      caCertificateIdentifier: ca,
+      parameterGroup: { name: groupName, applyStatus: 'in-sync' },
+      iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
+      preferredMaintenanceWindow: window,
+      preferredBackupWindow,
+      backupRetentionPeriod,
+      tags: tagsForNewResource(input.tags),
+      dbSecurityGroups: securityGroups,
+      ...settings,
+    }));
+    this.d.events.instance(inst, 'DB instance creating', ['creation']);
+    this.inBackground(this.d.lock.run(id, () => this.provision(inst, ca, masterUserPassword)));
+    return inst;
+  }
 
+  /** The fields every new instance starts with; the caller sets the rest. */
+  private newRecord(id: string, port: number): Pick<DbInstance, 'id' | 'resourceId' | 'arn' | 'region' | 'engine' | 'status' | 'endpoint' | 'createdAt' | 'certificate' | 'pendingModifiedValues' | 'insecureTlsAllowed'> {
+    const region = this.d.config.region;
+    return {
+      id,
+      resourceId: newResourceId(),
+      arn: `arn:aws:rds:${region}:${this.d.accountId}:db:${id}`,
+      region,
+      engine: 'mariadb',
+      status: 'creating',
+      endpoint: { address: `${id}.${this.d.endpointSuffix}.${region}.${this.d.config.domain}`, port, hostedZoneId: HOSTED_ZONE_ID },
+      createdAt: this.d.clock.now(),
+      certificate: null,
+      pendingModifiedValues: {},
+      insecureTlsAllowed: false,
+    };
+  }
+
+  /**
+   * Stores a new instance built by `build` for a port: the requested one, or a free one (picking
+   * another when a concurrent creation took it first). Nothing is stored when this throws.
+   */
+  private async insertNew(requestedPort: number | undefined, build: (port: number) => DbInstance): Promise<DbInstance> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = requestedPort ?? (await this.d.ports.freePort());
       if (requestedPort !== undefined) await this.d.ports.assertPortFree(requestedPort);
-      const inst: DbInstance = {
-        id,
-        resourceId: newResourceId(),
-        arn: `arn:aws:rds:${region}:${this.d.accountId}:db:${id}`,
-        region,
-        engine: 'mariadb',
-        engineVersion,
-        instanceClass,
-        status: 'creating',
-        masterUsername,
-        dbName: input.dbName ?? null,
-        endpoint: { address: `${id}.${this.d.endpointSuffix}.${region}.${this.d.config.domain}`, port, hostedZoneId: HOSTED_ZONE_ID },
-        allocatedStorageGiB,
-        createdAt: this.d.clock.now(),
-        caCertificateIdentifier: ca,
-        certificate: null,
-        parameterGroup: { name: groupName, applyStatus: 'in-sync' },
-        pendingModifiedValues: {},
-        iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
-        preferredMaintenanceWindow: window,
-        preferredBackupWindow,
-        backupRetentionPeriod,
-        tags: tagsForNewResource(input.tags),
-        insecureTlsAllowed: false,
-        dbSecurityGroups: securityGroups,
-        ...settings,
-      };
+      const inst = build(port);
       inst.insecureTlsAllowed = this.d.runtime.policyFor(inst).insecure;
       if (!this.d.store.insertInstance(inst)) {
-        if (this.d.store.getInstance(id)) throw new AppError('DBInstanceAlreadyExists', `DB instance already exists`);
+        if (this.d.store.getInstance(inst.id)) throw new AppError('DBInstanceAlreadyExists', `DB instance already exists`);
         if (requestedPort !== undefined) throw new AppError('PortInUse', `Port ${requestedPort} is already used by another DB instance.`);
         continue; // lost a race for an automatically chosen port; pick the next one
       }
-      this.d.events.instance(inst, 'DB instance creating', ['creation']);
-      this.inBackground(this.d.lock.run(id, () => this.provision(inst, ca, masterUserPassword)));
       return inst;
     }
     throw new AppError('StorageQuotaExceeded', 'Could not allocate a port for the DB instance; configure a larger port range.');
   }
 
   /**
+   * CreateDBInstanceReadReplica: a new instance seeded from a consistent copy of its running source
+   * and replicating from it over verified TLS (replication.ts). Engine version, master user,
+   * database name and storage come from the source; class, port, CA, parameter group and the
+   * rest are the replica's own, with RDS's defaults (not the source's).
+   */
+  async createReadReplica(input: CreateDbInstanceReadReplicaInput): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(input.dbInstanceIdentifier);
+    if (!input.sourceDbInstanceIdentifier) throw new AppError('MissingParameter', 'The request must contain the parameter SourceDBInstanceIdentifier');
+    const arn = /^arn:aws:rds:[^:]*:[^:]*:db:(.+)$/.exec(input.sourceDbInstanceIdentifier);
+    const sourceId = (arn ? arn[1]! : input.sourceDbInstanceIdentifier).toLowerCase();
+    const ca = input.caCertificateIdentifier ?? this.d.cas.defaultCa();
+    if (!isCaFamilyId(ca)) throw new AppError('CertificateNotFound', `Certificate ${ca} not found. Valid identifiers: ${CA_FAMILIES.map((f) => f.id).join(', ')}.`);
+    const groupName = input.dbParameterGroupName ?? DEFAULT_PARAMETER_GROUP;
+    if (!this.d.store.getParameterGroup(groupName)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${groupName}`);
+    const requestedPort = validatePort(input.port);
+    const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
+    // Under the source's lock: it cannot be deleted, stopped or promoted while its replica is recorded.
+    return this.d.lock.run(sourceId, async () => {
+      const source = this.d.store.getInstance(sourceId);
+      if (!source || (arn && source.arn !== input.sourceDbInstanceIdentifier)) throw new AppError('DBInstanceNotFound', `DBInstance ${input.sourceDbInstanceIdentifier} not found.`);
+      if (this.d.store.getInstance(id)) throw new AppError('DBInstanceAlreadyExists', 'DB instance already exists');
+      if (source.status !== 'available') {
+        throw new AppError('InvalidDBInstanceState', `DB instance ${source.id} is not in available state (it is ${source.status}): a read replica is copied from a running source.`);
+      }
+      if (source.backupRetentionPeriod === 0) {
+        throw new AppError('InvalidDBInstanceState', `Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.`);
+      }
+      if (this.d.replication.replicaIdsOf(source.id).length >= MAX_READ_REPLICAS) {
+        throw new AppError('InstanceQuotaExceeded', `DB instance ${source.id} already has ${MAX_READ_REPLICAS} read replicas, the most a source can have.`);
+      }
+      const window = source.preferredMaintenanceWindow;
+      const { instanceClass, allocatedStorageGiB, backupRetentionPeriod, preferredBackupWindow, ...settings } = settingsForCreate(
+        { dbInstanceIdentifier: id, engine: 'mariadb', dbInstanceClass: input.dbInstanceClass ?? source.instanceClass, allocatedStorage: source.allocatedStorageGiB, settings: { backupRetentionPeriod: 0, ...input.settings } },
+        source.engineVersion,
+        window,
+        this.d.settings,
+      );
+      const inst = await this.insertNew(requestedPort, (port) => ({
+        ...this.newRecord(id, port),
+        engineVersion: source.engineVersion,
+        instanceClass,
+        masterUsername: source.masterUsername,
+        dbName: source.dbName,
+        allocatedStorageGiB,
+        caCertificateIdentifier: ca,
+        parameterGroup: { name: groupName, applyStatus: 'in-sync' },
+        iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
+        preferredMaintenanceWindow: window,
+        preferredBackupWindow,
+        backupRetentionPeriod,
+        tags: tagsForNewResource(input.tags),
+        dbSecurityGroups: securityGroups,
+        readReplicaSourceId: source.id,
+        ...settings,
+      }));
+      this.d.events.instance(inst, `DB instance creating: read replica of ${source.id}`, ['creation', 'read replica']);
+      this.inBackground(this.d.lock.run(id, () => this.provision(inst, ca, '', source)));
+      return inst;
+    });
+  }
+
+  /**
    * Certificates, engine, endpoint. The new certificates' keys are recorded sealed and also handed
    * on in memory, so the first start never unseals what it has just sealed.
    */
-  private async provision(inst: DbInstance, ca: CaFamilyId, masterUserPassword: string): Promise<void> {
+  private async provision(inst: DbInstance, ca: CaFamilyId, masterUserPassword: string, seedFrom?: DbInstance): Promise<void> {
     try {
       const cert = await this.d.servers.issueFirst(inst, ca);
       inst.certificate = { caIdentifier: inst.caCertificateIdentifier, validTill: cert.notAfter };
       this.d.store.updateInstance(inst);
       this.d.events.instance(inst, `Server certificate issued by ${inst.caCertificateIdentifier} (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`, ['security']);
       const link = await this.d.links.issueFirst(inst);
-      await this.d.runtime.provisionEngine(inst, masterUserPassword, { certPem: link.certPem, keyPem: link.keyPem, caPem: await this.d.security.engineCaPem(inst) });
+      await this.d.runtime.provisionEngine(inst, masterUserPassword, { certPem: link.certPem, keyPem: link.keyPem, caPem: await this.d.security.engineCaPem(inst) }, seedFrom);
+      if (seedFrom) {
+        // The source as it is now (its endpoint may have moved to a new certificate meanwhile).
+        await this.d.replication.connect(inst, this.d.store.getInstance(seedFrom.id) ?? seedFrom);
+        this.d.store.updateInstance(inst);
+      }
       await this.openEndpoint(inst, { chainPem: cert.chainPem, keyPem: cert.keyPem }, link.keyType);
-      if (inst.dbName) await this.d.runtime.createDatabase(inst.id, inst.dbName);
+      if (inst.dbName && !seedFrom) await this.d.runtime.createDatabase(inst.id, inst.dbName);
       this.setStatus(inst, 'available');
-      this.d.events.instance(inst, 'DB instance created', ['creation']);
+      this.d.events.instance(inst, seedFrom ? `DB instance created: read replica of ${seedFrom.id}, replicating over verified TLS` : 'DB instance created', ['creation']);
       this.d.prepared.prepareLater(inst.id);
     } catch (e) {
       this.log.error('provisioning failed', { instance: inst.id, err: e as Error });
       await this.d.runtime.destroy(inst.id).catch(() => {});
+      if (inst.replication) await this.d.replication.disconnect(inst, { applyFirst: false }).catch(() => {});
       this.setStatus(inst, 'failed');
       this.d.events.instance(inst, `DB instance creation failed: ${publicReason(e)}`, ['failure']);
     }
+  }
+
+  // --- read replicas ---------------------------------------------------------------------
+
+  /**
+   * PromoteReadReplica: the replica applies everything it has received, stops replicating and
+   * becomes a standalone, writable instance with the same endpoint and certificate. Status
+   * `modifying` meanwhile, as RDS shows it.
+   */
+  async promote(q: { dbInstanceIdentifier: string; backupRetentionPeriod?: number }): Promise<DbInstance> {
+    const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
+    if (q.backupRetentionPeriod !== undefined && (!Number.isInteger(q.backupRetentionPeriod) || q.backupRetentionPeriod < 0 || q.backupRetentionPeriod > 35)) {
+      throw new AppError('InvalidParameterValue', `BackupRetentionPeriod must be from 0 to 35, got ${q.backupRetentionPeriod}.`);
+    }
+    return this.transition(id, ['available'], 'promote', 'modifying', 'available', async (inst) => {
+      await this.promoteNow(inst, 'PromoteReadReplica');
+      if (q.backupRetentionPeriod !== undefined) inst.backupRetentionPeriod = q.backupRetentionPeriod;
+      else if (inst.backupRetentionPeriod === 0) inst.backupRetentionPeriod = 1;
+      this.d.store.updateInstance(inst);
+    }, (inst) => {
+      if (inst.readReplicaSourceId === undefined) throw new AppError('InvalidDBInstanceState', `DB Instance ${inst.id} is not a read replica.`);
+    });
+  }
+
+  /** Ends a replica's replication and makes it writable (the caller holds its lock). */
+  private async promoteNow(inst: DbInstance, why: string): Promise<void> {
+    const source = inst.readReplicaSourceId;
+    await this.d.replication.disconnect(inst, { applyFirst: this.d.runtime.isServing(inst.id) });
+    this.d.store.updateInstance(inst);
+    // read_only follows RDS's {TrueIfReplica}: off now, unless the group sets it.
+    if (this.d.runtime.isServing(inst.id)) await this.d.runtime.applyEngineParameters(inst);
+    this.d.events.instance(inst, `Read replica promoted to a standalone DB instance (${why}); it no longer replicates from ${source}`, ['read replica', 'configuration change']);
   }
 
   // --- describe --------------------------------------------------------------------------
@@ -458,6 +579,9 @@ export class DbInstances {
         throw new AppError('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
       }
       this.assertStatus(inst, ['available', 'stopped', 'failed', 'incompatible-network', 'incompatible-parameters'], 'delete');
+      // Its replicas are promoted when it goes, as in RDS; one still being created has nothing to promote yet.
+      const busy = this.d.replication.replicaIdsOf(id).filter((r) => this.d.store.getInstance(r)?.status === 'creating');
+      if (busy.length) throw new AppError('InvalidDBInstanceState', `Cannot delete DB instance ${id}: its read replica ${busy.join(', ')} is being created; wait until it is available, then delete ${id} (its replicas are promoted).`);
       this.cancelRetry(id);
       this.setStatus(inst, 'deleting');
       this.d.events.instance(inst, 'DB instance deleting', ['deletion']);
@@ -468,6 +592,20 @@ export class DbInstances {
   }
 
   private async finishDelete(inst: DbInstance): Promise<void> {
+    for (const r of this.d.replication.replicaIdsOf(inst.id)) {
+      await this.d.lock.run(r, async () => {
+        const replica = this.d.store.getInstance(r);
+        if (!replica || replica.readReplicaSourceId !== inst.id) return;
+        try {
+          await this.promoteNow(replica, `its source ${inst.id} is being deleted`);
+        } catch (e) {
+          // Already detached from the source (promoteNow forgets it first): it stands alone either way.
+          this.log.error('promoting a replica of a deleted source failed', { instance: r, err: e as Error });
+          this.d.store.updateInstance(replica);
+        }
+      });
+    }
+    if (inst.readReplicaSourceId !== undefined) await this.d.replication.disconnect(inst, { applyFirst: false });
     await this.d.runtime.destroy(inst.id);
     this.d.store.deleteInstance(inst.id);
     this.d.security.forgetInstance(inst);
@@ -493,6 +631,11 @@ export class DbInstances {
     return this.transition(id, ['available', ...RECOVERING], 'stop', 'stopping', 'stopped', async (inst) => {
       await this.d.runtime.deactivate(inst.id);
       this.d.events.instance(inst, 'DB instance stopped', ['notification']);
+    }, (inst) => {
+      // RDS for MariaDB: "You can't stop a DB instance that has a read replica, or that is a read replica."
+      if (inst.readReplicaSourceId !== undefined) throw new AppError('InvalidDBInstanceState', `Cannot stop DB instance ${id}: it is a read replica (promote it first, or delete it).`);
+      const replicas = this.d.replication.replicaIdsOf(id);
+      if (replicas.length) throw new AppError('InvalidDBInstanceState', `Cannot stop DB instance ${id}: it has read replicas (${replicas.join(', ')}).`);
     });
   }
 
@@ -529,9 +672,11 @@ export class DbInstances {
     during: InstanceStatus,
     after: InstanceStatus,
     work: (inst: DbInstance) => Promise<void>,
+    check?: (inst: DbInstance) => void,
   ): Promise<DbInstance> {
     return this.d.lock.run(id, async () => {
       const inst = this.mustGet(id);
+      check?.(inst);
       this.assertStatus(inst, from, action);
       if (inst.status === 'failed' && !(await this.d.runtime.engineProvisioned(id))) {
         throw new AppError('InvalidDBInstanceState', `Cannot ${action} DB instance ${id}: its creation did not complete, so there is no database to ${action}; delete it and create it again.`);

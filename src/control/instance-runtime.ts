@@ -9,6 +9,7 @@ import type { SessionInfo } from '../dataplane/session-info.js';
 import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
 import { tlsPolicyFor, type TlsPolicy } from '../dataplane/tls-policy.js';
 import type { Engine, EngineStateEvent } from '../engine/engine.js';
+import type { ReplicaStatus, ReplicationChannel } from '../engine/replication.js';
 import { instanceIamSecret } from '../iam/engine-accounts.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -128,8 +129,11 @@ export class InstanceRuntime {
 
   // --- engines ---------------------------------------------------------------------------
 
-  /** First start of a new instance's engine from the template; leaves it running. */
-  async provisionEngine(inst: DbInstance, masterUserPassword: string, tls: EngineProvisionTls): Promise<void> {
+  /**
+   * First start of a new instance's engine, from the template or, with `seedFrom`, from a
+   * consistent copy of that running instance's engine (a read replica); leaves it running.
+   */
+  async provisionEngine(inst: DbInstance, masterUserPassword: string, tls: EngineProvisionTls, seedFrom?: DbInstance): Promise<void> {
     await this.deps.engine.setServerVariables(inst.id, await this.engineVariables(inst));
     await this.deps.engine.provision({
       id: inst.id,
@@ -137,6 +141,7 @@ export class InstanceRuntime {
       tls,
       masterUsername: inst.masterUsername,
       masterUserPassword,
+      ...(seedFrom ? { seedFrom: seedFrom.id } : {}),
     });
   }
 
@@ -154,7 +159,11 @@ export class InstanceRuntime {
   private async engineVariables(inst: DbInstance): Promise<Record<string, string>> {
     const { memoryBytes, vcpus } = instanceClassResources(inst.instanceClass);
     const ctx = { DBInstanceClassMemory: memoryBytes, DBInstanceVCPU: vcpus, AllocatedStorage: BigInt(inst.allocatedStorageGiB) * (1n << 30n) };
-    return (await this.parameterCatalogue()).engineVariables(this.userParameters(inst), ctx);
+    const user = this.userParameters(inst);
+    const vars = (await this.parameterCatalogue()).engineVariables(user, ctx);
+    // RDS's default for read_only is {TrueIfReplica}: a group that sets it decides, as on RDS.
+    if (inst.readReplicaSourceId !== undefined && (user.get('read_only') ?? null) === null) vars.read_only = '1';
+    return vars;
   }
 
   /** Whether the instance's engine was provisioned completely (a failed creation leaves none). */
@@ -206,6 +215,33 @@ export class InstanceRuntime {
   async trustEngineCas(id: string, caPem: string): Promise<boolean> {
     if (!this.deps.engine.replaceTrustedCas) return false;
     return this.deps.engine.replaceTrustedCas(id, caPem);
+  }
+
+  // --- replication (docs/replication.md) ---------------------------------------------------
+
+  /** Points the instance's engine at its source over verified TLS and starts replicating. */
+  replicateFrom(inst: DbInstance, channel: ReplicationChannel): Promise<void> {
+    return this.deps.engine.replicateFrom(inst.id, channel);
+  }
+
+  /** A new client certificate for the replication channel, used from its next connection. */
+  renewReplicationCertificate(inst: DbInstance, material: { certPem: string; keyPem: string }): Promise<void> {
+    return this.deps.engine.renewReplicationCertificate(inst.id, material);
+  }
+
+  /** `SHOW REPLICA STATUS` of the instance's engine; null when it replicates from nothing. */
+  replicaStatus(inst: DbInstance): Promise<ReplicaStatus | null> {
+    return this.deps.engine.replicaStatus(inst.id);
+  }
+
+  /** Applies what the engine has fetched and forgets its source (promotion). */
+  endReplication(inst: DbInstance): Promise<void> {
+    return this.deps.engine.endReplication(inst.id);
+  }
+
+  /** Creates or drops a replication account on the instance's engine (replicated to its own replicas). */
+  setReplicationAccount(inst: DbInstance, account: Parameters<Engine['setReplicationAccount']>[1]): Promise<void> {
+    return this.deps.engine.setReplicationAccount(inst.id, account);
   }
 
   /** A verifying handshake on the engine's socket, as the front door's link makes it (internal link CA, link name). */

@@ -14,7 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CaCertificate } from '../model/ca-certificate.js';
 import type { CertificateReplacementCounters, MaintenanceOutcome } from '../model/certificate-maintenance.js';
 import type { DbEvent } from '../model/db-event.js';
-import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
+import type { CreateDbInstanceInput, CreateDbInstanceReadReplicaInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
 import type { DbInstance } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
@@ -42,6 +42,7 @@ import { MaintenanceActions, parseOptInType } from './maintenance.js';
 import { ParameterGroups } from './parameter-groups.js';
 import { PortAllocator } from './port-allocator.js';
 import { PreparedCertificates } from './prepared-certificates.js';
+import { Replication } from './replication.js';
 import { ResourceTags } from './resource-tags.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerCertificates } from './server-certificates.js';
@@ -92,6 +93,10 @@ export class TlsqlControlPlane implements ControlPlane {
   private readonly engineVersions: EngineVersions;
   /** Serialises operations on one instance (API, scheduler, maintenance). */
   private readonly lock = new KeyedLock();
+  /** Read replicas' channels and health (replication.ts). */
+  readonly replication: Replication;
+  private readonly monitorIntervalMs: number;
+  private monitorTimer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
   constructor(d: ControlPlaneDeps) {
@@ -127,6 +132,7 @@ export class TlsqlControlPlane implements ControlPlane {
       securityGroupExists: (name) => security.hasDbSecurityGroup(name),
       subnetGroupExists: (name) => infrastructure.hasSubnetGroup(name),
     });
+    this.replication = new Replication({ store, clock, logger, runtime: this.runtime, security, events: this.events, masterKey, lock: this.lock, bundlePem: () => ca.bundlePem() });
     const ports = new PortAllocator({ store, firstPort: d.config.firstPort, lastPort: d.config.lastPort, listenAddresses: d.config.listenAddresses });
     this.instances = new DbInstances({
       config: d.config,
@@ -149,7 +155,9 @@ export class TlsqlControlPlane implements ControlPlane {
       lock: this.lock,
       recovery: new RetryBackoff(clock, { baseMs: d.config.recovery.retryBaseMs, maxMs: d.config.recovery.retryMaxMs }),
       settings: infrastructure,
+      replication: this.replication,
     });
+    this.monitorIntervalMs = d.config.replication.monitorIntervalMs;
   }
 
   // --- lifecycle -------------------------------------------------------------------------
@@ -167,8 +175,19 @@ export class TlsqlControlPlane implements ControlPlane {
   }
 
   /** Makes reality match the store after a (re)start: instances come back exactly as they were. */
-  reconcile(): Promise<void> {
-    return this.instances.reconcile();
+  async reconcile(): Promise<void> {
+    await this.instances.reconcile();
+    this.startMonitor();
+  }
+
+  /** Looks at replicas every `replication.monitorIntervalMs` (replication.ts, poll), one pass at a time. */
+  private startMonitor(): void {
+    if (this.monitorTimer) return;
+    const pass = async () => {
+      await this.replication.poll().catch((e: unknown) => this.log.warn('replication monitor pass failed', { err: e as Error }));
+      if (this.monitorTimer) this.monitorTimer = setTimeout(() => void pass(), this.monitorIntervalMs).unref();
+    };
+    this.monitorTimer = setTimeout(() => void pass(), this.monitorIntervalMs).unref();
   }
 
   /** Waits for background work (provisioning, deletes) to settle; for shutdown and tests. */
@@ -178,6 +197,8 @@ export class TlsqlControlPlane implements ControlPlane {
 
   /** Stops certificate preparation, waits for background work, closes endpoints and stops engines. */
   async shutdown(): Promise<void> {
+    if (this.monitorTimer) clearTimeout(this.monitorTimer);
+    this.monitorTimer = null;
     this.instances.stopRetries();
     await this.preparedCertificates.stop();
     await this.idle();
@@ -186,32 +207,48 @@ export class TlsqlControlPlane implements ControlPlane {
 
   // --- DB instances ----------------------------------------------------------------------
 
-  createDbInstance(input: CreateDbInstanceInput): Promise<DbInstance> {
-    return this.instances.create(input);
+  async createDbInstance(input: CreateDbInstanceInput): Promise<DbInstance> {
+    return this.withLive(await this.instances.create(input));
   }
 
-  describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[]; afterId?: string; limit?: number }): Promise<DbInstance[]> {
-    return this.instances.describe(q);
+  async describeDbInstances(q: { dbInstanceIdentifier?: string; filters?: Filter[]; afterId?: string; limit?: number }): Promise<DbInstance[]> {
+    const list = await this.instances.describe(q);
+    const replicas = this.replication.replicasBySource();
+    return list.map((i) => this.withLive(i, replicas));
   }
 
-  modifyDbInstance(input: ModifyDbInstanceInput): Promise<DbInstance> {
-    return this.instances.modify(input);
+  /** `inst` with what is derived when it is described: its read replicas and replication health. */
+  private withLive(inst: DbInstance, replicasBySource = this.replication.replicasBySource()): DbInstance {
+    inst.live = { readReplicaIds: replicasBySource.get(inst.id) ?? [], statusInfos: this.replication.statusInfos(inst) };
+    return inst;
   }
 
-  deleteDbInstance(input: DeleteDbInstanceInput): Promise<DbInstance> {
-    return this.instances.delete(input);
+  async createDbInstanceReadReplica(input: CreateDbInstanceReadReplicaInput): Promise<DbInstance> {
+    return this.withLive(await this.instances.createReadReplica(input));
   }
 
-  rebootDbInstance(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance> {
-    return this.instances.reboot(q);
+  async promoteReadReplica(q: { dbInstanceIdentifier: string; backupRetentionPeriod?: number }): Promise<DbInstance> {
+    return this.withLive(await this.instances.promote(q));
   }
 
-  stopDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
-    return this.instances.stop(q);
+  async modifyDbInstance(input: ModifyDbInstanceInput): Promise<DbInstance> {
+    return this.withLive(await this.instances.modify(input));
   }
 
-  startDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
-    return this.instances.start(q);
+  async deleteDbInstance(input: DeleteDbInstanceInput): Promise<DbInstance> {
+    return this.withLive(await this.instances.delete(input));
+  }
+
+  async rebootDbInstance(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance> {
+    return this.withLive(await this.instances.reboot(q));
+  }
+
+  async stopDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
+    return this.withLive(await this.instances.stop(q));
+  }
+
+  async startDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
+    return this.withLive(await this.instances.start(q));
   }
 
   // --- certificates and engine versions --------------------------------------------------

@@ -243,7 +243,7 @@ export class LocalMariadbEngine implements Engine {
         const copyStarted = performance.now();
         let seedGtid: string | null = null;
         if (spec.seedFrom !== undefined) {
-          seedGtid = (await this.backupInto(spec.seedFrom, layout)).gtidPosition;
+          seedGtid = (await this.backupInto(spec.seedFrom, spec.masterUsername, layout)).gtidPosition;
           await execFileP('chown', ['-R', `${runAs.uid}:${runAs.gid}`, layout.dataDir]);
         } else {
           await copyTree(template, layout.dataDir);
@@ -450,6 +450,7 @@ export class LocalMariadbEngine implements Engine {
         await conn.query(`CREATE USER IF NOT EXISTS ${account} ${auth}`);
         await conn.query(`ALTER USER ${account} ${auth}`);
         await conn.query(`GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION`);
+        await conn.query(`REVOKE READ_ONLY ADMIN ON *.* FROM ${account}`);
       });
     } catch (e) {
       throw wrap(e, `setting the master password on engine instance ${id}`);
@@ -590,11 +591,16 @@ export class LocalMariadbEngine implements Engine {
   }
 
   /** A consistent copy of the running engine `sourceId` as `layout`'s data dir (replication.ts, takeBackup). */
-  private async backupInto(sourceId: string, layout: InstanceLayout): Promise<{ gtidPosition: string }> {
+  private async backupInto(sourceId: string, masterUsername: string, layout: InstanceLayout): Promise<{ gtidPosition: string }> {
     const source = this.instance(sourceId);
     if (source.proc === null || source.state !== 'running') {
       throw new AppError('InvalidDBInstanceState', `engine instance ${sourceId} is not running, so it cannot be copied`);
     }
+    // A master user provisioned before tlsql revoked READ_ONLY ADMIN (firstStartSql) would write
+    // on the copy despite read_only: revoked on the source, in its binary log, before the copy.
+    await this.admin(sourceId, (c) => c.query(`REVOKE READ_ONLY ADMIN ON *.* FROM ${quoteAccount(masterUsername, '%')}`)).catch((e: unknown) => {
+      if ((e as { errno?: number }).errno !== 1141) throw e; // ER_NONEXISTING_GRANT: not held
+    });
     const started = performance.now();
     const out = await takeBackup({
       mariadbBackup: this.mariadbBackup,
@@ -881,6 +887,8 @@ export function firstStartSql(adminPassword: string, masterUsername: string, mas
     `ALTER USER ${quoteAccount(ADMIN_USER, ADMIN_HOST)} ${identifiedByPassword(adminPassword)} ACCOUNT UNLOCK`,
     `CREATE USER ${master} ${identifiedByPassword(masterPassword)}`,
     `GRANT ALL PRIVILEGES ON *.* TO ${master} WITH GRANT OPTION`,
+    // Without it, read_only binds the master user (and every account it creates) on read replicas, as on RDS.
+    `REVOKE READ_ONLY ADMIN ON *.* FROM ${master}`,
     '',
   ].join(';\n');
 }

@@ -7,6 +7,7 @@ export const errorCodes = {
   DBInstanceNotFound: { status: 404, solve: 'Check the identifier with `tlsql describe-db-instances`.' },
   DBInstanceAlreadyExists: { status: 400, solve: 'Choose another --db-instance-identifier or delete the existing instance.' },
   InvalidDBInstanceState: { status: 400, solve: 'Wait until the instance is `available` (or `stopped`, `incompatible-network` or `failed` for start and reboot) and retry.' },
+  InstanceQuotaExceeded: { status: 400, solve: 'A source has at most 15 read replicas: delete or promote one first.' },
   CertificateNotFound: { status: 404, solve: 'List valid identifiers with `tlsql describe-certificates`.' },
   DBParameterGroupNotFound: { status: 404, solve: 'List groups with `tlsql describe-db-parameter-groups`.' },
   DBParameterGroupAlreadyExists: { status: 400, solve: 'Choose another parameter group name.' },

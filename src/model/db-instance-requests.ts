@@ -47,6 +47,21 @@ export interface InstanceSettingsInput {
   licenseModel?: string;
 }
 
+/** CreateDBInstanceReadReplica. What is absent comes from RDS's defaults, the engine and master user from the source. */
+export interface CreateDbInstanceReadReplicaInput {
+  dbInstanceIdentifier: string;
+  /** The source's identifier or ARN. */
+  sourceDbInstanceIdentifier: string;
+  dbInstanceClass?: string;
+  caCertificateIdentifier?: string;
+  port?: number;
+  dbParameterGroupName?: string;
+  enableIAMDatabaseAuthentication?: boolean;
+  tags?: Tag[];
+  dbSecurityGroups?: string[];
+  settings?: InstanceSettingsInput;
+}
+
 /** ModifyDBInstance. Absent members are left as they are. */
 export interface ModifyDbInstanceInput {
   dbInstanceIdentifier: string;

@@ -97,4 +97,36 @@ export interface DbInstance extends InstanceSettings {
    * address that reaches the listener may connect (listeners are loopback-only by default).
    */
   dbSecurityGroups?: string[];
+  /** Set on a read replica: the identifier of the instance it replicates from. */
+  readReplicaSourceId?: string;
+  /** Set on a read replica once its channel is set up (control/replication.ts). */
+  replication?: ReplicationChannelRecord;
+  /**
+   * Derived when the instance is described, never stored: its read replicas and the health of its
+   * replication (control/replication.ts).
+   */
+  live?: LiveInstanceState;
+}
+
+/** Who a read replica is on its source: the account its engine logs in as, and its client certificate. */
+export interface ReplicationChannelRecord {
+  /** The replication account on the source, `tlsql_repl_<resource id>`; it REQUIREs `subject`. */
+  account: string;
+  /** Subject of the replica's client certificate, OpenSSL one-line form (`/CN=...`). */
+  subject: string;
+  certificateSerial: string;
+  certificateNotAfter: Date;
+}
+
+/** One `StatusInfos` entry, e.g. RDS's `read replication` health of a replica. */
+export interface InstanceStatusInfo {
+  statusType: string;
+  normal: boolean;
+  status: string;
+  message?: string;
+}
+
+export interface LiveInstanceState {
+  readReplicaIds: string[];
+  statusInfos: InstanceStatusInfo[];
 }

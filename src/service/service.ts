@@ -155,7 +155,7 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
     bodyTimeoutMs: config.api.bodyTimeoutMs,
     maxConcurrentBodies: config.api.maxConcurrentBodies,
     metrics: () =>
-      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics),
+      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics) + control.replication.renderMetrics(),
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
     bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
     // <region>-client-ca-g1.crl (DER) / .pem: each client CA's CRL (docs/revocation.md).

@@ -222,7 +222,8 @@ export class Store {
 }
 
 function serialize(i: DbInstance): string {
-  return JSON.stringify(i);
+  // What is derived when the instance is described is never stored.
+  return JSON.stringify(i.live === undefined ? i : { ...i, live: undefined });
 }
 
 function deserializeInstance(doc: string): DbInstance {
@@ -230,5 +231,6 @@ function deserializeInstance(doc: string): DbInstance {
   const i = JSON.parse(doc) as DbInstance;
   i.createdAt = new Date(i.createdAt);
   if (i.certificate) i.certificate.validTill = new Date(i.certificate.validTill);
+  if (i.replication) i.replication.certificateNotAfter = new Date(i.replication.certificateNotAfter);
   return i;
 }

@@ -9,7 +9,7 @@ import type { ControlPlane } from '../../src/control/control-plane.js';
 import type { CaCertificate } from '../../src/model/ca-certificate.js';
 import type { DbEvent } from '../../src/model/db-event.js';
 import type { DbInstance } from '../../src/model/db-instance.js';
-import type { CreateDbInstanceInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../../src/model/db-instance-requests.js';
+import type { CreateDbInstanceInput, CreateDbInstanceReadReplicaInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../../src/model/db-instance-requests.js';
 import type { DbParameterGroup } from '../../src/model/db-parameter-group.js';
 import type { EngineVersion } from '../../src/model/engine-version.js';
 import type { Filter } from '../../src/model/filter.js';
@@ -259,6 +259,23 @@ export class FakeControlPlane implements ControlPlane {
     if (db.status !== 'available') throw this.badState(db);
     db.status = 'stopped';
     return { ...structuredClone(db), status: 'stopping' };
+  }
+
+  async createDbInstanceReadReplica(input: CreateDbInstanceReadReplicaInput): Promise<DbInstance> {
+    this.record('createDbInstanceReadReplica', input);
+    const src = this.requireInstance(input.sourceDbInstanceIdentifier);
+    if (src.status !== 'available') throw this.badState(src);
+    const db: DbInstance = { ...structuredClone(src), id: input.dbInstanceIdentifier, status: 'creating', readReplicaSourceId: src.id };
+    this.instances.set(db.id, db);
+    return structuredClone(db);
+  }
+
+  async promoteReadReplica(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {
+    this.record('promoteReadReplica', q);
+    const db = this.requireInstance(q.dbInstanceIdentifier);
+    if (db.readReplicaSourceId === undefined) throw new AppError('InvalidDBInstanceState', `DB Instance ${db.id} is not a read replica.`);
+    delete db.readReplicaSourceId;
+    return { ...structuredClone(db), status: 'modifying' };
   }
 
   async startDbInstance(q: { dbInstanceIdentifier: string }): Promise<DbInstance> {

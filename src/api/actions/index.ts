@@ -4,6 +4,7 @@
  */
 import type { Action } from './action.js';
 import { createDbInstanceAction } from './create-db-instance.js';
+import { createDbInstanceReadReplicaAction } from './create-db-instance-read-replica.js';
 import { createDbParameterGroupAction } from './create-db-parameter-group.js';
 import { copyDbParameterGroupAction } from './copy-db-parameter-group.js';
 import { deleteDbInstanceAction } from './delete-db-instance.js';
@@ -18,6 +19,7 @@ import { describeEventsAction } from './describe-events.js';
 import { modifyCertificatesAction } from './modify-certificates.js';
 import { modifyDbInstanceAction } from './modify-db-instance.js';
 import { modifyDbParameterGroupAction } from './modify-db-parameter-group.js';
+import { promoteReadReplicaAction } from './promote-read-replica.js';
 import { rebootDbInstanceAction } from './reboot-db-instance.js';
 import { resetDbParameterGroupAction } from './reset-db-parameter-group.js';
 import { startDbInstanceAction } from './start-db-instance.js';
@@ -72,6 +74,8 @@ const all: readonly Action[] = [
   modifyDbInstanceAction,
   deleteDbInstanceAction,
   rebootDbInstanceAction,
+  createDbInstanceReadReplicaAction,
+  promoteReadReplicaAction,
   stopDbInstanceAction,
   startDbInstanceAction,
   describeCertificatesAction,

@@ -2,6 +2,8 @@
 
 import {
   CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  PromoteReadReplicaCommand,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
@@ -54,12 +56,10 @@ function instanceCommand<C extends SdkCommandClass>(
   };
 }
 
-/** Settings infrastructure-as-code tools send on create and modify alike (docs/iac.md), with the same meaning on both. */
-const settingsOptions = [
+/** Settings infrastructure-as-code tools send on create, modify and (but backups) create-db-instance-read-replica, with the same meaning on each (docs/iac.md). */
+const sharedSettingsOptions = [
   { name: 'max-allocated-storage', type: 'integer', member: 'MaxAllocatedStorage', help: 'Storage autoscaling ceiling in GiB (stored; informational in tlsql).' },
   { name: 'storage-type', type: 'string', member: 'StorageType', help: 'gp2 or gp3 (stored; informational in tlsql).' },
-  { name: 'backup-retention-period', type: 'integer', member: 'BackupRetentionPeriod', help: 'Days of automated backups, 0-35 (stored; tlsql takes no backups).' },
-  { name: 'preferred-backup-window', type: 'string', member: 'PreferredBackupWindow', help: 'Daily window in UTC, hh24:mi-hh24:mi, at least 30 minutes, not overlapping the maintenance window (stored).' },
   { name: 'deletion-protection', type: 'boolean', member: 'DeletionProtection', help: 'Refuse delete-db-instance until turned off (--no-... to turn off).' },
   { name: 'auto-minor-version-upgrade', type: 'boolean', member: 'AutoMinorVersionUpgrade', help: 'Stored and returned; tlsql runs the installed engine version.' },
   { name: 'copy-tags-to-snapshot', type: 'boolean', member: 'CopyTagsToSnapshot', help: 'Stored and returned; tlsql takes no snapshots.' },
@@ -68,6 +68,13 @@ const settingsOptions = [
   { name: 'option-group-name', type: 'string', member: 'OptionGroupName', help: 'Option group: the default one only (describe-option-groups).' },
   { name: 'multi-az', type: 'boolean', member: 'MultiAZ', help: 'Accepted false only: tlsql instances are single-AZ.' },
 ] as const;
+
+const backupOptions = [
+  { name: 'backup-retention-period', type: 'integer', member: 'BackupRetentionPeriod', help: 'Days of automated backups, 0-35 (stored; tlsql takes no backups).' },
+  { name: 'preferred-backup-window', type: 'string', member: 'PreferredBackupWindow', help: 'Daily window in UTC, hh24:mi-hh24:mi, at least 30 minutes, not overlapping the maintenance window (stored).' },
+] as const;
+
+const settingsOptions = [...sharedSettingsOptions.slice(0, 2), ...backupOptions, ...sharedSettingsOptions.slice(2)] as const;
 
 export const createDbInstance = instanceCommand(
   {
@@ -100,6 +107,46 @@ export const createDbInstance = instanceCommand(
     ],
   },
   { waiter: waiters.available, waitOnTTY: true, printFinal: true },
+);
+
+export const createDbInstanceReadReplica = instanceCommand(
+  {
+    name: 'create-db-instance-read-replica',
+    operation: 'CreateDBInstanceReadReplica',
+    command: CreateDBInstanceReadReplicaCommand,
+    summary: 'Creates a read replica of a running DB instance, replicating over verified TLS.',
+    description:
+      'Creates a read replica: a new DB instance copied from the source while the source keeps serving, ' +
+      'then replicating from the source endpoint over TLS with the CA bundle, a host name check and a client ' +
+      'certificate (docs/replication.md). It has its own endpoint and certificate, and is read-only. On a ' +
+      'terminal the command waits until it is available; --wait / --no-wait choose explicitly.',
+    options: [
+      { name: 'db-instance-identifier', type: 'string', member: 'DBInstanceIdentifier', required: true, help: `The replica's identifier. ${idHelp}` },
+      { name: 'source-db-instance-identifier', type: 'string', member: 'SourceDBInstanceIdentifier', required: true, help: 'The source DB instance: identifier or ARN.' },
+      { name: 'db-instance-class', type: 'string', member: 'DBInstanceClass', help: "Instance class; default: the source's (informational in tlsql)." },
+      { name: 'port', type: 'integer', member: 'Port', help: 'Endpoint port; default: the first free port.' },
+      { name: 'ca-certificate-identifier', type: 'string', member: 'CACertificateIdentifier', help: 'CA that signs the replica\'s server certificate; default: the default for new launches.' },
+      { name: 'db-parameter-group-name', type: 'string', member: 'DBParameterGroupName', help: 'Parameter group; default: the engine family default (read_only is on for replicas unless the group sets it).' },
+      { name: 'enable-iam-database-authentication', type: 'boolean', member: 'EnableIAMDatabaseAuthentication', help: 'Allow IAM database authentication tokens on the replica.' },
+      ...sharedSettingsOptions,
+      tagsOption,
+    ],
+  },
+  { waiter: waiters.available, waitOnTTY: true, printFinal: true },
+);
+
+export const promoteReadReplica = instanceCommand(
+  {
+    name: 'promote-read-replica',
+    operation: 'PromoteReadReplica',
+    command: PromoteReadReplicaCommand,
+    summary: 'Promotes a read replica to a standalone, writable DB instance (same endpoint and certificate).',
+    options: [
+      { name: 'db-instance-identifier', type: 'string', member: 'DBInstanceIdentifier', required: true, help: idHelp },
+      { name: 'backup-retention-period', type: 'integer', member: 'BackupRetentionPeriod', help: 'Days of automated backups after promotion, 0-35; default 1 (stored).' },
+    ],
+  },
+  { waiter: waiters.available, waitOnTTY: false, printFinal: true },
 );
 
 export const describeDbInstances = rdsCommand({
@@ -231,6 +278,8 @@ export const waitDbInstanceStopped = waitCommand('db-instance-stopped', waiters.
 
 export const dbInstanceCommands: readonly CommandDef[] = [
   createDbInstance,
+  createDbInstanceReadReplica,
+  promoteReadReplica,
   describeDbInstances,
   modifyDbInstance,
   deleteDbInstance,
