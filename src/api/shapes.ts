@@ -11,6 +11,8 @@
 import type { CaCertificate } from '../model/ca-certificate.js';
 import type { DbEvent } from '../model/db-event.js';
 import type { DbInstance, InstanceStatusInfo } from '../model/db-instance.js';
+import { otherSlot } from '../control/instance-runtime.js';
+import { zoneOf } from '../control/multi-az.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
 import type { DbSubnetGroup, OptionGroup, OrderableDbInstanceOption } from '../model/infrastructure.js';
@@ -51,11 +53,14 @@ export function writeDbInstanceMembers(w: XmlWriter, db: DbInstance): void {
     p.leaf('CACertificateIdentifier', pending.caCertificateIdentifier);
     // RDS never reveals a pending password, only that one is pending.
     if (pending.masterUserPassword) p.leaf('MasterUserPassword', '****');
+    p.leaf('MultiAZ', pending.multiAZ);
     // The model's PendingModifiedValues has no parameter-group member: RDS shows a pending group
     // change through DBParameterGroups[].ParameterApplyStatus, which the domain already carries.
   });
 
-  w.leaf('MultiAZ', false)
+  w.leaf('AvailabilityZone', zoneOf(db.region, db.primarySlot ?? 'a'))
+    .leaf('MultiAZ', db.multiAz !== undefined)
+    .leaf('SecondaryAvailabilityZone', db.multiAz ? zoneOf(db.region, otherSlot(db.primarySlot ?? 'a')) : undefined)
     .leaf('EngineVersion', db.engineVersion)
     .leaf('AutoMinorVersionUpgrade', db.autoMinorVersionUpgrade ?? true)
     .leaf('ReadReplicaSourceDBInstanceIdentifier', db.readReplicaSourceId)
@@ -147,8 +152,8 @@ export function writeOrderableOptionMembers(w: XmlWriter, o: OrderableDbInstance
     .leaf('DBInstanceClass', o.dbInstanceClass)
     .leaf('LicenseModel', o.licenseModel)
     .list('AvailabilityZones', 'AvailabilityZone', [], () => {})
-    .leaf('MultiAZCapable', false)
-    .leaf('ReadReplicaCapable', false)
+    .leaf('MultiAZCapable', true)
+    .leaf('ReadReplicaCapable', true)
     .leaf('Vpc', true)
     .leaf('SupportsStorageEncryption', false)
     .leaf('StorageType', o.storageType)

@@ -153,6 +153,21 @@ export const configSchema = z
       })
       .strict()
       .default({ monitorIntervalMs: 2_000 }),
+    multiAz: z
+      .object({
+        /**
+         * How long a Multi-AZ primary waits for its standby to acknowledge a commit before it goes on
+         * asynchronously (rpl_semi_sync_master_timeout); the instance then says so (StatusInfos,
+         * an event). Default 10 s.
+         */
+        semiSyncTimeoutMs: z.number().int().min(100).default(10_000),
+        /** A Multi-AZ primary that does not answer `SELECT 1` within this is counted as not answering. Default 2 s. */
+        healthCheckTimeoutMs: z.number().int().min(100).default(2_000),
+        /** Consecutive unanswered checks (one per replication.monitorIntervalMs) before a failover. Default 3. */
+        unansweredChecksBeforeFailover: z.number().int().min(1).default(3),
+      })
+      .strict()
+      .default({ semiSyncTimeoutMs: 10_000, healthCheckTimeoutMs: 2_000, unansweredChecksBeforeFailover: 3 }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();

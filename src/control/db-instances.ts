@@ -22,7 +22,7 @@ import type { CertificateLifecycle } from './certificate-lifecycle.js';
 import type { ConnectionSecurity } from './connection-security.js';
 import type { EngineVersions } from './engine-versions.js';
 import { publicReason, type EventRecorder } from './events.js';
-import type { InstanceRuntime } from './instance-runtime.js';
+import { slotOfEngine, type InstanceRuntime } from './instance-runtime.js';
 import type { LinkCertificates } from './link-certificates.js';
 import type { MaintenanceActions } from './maintenance.js';
 import { DEFAULT_PARAMETER_GROUP } from './parameters.js';
@@ -30,6 +30,7 @@ import type { PortAllocator } from './port-allocator.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
 import { applySettings, settingsForCreate, settingsForModify, type SettingsChecks } from './instance-settings.js';
 import { tagsForNewResource } from './resource-tags.js';
+import { MultiAz } from './multi-az.js';
 import type { Replication } from './replication.js';
 import type { RetryBackoff } from './retry-backoff.js';
 import type { ServerCertificates } from './server-certificates.js';
@@ -97,9 +98,23 @@ export class DbInstances {
   /** The next automatic attempt to bring an instance up, by instance id. */
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  /** Multi-AZ standbys and failovers (multi-az.ts). */
+  readonly multiAz: MultiAz;
 
   constructor(private readonly d: DbInstancesDeps) {
     this.log = d.logger;
+    this.multiAz = new MultiAz({
+      store: d.store,
+      logger: d.logger,
+      runtime: d.runtime,
+      replication: d.replication,
+      links: d.links,
+      security: d.security,
+      events: d.events,
+      lock: d.lock,
+      settings: d.config.multiAz,
+      inBackground: (p) => this.inBackground(p),
+    });
     d.runtime.onEngineState((e) => this.onEngineState(e.id, e.state, e.reason));
   }
 
@@ -137,6 +152,17 @@ export class DbInstances {
             // reboot, so what waited for one is in force from here: ParameterApplyStatus says so.
             this.applyPendingOnReboot(inst);
             await this.bringUp(inst, 'start');
+        }
+        // A standby whose build a restart interrupted (or that a failover left to rebuild) is built now.
+        if (inst.multiAz && inst.multiAz.standby !== 'in-sync' && inst.status === 'available') {
+          this.inBackground(
+            this.d.lock.run(inst.id, async () => {
+              const current = this.d.store.getInstance(inst.id);
+              if (current?.multiAz && current.multiAz.standby !== 'in-sync' && current.status === 'available') {
+                await this.multiAz.buildStandby(current).catch((e: unknown) => this.d.events.instance(current, `Multi-AZ standby could not be built: ${publicReason(e)}; commits are not synchronous. Reboot the instance to try again`, ['availability', 'failure']));
+              }
+            }),
+          );
         }
       } catch (e) {
         this.log.error('reconcile failed', { instance: inst.id, err: e as Error });
@@ -282,6 +308,7 @@ export class DbInstances {
       backupRetentionPeriod,
       tags: tagsForNewResource(input.tags),
       dbSecurityGroups: securityGroups,
+      ...(input.settings?.multiAZ ? { multiAz: { standby: 'creating' as const } } : {}),
       ...settings,
     }));
     this.d.events.instance(inst, 'DB instance creating', ['creation']);
@@ -358,6 +385,7 @@ export class DbInstances {
       if (this.d.replication.replicaIdsOf(source.id).length >= MAX_READ_REPLICAS) {
         throw new AppError('InstanceQuotaExceeded', `DB instance ${source.id} already has ${MAX_READ_REPLICAS} read replicas, the most a source can have.`);
       }
+      if (input.settings?.multiAZ) throw new AppError('InvalidParameterCombination', 'tlsql does not create Multi-AZ read replicas: create the replica, then promote it and turn Multi-AZ on with ModifyDBInstance, or leave MultiAZ out.');
       const window = source.preferredMaintenanceWindow;
       const { instanceClass, allocatedStorageGiB, backupRetentionPeriod, preferredBackupWindow, ...settings } = settingsForCreate(
         { dbInstanceIdentifier: id, engine: 'mariadb', dbInstanceClass: input.dbInstanceClass ?? source.instanceClass, allocatedStorage: source.allocatedStorageGiB, settings: { backupRetentionPeriod: 0, ...input.settings } },
@@ -408,6 +436,7 @@ export class DbInstances {
       }
       await this.openEndpoint(inst, { chainPem: cert.chainPem, keyPem: cert.keyPem }, link.keyType);
       if (inst.dbName && !seedFrom) await this.d.runtime.createDatabase(inst.id, inst.dbName);
+      if (inst.multiAz) await this.multiAz.buildStandby(inst);
       this.setStatus(inst, 'available');
       this.d.events.instance(inst, seedFrom ? `DB instance created: read replica of ${seedFrom.id}, replicating over verified TLS` : 'DB instance created', ['creation']);
       this.d.prepared.prepareLater(inst.id);
@@ -417,6 +446,30 @@ export class DbInstances {
       if (inst.replication) await this.d.replication.disconnect(inst, { applyFirst: false }).catch(() => {});
       this.setStatus(inst, 'failed');
       this.d.events.instance(inst, `DB instance creation failed: ${publicReason(e)}`, ['failure']);
+    }
+  }
+
+  /**
+   * Turns Multi-AZ on (a standby copied from the primary) or off (the standby removed); the caller
+   * holds the lock. The instance ends `available` either way: a standby that cannot be built is
+   * removed again, with an event that says why.
+   */
+  private async changeMultiAz(inst: DbInstance, on: boolean): Promise<void> {
+    delete inst.pendingModifiedValues.multiAZ;
+    try {
+      if (on) {
+        inst.multiAz = { standby: 'creating' };
+        await this.multiAz.buildStandby(inst);
+      } else {
+        await this.multiAz.removeStandby(inst);
+        this.d.events.instance(inst, 'Multi-AZ turned off: the standby was removed', ['configuration change']);
+      }
+    } catch (e) {
+      this.log.error('changing Multi-AZ failed', { instance: inst.id, err: e as Error });
+      this.d.events.instance(inst, `Multi-AZ could not be turned ${on ? 'on' : 'off'}: ${publicReason(e)}`, ['configuration change', 'failure']);
+      if (on) await this.multiAz.removeStandby(inst).catch(() => {});
+    } finally {
+      this.setStatus(inst, 'available');
     }
   }
 
@@ -501,21 +554,38 @@ export class DbInstances {
     return this.d.lock.run(id, async () => {
       const inst = this.mustGet(id);
       this.assertStatus(inst, ['available'], 'modify');
+      const multiAz = input.settings?.multiAZ;
+      const multiAzChange = multiAz !== undefined && multiAz !== (inst.multiAz !== undefined);
+      if (multiAzChange && multiAz && inst.readReplicaSourceId !== undefined) {
+        throw new AppError('InvalidParameterCombination', `DB instance ${id} is a read replica: tlsql does not run Multi-AZ read replicas (promote it first).`);
+      }
+      if (password !== undefined && inst.readReplicaSourceId !== undefined) {
+        throw new AppError('InvalidParameterCombination', `DB instance ${id} is a read replica: its master user is its source's. Change the password on the source; it replicates.`);
+      }
       // Checked against the instance before anything changes; stored at once (tlsql acts on none of them but DeletionProtection).
       const settings = settingsForModify(inst, input, window, this.d.settings);
       applySettings(inst, settings.patch);
-      const changed = [...settings.changed, ...Object.entries({ MasterUserPassword: password, CACertificateIdentifier: ca, DBParameterGroupName: group, EnableIAMDatabaseAuthentication: input.enableIAMDatabaseAuthentication, PreferredMaintenanceWindow: window, DBSecurityGroups: securityGroups })
+      const changed = [...settings.changed, ...Object.entries({ MultiAZ: multiAzChange ? multiAz : undefined, MasterUserPassword: password, CACertificateIdentifier: ca, DBParameterGroupName: group, EnableIAMDatabaseAuthentication: input.enableIAMDatabaseAuthentication, PreferredMaintenanceWindow: window, DBSecurityGroups: securityGroups })
         .filter(([, v]) => v !== undefined)
         .map(([k]) => k)];
       // Visible to Describe while the changes are applied, as RDS shows `modifying`.
       this.setStatus(inst, 'modifying');
+      const standbyNow = multiAzChange && input.applyImmediately === true;
       try {
         await this.applyModification(inst, input, { password, ca: ca as CaFamilyId | undefined, group, window, securityGroups });
+        if (multiAzChange && !standbyNow) {
+          // Applied at the next reboot (RDS: the next maintenance window); shown as pending meanwhile.
+          inst.pendingModifiedValues.multiAZ = multiAz;
+          this.d.store.updateInstance(inst);
+        }
       } finally {
-        this.setStatus(inst, 'available');
+        if (!standbyNow) this.setStatus(inst, 'available');
       }
       if (changed.length) this.d.events.instance(inst, `DB instance modified: ${changed.join(', ')}${input.applyImmediately ? ' (applied immediately)' : ''}`, ['configuration change']);
-      return inst;
+      const snapshot = structuredClone(inst);
+      // Building a standby takes a copy of the data: in the background, `modifying` meanwhile, as RDS shows it.
+      if (standbyNow) this.inBackground(this.d.lock.run(id, () => this.changeMultiAz(inst, multiAz)));
+      return snapshot;
     });
   }
 
@@ -607,6 +677,7 @@ export class DbInstances {
     }
     if (inst.readReplicaSourceId !== undefined) await this.d.replication.disconnect(inst, { applyFirst: false });
     await this.d.runtime.destroy(inst.id);
+    if (inst.multiAz?.channel) await this.d.replication.revokeChannelCertificate(inst.multiAz.channel, 'cessationOfOperation');
     this.d.store.deleteInstance(inst.id);
     this.d.security.forgetInstance(inst);
     this.d.events.instance(inst, 'DB instance deleted', ['deletion']);
@@ -615,11 +686,18 @@ export class DbInstances {
   /** RebootDBInstance: endpoint and engine down and up again; pending static parameters and group apply. */
   async reboot(q: { dbInstanceIdentifier: string; forceFailover?: boolean }): Promise<DbInstance> {
     const id = validateInstanceIdentifier(q.dbInstanceIdentifier);
-    if (q.forceFailover) throw new AppError('InvalidParameterCombination', 'ForceFailover requires a Multi-AZ DB instance.');
+    if (q.forceFailover) {
+      return this.transition(id, ['available'], 'reboot', 'rebooting', 'available', (inst) => this.multiAz.failover(inst, 'RebootDBInstance with ForceFailover'), (inst) => {
+        if (!inst.multiAz) throw new AppError('InvalidParameterCombination', 'ForceFailover requires a Multi-AZ DB instance.');
+        if (!this.multiAz.canFailOver(inst)) throw new AppError('InvalidDBInstanceState', `Cannot fail over DB instance ${inst.id}: its Multi-AZ standby is being built; wait until it is in sync (StatusInfos).`);
+      });
+    }
     return this.transition(id, ['available', ...RECOVERING], 'reboot', 'rebooting', 'available', async (inst) => {
       await this.d.runtime.deactivate(inst.id);
+      const multiAz = inst.pendingModifiedValues.multiAZ;
       this.applyPendingOnReboot(inst);
       await this.activate(inst);
+      if (multiAz !== undefined && multiAz !== (inst.multiAz !== undefined)) await this.changeMultiAz(inst, multiAz);
       this.d.recovery.succeeded(inst.resourceId, 'activation');
       this.d.events.instance(inst, 'DB instance restarted', ['availability']);
     });
@@ -706,9 +784,17 @@ export class DbInstances {
 
   // --- supervision -----------------------------------------------------------------------
 
-  private onEngineState(id: string, state: string, reason?: string): void {
+  private onEngineState(engineId: string, state: string, reason?: string): void {
+    const { instanceId: id, slot } = slotOfEngine(engineId);
     const inst = this.d.store.getInstance(id);
     if (!inst) return;
+    // A Multi-AZ standby: its supervisor restarts it and it catches up by itself; the primary's
+    // status does not change (StatusInfos shows commits going asynchronous meanwhile).
+    if (slot !== (inst.primarySlot ?? 'a')) return;
+    if (state === 'crashed' && inst.status === 'available' && this.multiAz.canFailOver(inst) && this.d.runtime.isServing(id)) {
+      this.inBackground(this.multiAz.failoverLocked(id, `the primary engine ended unexpectedly${reason ? `: ${reason}` : ''}`));
+      return;
+    }
     // Only the supervisor's own restarts: API actions hold the lock, and a start at service start
     // (reconcile) or by an action happens before the endpoint opens.
     const supervisor = !this.d.lock.held(id) && this.d.runtime.isServing(id);

@@ -13,7 +13,7 @@ import type { ReplicaStatus, ReplicationChannel } from '../engine/replication.js
 import { instanceIamSecret } from '../iam/engine-accounts.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { DbInstance } from '../model/db-instance.js';
+import type { DbInstance, EngineSlot } from '../model/db-instance.js';
 import type { LinkKeyType } from '../model/link-certificate-record.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { openSecret } from '../pki/key-store.js';
@@ -151,24 +151,41 @@ export class InstanceRuntime {
    * start, supervisor restarts after a crash included.
    */
   async startEngine(inst: DbInstance): Promise<void> {
-    await this.deps.engine.setServerVariables(inst.id, await this.engineVariables(inst));
-    await this.deps.engine.start(inst.id);
+    const primary = primaryEngineId(inst);
+    await this.deps.engine.setServerVariables(primary, await this.engineVariables(inst, 'primary'));
+    await this.deps.engine.start(primary);
+    const standby = standbyEngineId(inst);
+    if (standby !== null && (await this.deps.engine.isProvisioned(standby))) {
+      await this.deps.engine.setServerVariables(standby, await this.engineVariables(inst, 'standby'));
+      await this.deps.engine.start(standby);
+    }
   }
 
   /** Server variables of the instance's parameter group, formulas evaluated against its class (parameter-formula.ts). */
-  private async engineVariables(inst: DbInstance): Promise<Record<string, string>> {
+  private async engineVariables(inst: DbInstance, role: 'primary' | 'standby' = 'primary'): Promise<Record<string, string>> {
     const { memoryBytes, vcpus } = instanceClassResources(inst.instanceClass);
     const ctx = { DBInstanceClassMemory: memoryBytes, DBInstanceVCPU: vcpus, AllocatedStorage: BigInt(inst.allocatedStorageGiB) * (1n << 30n) };
     const user = this.userParameters(inst);
     const vars = (await this.parameterCatalogue()).engineVariables(user, ctx);
     // RDS's default for read_only is {TrueIfReplica}: a group that sets it decides, as on RDS.
     if (inst.readReplicaSourceId !== undefined && (user.get('read_only') ?? null) === null) vars.read_only = '1';
+    if (role === 'standby') {
+      // A Multi-AZ standby takes no writes but its primary's, and acknowledges each (multi-az.ts).
+      vars.read_only = '1';
+      vars.rpl_semi_sync_slave_enabled = '1';
+    } else if (inst.multiAz?.standby === 'in-sync' || inst.multiAz?.standby === 'creating') {
+      // A commit is acknowledged to the client once the standby has it (AFTER_SYNC); without an
+      // answer within the timeout the primary goes on asynchronously, which multi-az.ts reports.
+      vars.rpl_semi_sync_master_enabled = '1';
+      vars.rpl_semi_sync_master_wait_point = 'AFTER_SYNC';
+      vars.rpl_semi_sync_master_timeout = String(this.deps.config.multiAz.semiSyncTimeoutMs);
+    }
     return vars;
   }
 
   /** Whether the instance's engine was provisioned completely (a failed creation leaves none). */
   engineProvisioned(id: string): Promise<boolean> {
-    return this.deps.engine.isProvisioned(id);
+    return this.deps.engine.isProvisioned(this.primaryOf(id));
   }
 
   /** Reports engine state changes (crashes, supervisor restarts) to `listener`. */
@@ -178,17 +195,17 @@ export class InstanceRuntime {
 
   /** PID of the instance's mariadbd, or null when none runs. */
   enginePid(id: string): number | null {
-    return this.deps.engine.pid(id);
+    return this.deps.engine.pid(this.primaryOf(id));
   }
 
   /** `CREATE DATABASE IF NOT EXISTS` on the engine (the name is validated by the caller). */
   async createDatabase(id: string, name: string): Promise<void> {
-    await this.deps.engine.admin(id, (c) => c.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``));
+    await this.deps.engine.admin(this.primaryOf(id), (c) => c.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``));
   }
 
   /** Sets the master user's password (recreating the user if it was dropped). */
   async setMasterPassword(id: string, username: string, password: string): Promise<void> {
-    await this.deps.engine.setMasterPassword(id, username, password);
+    await this.deps.engine.setMasterPassword(this.primaryOf(id), username, password);
   }
 
   /**
@@ -196,7 +213,9 @@ export class InstanceRuntime {
    * on every later start. Throws when the running engine refuses one (in force from the next start).
    */
   async applyEngineParameters(inst: DbInstance): Promise<void> {
-    await this.deps.engine.setServerVariables(inst.id, await this.engineVariables(inst));
+    await this.deps.engine.setServerVariables(primaryEngineId(inst), await this.engineVariables(inst, 'primary'));
+    const standby = standbyEngineId(inst);
+    if (standby !== null && (await this.deps.engine.isProvisioned(standby))) await this.deps.engine.setServerVariables(standby, await this.engineVariables(inst, 'standby'));
   }
 
   /**
@@ -205,7 +224,7 @@ export class InstanceRuntime {
    * refuses the material.
    */
   async replaceEngineLinkCertificate(id: string, material: { certPem: string; keyPem: string }): Promise<void> {
-    await this.deps.engine.replaceTls(id, material);
+    for (const e of await this.engineIds(id)) await this.deps.engine.replaceTls(e, material);
   }
 
   /**
@@ -214,39 +233,141 @@ export class InstanceRuntime {
    */
   async trustEngineCas(id: string, caPem: string): Promise<boolean> {
     if (!this.deps.engine.replaceTrustedCas) return false;
-    return this.deps.engine.replaceTrustedCas(id, caPem);
+    let changed = false;
+    for (const e of await this.engineIds(id)) changed = (await this.deps.engine.replaceTrustedCas(e, caPem)) || changed;
+    return changed;
+  }
+
+  // --- Multi-AZ (docs/replication.md) ----------------------------------------------------
+
+  /** The engine serving the instance `id` now (its Multi-AZ primary, or its one engine). */
+  private primaryOf(id: string): string {
+    const inst = this.deps.store.getInstance(id);
+    return inst ? primaryEngineId(inst) : id;
+  }
+
+  /** The instance's engines that exist: its primary, and its standby once provisioned. */
+  private async engineIds(id: string): Promise<string[]> {
+    const inst = this.deps.store.getInstance(id);
+    const standby = inst ? standbyEngineId(inst) : null;
+    const ids = [this.primaryOf(id)];
+    if (standby !== null && (await this.deps.engine.isProvisioned(standby))) ids.push(standby);
+    return ids;
+  }
+
+  /**
+   * A new standby engine for a Multi-AZ instance, in the slot that is not its primary: a consistent
+   * copy of the running primary (anything left in the slot is removed first), started read-only.
+   */
+  async provisionStandby(inst: DbInstance, tls: EngineProvisionTls): Promise<void> {
+    const standby = standbyEngineId(inst)!;
+    await this.deps.engine.destroy(standby);
+    await this.deps.engine.setServerVariables(standby, await this.engineVariables(inst, 'standby'));
+    await this.deps.engine.provision({
+      id: standby,
+      dir: join(this.deps.config.dataDir, 'instances', standby),
+      tls,
+      masterUsername: inst.masterUsername,
+      masterUserPassword: '',
+      seedFrom: primaryEngineId(inst),
+    });
+  }
+
+  /** Points the standby engine at the instance's own endpoint (its primary) over verified TLS. */
+  standbyReplicateFrom(inst: DbInstance, channel: ReplicationChannel): Promise<void> {
+    return this.deps.engine.replicateFrom(standbyEngineId(inst)!, channel);
+  }
+
+  /** `SHOW REPLICA STATUS` of the standby engine; null when it replicates from nothing. */
+  standbyStatus(inst: DbInstance): Promise<ReplicaStatus | null> {
+    return this.deps.engine.replicaStatus(standbyEngineId(inst)!);
+  }
+
+  /** Whether the primary waits for its standby's acknowledgements now, and how many replicas acknowledge. */
+  semiSyncStatus(inst: DbInstance): Promise<{ on: boolean; clients: number }> {
+    return this.deps.engine.semiSyncStatus(primaryEngineId(inst));
+  }
+
+  /** Answers a trivial query on the primary engine within `timeoutMs`, or throws. */
+  async pingPrimary(inst: DbInstance, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the engine did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.deps.engine.admin(primaryEngineId(inst), (c) => c.query('SELECT 1')), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops supervising and stops an engine of the instance (a failed primary, a standby no longer wanted). */
+  stopEngineSlot(inst: DbInstance, slot: EngineSlot): Promise<void> {
+    return this.deps.engine.stop(engineIdFor(inst.id, slot));
+  }
+
+  /** Stops and removes an engine of the instance. */
+  destroyEngineSlot(inst: DbInstance, slot: EngineSlot): Promise<void> {
+    return this.deps.engine.destroy(engineIdFor(inst.id, slot));
+  }
+
+  /**
+   * Makes the standby the engine that serves: it applies everything it has received from the old
+   * primary, forgets it, and the endpoint's new sessions go to it. The caller has recorded the new
+   * primary slot on `inst` only after this returns.
+   */
+  async promoteStandby(inst: DbInstance, applyTimeoutS: number): Promise<void> {
+    const standby = standbyEngineId(inst)!;
+    await this.deps.engine.endReplication(standby, applyTimeoutS);
+  }
+
+  /**
+   * Fences the primary engine off during a failover: the endpoint's new sessions get an "engine
+   * unavailable" error until followPrimary, and its live sessions are closed, so no client reaches
+   * the old primary again whatever becomes of its process.
+   */
+  fenceEndpoint(inst: DbInstance): void {
+    const e = this.endpoints.get(inst.id);
+    if (!e) return;
+    e.door.setEngineSocketPath(`${this.deps.engine.socketPath(primaryEngineId(inst))}.fenced`);
+    for (const s of [...e.door.sessions.values()]) s.close('Multi-AZ failover');
+  }
+
+  /** New sessions of the instance's endpoint go to the engine now recorded as primary. */
+  followPrimary(inst: DbInstance): void {
+    this.endpoints.get(inst.id)?.door.setEngineSocketPath(this.deps.engine.socketPath(primaryEngineId(inst)));
   }
 
   // --- replication (docs/replication.md) ---------------------------------------------------
 
   /** Points the instance's engine at its source over verified TLS and starts replicating. */
   replicateFrom(inst: DbInstance, channel: ReplicationChannel): Promise<void> {
-    return this.deps.engine.replicateFrom(inst.id, channel);
+    return this.deps.engine.replicateFrom(primaryEngineId(inst), channel);
   }
 
   /** A new client certificate for the replication channel, used from its next connection. */
   renewReplicationCertificate(inst: DbInstance, material: { certPem: string; keyPem: string }): Promise<void> {
-    return this.deps.engine.renewReplicationCertificate(inst.id, material);
+    return this.deps.engine.renewReplicationCertificate(primaryEngineId(inst), material);
   }
 
   /** `SHOW REPLICA STATUS` of the instance's engine; null when it replicates from nothing. */
   replicaStatus(inst: DbInstance): Promise<ReplicaStatus | null> {
-    return this.deps.engine.replicaStatus(inst.id);
+    return this.deps.engine.replicaStatus(primaryEngineId(inst));
   }
 
   /** Applies what the engine has fetched and forgets its source (promotion). */
   endReplication(inst: DbInstance): Promise<void> {
-    return this.deps.engine.endReplication(inst.id);
+    return this.deps.engine.endReplication(primaryEngineId(inst));
   }
 
   /** Creates or drops a replication account on the instance's engine (replicated to its own replicas). */
   setReplicationAccount(inst: DbInstance, account: Parameters<Engine['setReplicationAccount']>[1]): Promise<void> {
-    return this.deps.engine.setReplicationAccount(inst.id, account);
+    return this.deps.engine.setReplicationAccount(primaryEngineId(inst), account);
   }
 
   /** A verifying handshake on the engine's socket, as the front door's link makes it (internal link CA, link name). */
   probeEngineLink(inst: DbInstance): Promise<ProbeResult> {
-    return probeEngineLink({ socketPath: this.deps.engine.socketPath(inst.id), servername: this.linkServername(inst), linkCaPem: this.deps.ca.internalCaPem() });
+    return probeEngineLink({ socketPath: this.deps.engine.socketPath(primaryEngineId(inst)), servername: this.linkServername(inst), linkCaPem: this.deps.ca.internalCaPem() });
   }
 
   // --- endpoints -------------------------------------------------------------------------
@@ -261,7 +382,7 @@ export class InstanceRuntime {
       instanceId: inst.id,
       addresses: [...cfg.listenAddresses],
       port: inst.endpoint.port,
-      engineSocketPath: this.deps.engine.socketPath(inst.id),
+      engineSocketPath: this.deps.engine.socketPath(primaryEngineId(inst)),
       certificateChainPem: chainPem,
       privateKeyPem: keyPem,
       policy: this.policyFor(inst),
@@ -307,7 +428,8 @@ export class InstanceRuntime {
       enabled: inst.iamDatabaseAuthenticationEnabled,
       secret: instanceIamSecret(this.deps.masterKey, inst.resourceId),
       identity: this.deps.iam.identity,
-      admin: <T>(fn: (c: Connection) => Promise<T>) => this.deps.engine.admin(inst.id, fn),
+      // The engine serving now: a Multi-AZ failover changes it under the open endpoint.
+      admin: <T>(fn: (c: Connection) => Promise<T>) => this.deps.engine.admin(this.primaryOf(inst.id), fn),
       clock: this.deps.clock,
       clockSkewMs: this.deps.config.iam.tokenClockSkewMs,
       logger: this.deps.logger.child({ instance: inst.id, component: 'iam' }),
@@ -404,13 +526,14 @@ export class InstanceRuntime {
   /** Stops serving: endpoint closed (sessions dropped), engine stopped cleanly. */
   async deactivate(id: string): Promise<void> {
     await this.closeEndpoint(id);
-    await this.deps.engine.stop(id);
+    for (const e of await this.engineIds(id)) await this.deps.engine.stop(e);
   }
 
   /** Endpoint closed, engine stopped and its directory removed. */
   async destroy(id: string): Promise<void> {
     await this.closeEndpoint(id);
-    await this.deps.engine.destroy(id);
+    // Both slots, whatever the instance says: a standby left by turning Multi-AZ off goes too.
+    for (const slot of ['a', 'b'] as const) await this.deps.engine.destroy(engineIdFor(id, slot));
   }
 
   /** Closes every endpoint and stops engines, keeping data. */
@@ -420,6 +543,31 @@ export class InstanceRuntime {
     this.dataplaneInstance = null;
     await this.deps.engine.shutdownAll();
   }
+}
+
+/** The engine id of an instance's slot: `a` is the instance id itself, `b` its Multi-AZ twin. */
+export function engineIdFor(instanceId: string, slot: EngineSlot): string {
+  return slot === 'a' ? instanceId : `${instanceId}_b`;
+}
+
+/** The instance id and slot of an engine id (engineIdFor's inverse). */
+export function slotOfEngine(engineId: string): { instanceId: string; slot: EngineSlot } {
+  return engineId.endsWith('_b') ? { instanceId: engineId.slice(0, -2), slot: 'b' } : { instanceId: engineId, slot: 'a' };
+}
+
+/** The engine serving the instance: its Multi-AZ primary, or its one engine. */
+export function primaryEngineId(inst: DbInstance): string {
+  return engineIdFor(inst.id, inst.primarySlot ?? 'a');
+}
+
+/** The Multi-AZ standby's engine id, or null for a single-AZ instance. */
+export function standbyEngineId(inst: DbInstance): string | null {
+  return inst.multiAz ? engineIdFor(inst.id, otherSlot(inst.primarySlot ?? 'a')) : null;
+}
+
+/** The slot that is not `slot`. */
+export function otherSlot(slot: EngineSlot): EngineSlot {
+  return slot === 'a' ? 'b' : 'a';
 }
 
 /** The link's authentication type for a link certificate key type (how dataplane/engine-link.ts names it). */

@@ -95,9 +95,7 @@ function checkWindows(backup: string, maintenance: string): void {
 /** The members that need no instance to check. */
 function checkCommon(s: InstanceSettingsInput, checks: SettingsChecks, engineVersion: string): ResolvedSettings {
   const out: ResolvedSettings = {};
-  if (s.multiAZ === true) {
-    throw new AppError('InvalidParameterCombination', 'tlsql runs single-AZ DB instances: MultiAZ=true is not supported (there is no standby to fail over to). Send MultiAZ=false or leave it out.');
-  }
+  // MultiAZ is not a stored setting: it builds or removes a standby (db-instances.ts, multi-az.ts).
   if (s.licenseModel !== undefined && s.licenseModel !== LICENSE_MODEL) {
     throw new AppError('InvalidParameterValue', `Invalid LicenseModel ${s.licenseModel}: MariaDB's license model is ${LICENSE_MODEL}.`);
   }

@@ -90,6 +90,19 @@ export class LinkCertificates {
   }
 
   /**
+   * The active link certificate and its key, for a second engine of the instance (a Multi-AZ
+   * standby serves the same link); renewed first when the record has no key (adopted, see ensureRecord).
+   */
+  async activeMaterial(inst: DbInstance): Promise<{ certPem: string; keyPem: string }> {
+    let rec = await this.ensureRecord(inst);
+    if (!rec.keySealed) {
+      await this.renew(inst, rec.keyType, 'a second engine needs its key');
+      rec = this.active(inst)!;
+    }
+    return { certPem: rec.certPem, keyPem: openSecret(this.d.masterKey, linkKeyLabel(inst.resourceId, rec.serial), rec.keySealed!).toString('utf8') };
+  }
+
+  /**
    * The active link certificate record; for an instance provisioned before link certificates were
    * recorded, adopts what the engine presents (verified like any probe), without its key.
    */

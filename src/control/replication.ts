@@ -19,6 +19,7 @@ import type { DbInstance, InstanceStatusInfo, ReplicationChannelRecord } from '.
 import type { Store } from '../store/store.js';
 import type { ConnectionSecurity } from './connection-security.js';
 import { publicReason, type EventRecorder } from './events.js';
+import type { ReplicationChannel } from '../engine/replication.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 
 /** A replication certificate is replaced when it has less than this left. */
@@ -64,21 +65,37 @@ export class Replication {
    * (the caller stores it).
    */
   async connect(replica: DbInstance, source: DbInstance): Promise<void> {
-    const account = `tlsql_repl_${replica.resourceId.toLowerCase().replace(/^db-/, '')}`;
-    const subject = `/O=tlsql/OU=replication/CN=${replica.id}.${replica.resourceId.toLowerCase()}`;
-    const cert = await this.d.security.issueClientCertificate({ subject, validityHours: CERTIFICATE_VALIDITY_HOURS });
-    const password = this.password(replica);
-    await this.d.runtime.setReplicationAccount(source, { user: account, password, subject });
-    replica.replication = { account, subject, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };
-    await this.d.runtime.replicateFrom(replica, {
+    replica.replication = await this.openChannel(
+      { account: `tlsql_repl_${replica.resourceId.toLowerCase().replace(/^db-/, '')}`, subject: `/O=tlsql/OU=replication/CN=${replica.id}.${replica.resourceId.toLowerCase()}`, passwordLabel: `replication:${replica.resourceId}` },
+      source,
+      (channel) => this.d.runtime.replicateFrom(replica, channel),
+    );
+  }
+
+  /**
+   * A replication channel from `source`'s endpoint: a new client certificate with `who.subject`,
+   * the account on the source that REQUIREs it (replicated to the source's own replicas and
+   * standby), then `start` with what the replicating engine needs. Returns the record to keep.
+   */
+  async openChannel(who: { account: string; subject: string; passwordLabel: string }, source: DbInstance, start: (channel: ReplicationChannel) => Promise<void>): Promise<ReplicationChannelRecord> {
+    const cert = await this.d.security.issueClientCertificate({ subject: who.subject, validityHours: CERTIFICATE_VALIDITY_HOURS });
+    const password = createHmac('sha256', this.d.masterKey).update(who.passwordLabel).digest('base64url');
+    await this.d.runtime.setReplicationAccount(source, { user: who.account, password, subject: who.subject });
+    await start({
       host: source.endpoint.address,
       port: source.endpoint.port,
-      user: account,
+      user: who.account,
       password,
       certPem: cert.certPem,
       keyPem: cert.keyPem,
       caPem: this.d.bundlePem(),
     });
+    return { account: who.account, subject: who.subject, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };
+  }
+
+  /** Revokes a channel's certificate that is no longer used (best effort: it expires anyway). */
+  async revokeChannelCertificate(channel: ReplicationChannelRecord, reason: 'cessationOfOperation' | 'superseded'): Promise<void> {
+    await this.d.security.revokeClientCertificate({ serialNumber: channel.certificateSerial, reason }).catch((e: unknown) => this.log.warn('could not revoke a replication certificate', { subject: channel.subject, err: publicReason(e) }));
   }
 
   /**
@@ -98,7 +115,7 @@ export class Replication {
     if (source && this.d.runtime.isServing(source.id)) {
       await this.d.runtime.setReplicationAccount(source, { user: channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop the replication account on the source', { instance: replica.id, source: source.id, err: e as Error }));
     }
-    await this.d.security.revokeClientCertificate({ serialNumber: channel.certificateSerial, reason: 'cessationOfOperation' }).catch((e: unknown) => this.log.warn('could not revoke the replication certificate', { instance: replica.id, err: e as Error }));
+    await this.revokeChannelCertificate(channel, 'cessationOfOperation');
   }
 
   /** The identifiers of `source`'s read replicas, sorted. */
@@ -191,12 +208,8 @@ export class Replication {
     const old = channel.certificateSerial;
     inst.replication = { ...channel, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };
     this.d.store.updateInstance(inst);
-    await this.d.security.revokeClientCertificate({ serialNumber: old, reason: 'superseded' }).catch((e: unknown) => this.log.warn('could not revoke the replaced replication certificate', { instance: inst.id, err: publicReason(e) }));
+    await this.revokeChannelCertificate({ ...channel, certificateSerial: old }, 'superseded');
     this.d.events.instance(inst, `Replication client certificate renewed (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`, ['security']);
   }
 
-  /** The replica's replication password: derived, never stored (see the file comment). */
-  private password(replica: DbInstance): string {
-    return createHmac('sha256', this.d.masterKey).update(`replication:${replica.resourceId}`).digest('base64url');
-  }
 }

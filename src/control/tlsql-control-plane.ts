@@ -180,11 +180,12 @@ export class TlsqlControlPlane implements ControlPlane {
     this.startMonitor();
   }
 
-  /** Looks at replicas every `replication.monitorIntervalMs` (replication.ts, poll), one pass at a time. */
+  /** Looks at replicas and Multi-AZ primaries every `replication.monitorIntervalMs` (replication.ts, multi-az.ts), one pass at a time. */
   private startMonitor(): void {
     if (this.monitorTimer) return;
     const pass = async () => {
       await this.replication.poll().catch((e: unknown) => this.log.warn('replication monitor pass failed', { err: e as Error }));
+      await this.instances.multiAz.poll().catch((e: unknown) => this.log.warn('Multi-AZ monitor pass failed', { err: e as Error }));
       if (this.monitorTimer) this.monitorTimer = setTimeout(() => void pass(), this.monitorIntervalMs).unref();
     };
     this.monitorTimer = setTimeout(() => void pass(), this.monitorIntervalMs).unref();
@@ -219,7 +220,7 @@ export class TlsqlControlPlane implements ControlPlane {
 
   /** `inst` with what is derived when it is described: its read replicas and replication health. */
   private withLive(inst: DbInstance, replicasBySource = this.replication.replicasBySource()): DbInstance {
-    inst.live = { readReplicaIds: replicasBySource.get(inst.id) ?? [], statusInfos: this.replication.statusInfos(inst) };
+    inst.live = { readReplicaIds: replicasBySource.get(inst.id) ?? [], statusInfos: [...this.replication.statusInfos(inst), ...this.instances.multiAz.statusInfos(inst)] };
     return inst;
   }
 

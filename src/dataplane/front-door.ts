@@ -135,6 +135,11 @@ export class FrontDoor implements SessionEndpoint {
     return this.chainPem;
   }
 
+  /** New sessions connect to the engine at `path` (a Multi-AZ failover); live sessions keep theirs. */
+  setEngineSocketPath(path: string): void {
+    this.opts.engineSocketPath = path;
+  }
+
   /** Trusted client CAs; null when the endpoint does not ask for client certificates. */
   clientTrust(): ClientTrust | null {
     return this.trust;

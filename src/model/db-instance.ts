@@ -34,6 +34,8 @@ export interface PendingModifiedValues {
   caCertificateIdentifier?: string;
   masterUserPassword?: boolean;
   dbParameterGroupName?: string;
+  /** A Multi-AZ change asked for without ApplyImmediately, applied at the next reboot. */
+  multiAZ?: boolean;
 }
 
 /**
@@ -101,6 +103,10 @@ export interface DbInstance extends InstanceSettings {
   readReplicaSourceId?: string;
   /** Set on a read replica once its channel is set up (control/replication.ts). */
   replication?: ReplicationChannelRecord;
+  /** Set on a Multi-AZ instance: its standby and the standby's channel (control/multi-az.ts). */
+  multiAz?: MultiAzState;
+  /** The engine slot that serves the endpoint; absent means `a`. Changed by a Multi-AZ failover. */
+  primarySlot?: EngineSlot;
   /**
    * Derived when the instance is described, never stored: its read replicas and the health of its
    * replication (control/replication.ts).
@@ -116,6 +122,19 @@ export interface ReplicationChannelRecord {
   subject: string;
   certificateSerial: string;
   certificateNotAfter: Date;
+}
+
+/** A Multi-AZ instance's two engines: slot `a` is engine `<id>`, slot `b` is engine `<id>_b`. */
+export type EngineSlot = 'a' | 'b';
+
+export interface MultiAzState {
+  /**
+   * The other slot's engine: `creating` while it is copied and catches up, `in-sync` once it
+   * acknowledges every commit (semi-synchronous), `none` between a failover and its rebuild.
+   */
+  standby: 'creating' | 'in-sync' | 'none';
+  /** The standby's replication channel (account and certificate on the primary), once set up. */
+  channel?: ReplicationChannelRecord;
 }
 
 /** One `StatusInfos` entry, e.g. RDS's `read replication` health of a replica. */

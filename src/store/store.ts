@@ -232,5 +232,6 @@ function deserializeInstance(doc: string): DbInstance {
   i.createdAt = new Date(i.createdAt);
   if (i.certificate) i.certificate.validTill = new Date(i.certificate.validTill);
   if (i.replication) i.replication.certificateNotAfter = new Date(i.replication.certificateNotAfter);
+  if (i.multiAz?.channel) i.multiAz.channel.certificateNotAfter = new Date(i.multiAz.channel.certificateNotAfter);
   return i;
 }

@@ -301,7 +301,7 @@ describe('the other reads infrastructure-as-code tools make', () => {
   it('serves orderable options, option groups, quotas, and empty snapshot and backup lists', async () => {
     const opts = (await t.rds.send(new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'mariadb', DBInstanceClass: 'db.r6g.large' }))).OrderableDBInstanceOptions!;
     expect(opts.map((o) => o.StorageType)).toEqual(['gp2', 'gp3']);
-    expect(opts[0]).toMatchObject({ Engine: 'mariadb', DBInstanceClass: 'db.r6g.large', LicenseModel: 'general-public-license', MultiAZCapable: false, MinStorageSize: 20, MaxStorageSize: 65536, SupportsIAMDatabaseAuthentication: true });
+    expect(opts[0]).toMatchObject({ Engine: 'mariadb', DBInstanceClass: 'db.r6g.large', LicenseModel: 'general-public-license', MultiAZCapable: true, ReadReplicaCapable: true, MinStorageSize: 20, MaxStorageSize: 65536, SupportsIAMDatabaseAuthentication: true });
     expect((await t.rds.send(new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'mysql' }))).OrderableDBInstanceOptions).toEqual([]);
     // Paging through the whole catalogue.
     const first = await t.rds.send(new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'mariadb', MaxRecords: 20 }));
@@ -374,7 +374,7 @@ describe('bad input is refused with RDS’s codes and changes nothing', () => {
   it('refuses bad CreateDBInstance settings and creates nothing', async () => {
     const base = { DBInstanceIdentifier: 'bad-db', Engine: 'mariadb', MasterUsername: 'admin', MasterUserPassword: 'Sup3r-secret!', DBInstanceClass: 'db.t3.micro' };
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ MultiAZ: true }, 'InvalidParameterCombination', /single-AZ/],
+      [{ MultiAZ: true, StorageType: 'io1' }, 'InvalidParameterValue', /Invalid storage type: io1/],
       [{ BackupRetentionPeriod: 36 }, 'InvalidParameterValue', /from 0 to 35/],
       [{ PreferredBackupWindow: '25:00-25:30' }, 'InvalidParameterValue', /hh24:mi-hh24:mi/],
       [{ PreferredBackupWindow: '03:00-03:10' }, 'InvalidParameterValue', /at least 30 minutes/],
@@ -401,7 +401,7 @@ describe('bad input is refused with RDS’s codes and changes nothing', () => {
       [{ AllocatedStorage: 50 }, 'InvalidParameterValue', /cannot be decreased/],
       [{ AllocatedStorage: 105 }, 'InvalidParameterValue', /at least 10%/],
       [{ MaxAllocatedStorage: 80 }, 'InvalidParameterCombination', /greater than AllocatedStorage/],
-      [{ MultiAZ: true, BackupRetentionPeriod: 5 }, 'InvalidParameterCombination', /single-AZ/],
+      [{ MultiAZ: true, BackupRetentionPeriod: 36 }, 'InvalidParameterValue', /from 0 to 35/],
       [{ BackupRetentionPeriod: -1, DeletionProtection: false }, 'InvalidParameterValue', /from 0 to 35/],
       [{ DBInstanceClass: 'db.t3.nano' }, 'InvalidParameterCombination', /DBInstanceClass=db\.t3\.nano/],
       [{ PreferredBackupWindow: '05:00-05:30' }, 'InvalidParameterCombination', /must not overlap/],

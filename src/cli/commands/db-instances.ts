@@ -66,7 +66,7 @@ const sharedSettingsOptions = [
   { name: 'publicly-accessible', type: 'boolean', member: 'PubliclyAccessible', help: 'Stored and returned; where endpoints listen is listenAddresses in the configuration.' },
   { name: 'db-subnet-group-name', type: 'string', member: 'DBSubnetGroupName', help: 'DB subnet group (create-db-subnet-group); default: default.' },
   { name: 'option-group-name', type: 'string', member: 'OptionGroupName', help: 'Option group: the default one only (describe-option-groups).' },
-  { name: 'multi-az', type: 'boolean', member: 'MultiAZ', help: 'Accepted false only: tlsql instances are single-AZ.' },
+  { name: 'multi-az', type: 'boolean', member: 'MultiAZ', help: 'Keep a standby in sync (semi-synchronous replication over verified TLS) and fail over to it, keeping endpoint and certificate (docs/replication.md); --no-multi-az removes it.' },
 ] as const;
 
 const backupOptions = [
@@ -212,7 +212,7 @@ export const rebootDbInstance = instanceCommand(
     summary: 'Restarts the database engine of a DB instance.',
     options: [
       { name: 'db-instance-identifier', type: 'string', member: 'DBInstanceIdentifier', required: true, help: idHelp },
-      { name: 'force-failover', type: 'boolean', member: 'ForceFailover', help: 'Accepted for compatibility (tlsql instances are single-AZ).' },
+      { name: 'force-failover', type: 'boolean', member: 'ForceFailover', help: 'Multi-AZ: fail over to the standby instead of restarting the engine (same endpoint and certificate).' },
     ],
   },
   { waiter: waiters.available, waitOnTTY: false, printFinal: true },
