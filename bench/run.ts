@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root } from './lib.js';
 
-const ALL = ['foundation', 'connection-security', 'iam-logins', 'api', 'parameters', 'rotation', 'sysbench'] as const;
+const ALL = ['foundation', 'connection-security', 'iam-logins', 'api', 'parameters', 'rotation', 'sysbench', 'replication'] as const;
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !(ALL as readonly string[]).includes(n));

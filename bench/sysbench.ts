@@ -32,7 +32,7 @@
  * (default 3), BENCH_SYSBENCH_THREADS (default "1,8,32"), BENCH_SYSBENCH_WARMUP_SECONDS per target
  * and workload before the rounds (default 5). sysbench is installed with apt-get when missing.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,6 +40,7 @@ import { join } from 'node:path';
 import { CreateDBInstanceCommand, DescribeCertificatesCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
 import { issueChain, startBaselineEngine, type BaselineEngine } from './baseline-engine.js';
+import { debVersion, ensureSysbench, parseSysbenchReport, sysbench, type RunResult } from './sysbench-tools.js';
 import { cpuMs, cpuTreeMs, machine, median, root, startServer, startSocatRelay, waitForMetric, waitForQuiet, type BenchServer } from './lib.js';
 
 const PASSWORD = 'Bench-pass-1';
@@ -80,14 +81,6 @@ interface Target {
 }
 
 /** One sysbench run's numbers. */
-interface RunResult {
-  queries: number;
-  qps: number;
-  p95Ms: number;
-  errors: number;
-  reconnects: number;
-}
-
 /** A measured run with the CPU each process used during it, in µs per query. */
 interface Measured extends RunResult {
   round: number;
@@ -100,29 +93,6 @@ interface Measured extends RunResult {
   clientUs: number;
 }
 
-/** Installs Debian's sysbench when it is missing (root only), and returns its version line. */
-function ensureSysbench(): string {
-  const probe = () => spawnSync('sysbench', ['--version'], { encoding: 'utf8' });
-  let v = probe();
-  if (v.error) {
-    if (process.getuid?.() !== 0) throw new Error('sysbench is not installed; run: sudo apt-get install -y sysbench');
-    process.stderr.write('installing sysbench (apt-get install -y sysbench)\n');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sysbench'], { stdio: 'inherit', env }).status === 0;
-    // The package lists may be missing on a fresh machine: refresh them once and try again.
-    if (!install() && !(spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status === 0 && install())) throw new Error('apt-get install sysbench failed');
-    v = probe();
-    if (v.error) throw new Error(`sysbench still cannot run: ${v.error.message}`);
-  }
-  return v.stdout.trim();
-}
-
-/** Installed version of a Debian package, or "unknown". */
-function debVersion(pkg: string): string {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout ? r.stdout : 'unknown';
-}
-
 /** CPU time of this process's reaped children (cutime + cstime), in ms: where sysbench's CPU lands. */
 function childrenCpuMs(): number {
   const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
@@ -131,35 +101,6 @@ function childrenCpuMs(): number {
 
 function connectionArgs(t: { host: string; port: number }): string[] {
   return ['--db-driver=mysql', `--mysql-host=${t.host}`, `--mysql-port=${t.port}`, `--mysql-user=${USER}`, `--mysql-password=${PASSWORD}`, `--mysql-db=${DB}`, '--mysql-ssl=on'];
-}
-
-/** Runs sysbench in `cwd` (its certificate files are read from there); rejects with its output on failure. */
-function sysbench(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sysbench', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    // 'close' comes after libuv reaped the child, so its CPU is already in childrenCpuMs().
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`sysbench ${args.join(' ')} exited ${code}:\n${out.split('\n').slice(-12).join('\n')}`))));
-  });
-}
-
-/** The numbers of sysbench 1.0's report. */
-function parseSysbenchReport(out: string): RunResult {
-  const num = (re: RegExp, what: string) => {
-    const m = re.exec(out);
-    if (!m) throw new Error(`sysbench report without ${what}:\n${out}`);
-    return Number(m[1]);
-  };
-  return {
-    queries: num(/^\s*queries:\s+(\d+)/m, 'queries'),
-    qps: num(/^\s*queries:\s+\d+\s+\(([\d.]+) per sec\.\)/m, 'queries per second'),
-    p95Ms: num(/^\s*95th percentile:\s+([\d.]+)/m, '95th percentile'),
-    errors: num(/^\s*ignored errors:\s+(\d+)/m, 'ignored errors'),
-    reconnects: num(/^\s*reconnects:\s+(\d+)/m, 'reconnects'),
-  };
 }
 
 const PROBE_LUA = `

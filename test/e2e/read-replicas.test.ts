@@ -16,9 +16,10 @@ import type mysql from 'mysql2/promise';
 import { parseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/service/service.js';
-import { mysql2Tls } from '../helpers/clients.js';
+import { tlsql } from '../helpers/cli.js';
+import { mysql2Tls, run } from '../helpers/clients.js';
 import { waitFor } from '../helpers/engine-fixture.js';
-import { createInstance, sdkError, startTestService, type TestService } from '../helpers/service.js';
+import { awsCliEnv, createInstance, sdkError, startTestService, type TestService } from '../helpers/service.js';
 
 /**
  * Read replicas on real engines (docs/replication.md): a replica is copied from its source while
@@ -243,6 +244,24 @@ describe('a read replica', () => {
     expect(channel.every((r) => r.revocation !== null)).toBe(true);
     expect(await events('rep')).toEqual(expect.arrayContaining([expect.stringMatching(/^Read replica promoted to a standalone DB instance/)]));
   }, 120_000);
+});
+
+describe('the command lines', () => {
+  it('tlsql creates a read replica and the AWS CLI promotes it', async () => {
+    const created = await tlsql(t.dataDir, ['create-db-instance-read-replica', '--endpoint-url', t.service.apiUrl, '--db-instance-identifier', 'cli-rep', '--source-db-instance-identifier', 'src', '--wait']);
+    expect(created.stderr.split('\n').filter((l) => /error/i.test(l))).toEqual([]);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout).DBInstance).toMatchObject({ DBInstanceIdentifier: 'cli-rep', DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: 'src' });
+    const env = await awsCliEnv(t);
+    const promoted = await run('aws', ['rds', 'promote-read-replica', '--endpoint-url', t.service.apiUrl, '--db-instance-identifier', 'cli-rep'], { env });
+    expect(promoted.stderr).toBe('');
+    expect(JSON.parse(promoted.stdout).DBInstance).toMatchObject({ DBInstanceIdentifier: 'cli-rep', DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: 'src' });
+    const bad = await run('aws', ['rds', 'promote-read-replica', '--endpoint-url', t.service.apiUrl, '--db-instance-identifier', 'src'], { env });
+    expect(bad.code).toBe(254);
+    expect(bad.stderr).toMatch(/InvalidDBInstanceState.*DB Instance src is not a read replica\./);
+    await waitUntilDBInstanceAvailable({ client: t.rds, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: 'cli-rep' });
+    expect((await describe1('cli-rep')).ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+  }, 180_000);
 });
 
 describe('deleting a source', () => {
