@@ -257,7 +257,7 @@ describe('the command lines', () => {
     expect(promoted.stderr).toBe('');
     expect(JSON.parse(promoted.stdout).DBInstance).toMatchObject({ DBInstanceIdentifier: 'cli-rep', DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: 'src' });
     const bad = await run('aws', ['rds', 'promote-read-replica', '--endpoint-url', t.service.apiUrl, '--db-instance-identifier', 'src'], { env });
-    expect(bad.code).toBe(254);
+    expect(bad.code).toBe(255); // the AWS CLI v1's exit code for an API error
     expect(bad.stderr).toMatch(/InvalidDBInstanceState.*DB Instance src is not a read replica\./);
     await waitUntilDBInstanceAvailable({ client: t.rds, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: 'cli-rep' });
     expect((await describe1('cli-rep')).ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
