@@ -128,6 +128,7 @@ export class DbInstances {
           case 'creating':
             // The master password is never stored, so an interrupted creation cannot be resumed.
             await this.d.runtime.destroy(inst.id).catch(() => {});
+            if (inst.readReplicaSourceId !== undefined) await this.d.replication.disconnect(inst, { applyFirst: false }).catch(() => {});
             this.setStatus(inst, 'failed');
             this.d.events.instance(inst, 'DB instance creation was interrupted by a tlsql restart; delete it and create it again', ['failure']);
             break;
