@@ -301,9 +301,9 @@ export class InstanceRuntime {
     }
   }
 
-  /** Stops supervising and stops an engine of the instance (a failed primary, a standby no longer wanted). */
-  stopEngineSlot(inst: DbInstance, slot: EngineSlot): Promise<void> {
-    return this.deps.engine.stop(engineIdFor(inst.id, slot));
+  /** Stops supervising an engine of the instance and kills it (a failed primary whose data is discarded). */
+  killEngineSlot(inst: DbInstance, slot: EngineSlot): Promise<void> {
+    return this.deps.engine.stop(engineIdFor(inst.id, slot), { kill: true });
   }
 
   /** Stops and removes an engine of the instance. */
@@ -360,9 +360,12 @@ export class InstanceRuntime {
     return this.deps.engine.endReplication(primaryEngineId(inst));
   }
 
-  /** Creates or drops a replication account on the instance's engine (replicated to its own replicas). */
-  setReplicationAccount(inst: DbInstance, account: Parameters<Engine['setReplicationAccount']>[1]): Promise<void> {
-    return this.deps.engine.setReplicationAccount(primaryEngineId(inst), account);
+  /**
+   * Creates or drops a replication account on the instance's engine: in its binary log (so its
+   * standby and replicas have it) unless the instance is itself a read replica.
+   */
+  setReplicationAccount(inst: DbInstance, account: { user: string; password: string; subject: string } | { user: string; drop: true }): Promise<void> {
+    return this.deps.engine.setReplicationAccount(primaryEngineId(inst), { ...account, binlog: inst.readReplicaSourceId === undefined });
   }
 
   /** A verifying handshake on the engine's socket, as the front door's link makes it (internal link CA, link name). */

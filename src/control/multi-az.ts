@@ -137,8 +137,9 @@ export class MultiAz {
     const newSlot = otherSlot(oldSlot);
     this.d.events.instance(inst, `Multi-AZ instance failover started (${why}).`, ['failover']);
     this.d.runtime.fenceEndpoint(inst);
-    // The old primary's supervisor must not restart it; stopping it can wait (it is fenced off).
-    const oldStopped = this.d.runtime.stopEngineSlot(inst, oldSlot).catch((e: unknown) => this.log.warn('stopping the old primary failed', { instance: inst.id, err: publicReason(e) }));
+    // The old primary is neither restarted nor waited for (it may hang): killed, its data discarded
+    // once the standby has taken over; it is fenced off meanwhile.
+    const oldStopped = this.d.runtime.killEngineSlot(inst, oldSlot).catch((e: unknown) => this.log.warn('stopping the old primary failed', { instance: inst.id, err: publicReason(e) }));
     try {
       await this.d.runtime.promoteStandby(inst, 30);
     } catch (e) {

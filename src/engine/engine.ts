@@ -78,8 +78,11 @@ export interface Engine {
   start(id: string): Promise<void>;
   /** Whether `provision` completed for the instance (its data dir exists and `start` can run it). */
   isProvisioned(id: string): Promise<boolean>;
-  /** Clean shutdown (SIGTERM, wait, then SIGKILL); the supervisor will not restart it. */
-  stop(id: string): Promise<void>;
+  /**
+   * Clean shutdown (SIGTERM, wait, then SIGKILL), or with `kill` SIGKILL at once (an engine whose
+   * data is discarded, e.g. a failed Multi-AZ primary); the supervisor will not restart it.
+   */
+  stop(id: string, opts?: { kill?: boolean }): Promise<void>;
   /** `stop()` then removes the instance directory. */
   destroy(id: string): Promise<void>;
   /** The unix socket the front door connects to. */
@@ -131,9 +134,10 @@ export interface Engine {
   endReplication(id: string, applyTimeoutS?: number): Promise<void>;
   /**
    * Creates (or replaces) a replication account that REQUIREs a client certificate with `subject`,
-   * or drops one. The change is in the binary log, so replicas of this engine have it too.
+   * or drops one; in the binary log (`binlog`) so the engine's replicas and standby have it too,
+   * or not (an engine that is itself a read replica must not write transactions of its own).
    */
-  setReplicationAccount(id: string, account: { user: string; password: string; subject: string } | { user: string; drop: true }): Promise<void>;
+  setReplicationAccount(id: string, account: ({ user: string; password: string; subject: string } | { user: string; drop: true }) & { binlog: boolean }): Promise<void>;
   /** Whether semi-synchronous replication is on (the primary waits for its standby's acknowledgement), and how many replicas acknowledge. */
   semiSyncStatus(id: string): Promise<{ on: boolean; clients: number }>;
   on(event: 'state', listener: (e: EngineStateEvent) => void): void;

@@ -400,17 +400,20 @@ export class LocalMariadbEngine implements Engine {
     return exists(this.instance(id).layout.metaFile);
   }
 
-  async stop(id: string): Promise<void> {
+  async stop(id: string, opts: { kill?: boolean } = {}): Promise<void> {
     const inst = this.instance(id);
     inst.wanted = false;
     this.cancelRestart(inst);
+    // A kill does not wait for an operation under way (a supervisor restart, say): the process goes now.
+    if (opts.kill) await this.killAny(inst);
     await this.exclusive(inst, async () => {
       // Detached first, so the supervisor never takes this exit for a crash (even if start() is
       // already queued behind us). Without a process of ours, a mariadbd left by a previous tlsql
       // process is stopped instead.
       const proc = inst.proc ?? (await this.findOrphan(inst));
       inst.proc = null;
-      if (proc !== null) {
+      if (proc !== null && opts.kill) await killNow(proc);
+      else if (proc !== null) {
         const { killed } = await terminate(proc, this.stopTimeoutMs);
         if (killed) this.log.warn('engine did not shut down in time; killed', { id, pid: proc.pid, stopTimeoutMs: this.stopTimeoutMs });
       }
@@ -598,8 +601,11 @@ export class LocalMariadbEngine implements Engine {
     }
     // A master user provisioned before tlsql revoked READ_ONLY ADMIN (firstStartSql) would write
     // on the copy despite read_only: revoked on the source, in its binary log, before the copy.
-    await this.admin(sourceId, (c) => c.query(`REVOKE READ_ONLY ADMIN ON *.* FROM ${quoteAccount(masterUsername, '%')}`)).catch((e: unknown) => {
-      if ((e as { errno?: number }).errno !== 1141) throw e; // ER_NONEXISTING_GRANT: not held
+    // Only when it holds it: a REVOKE on a source that is itself a replica would be a transaction of its own.
+    await this.admin(sourceId, async (c) => {
+      const grantee = `${quoteString(masterUsername)}@'%'`;
+      const [held] = await c.query<RowDataPacket[]>("SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE = 'READ_ONLY ADMIN'", [grantee]);
+      if (held.length > 0) await c.query(`REVOKE READ_ONLY ADMIN ON *.* FROM ${quoteAccount(masterUsername, '%')}`);
     });
     const started = performance.now();
     const out = await takeBackup({
@@ -652,15 +658,17 @@ export class LocalMariadbEngine implements Engine {
     await rm(channelFiles(this.instance(id).layout.tlsDir).key, { force: true });
   }
 
-  async setReplicationAccount(id: string, account: { user: string; password: string; subject: string } | { user: string; drop: true }): Promise<void> {
+  async setReplicationAccount(id: string, account: ({ user: string; password: string; subject: string } | { user: string; drop: true }) & { binlog: boolean }): Promise<void> {
     const name = quoteAccount(account.user, '%');
     await this.admin(id, async (c) => {
+      // A read replica's own writes would be transactions its source never had.
+      if (!account.binlog) await c.query('SET SESSION sql_log_bin = 0');
       if ('drop' in account) {
         await c.query(`DROP USER IF EXISTS ${name}`);
         return;
       }
-      // In the binary log: a replica of this source copies the account, so a replica promoted
-      // later still knows it (and drops it when its own replica goes).
+      // In the binary log of a primary: its Multi-AZ standby copies the account, so after a
+      // failover the new standby can log in to the new primary.
       await c.query(`CREATE OR REPLACE USER ${name} ${identifiedByPassword(account.password)} REQUIRE SUBJECT ${quoteString(account.subject)}`);
       await c.query(`GRANT REPLICATION SLAVE ON *.* TO ${name}`);
     });

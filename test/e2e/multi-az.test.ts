@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceCommand, RebootDBInstanceCommand, waitUntilDBInstanceAvailable, type DBInstance } from '@aws-sdk/client-rds';
 import type mysql from 'mysql2/promise';
@@ -19,7 +21,7 @@ let db: { host: string; port: number; user: string; password: string };
 const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => waitFor(what, fn, 120_000, 100);
 
 beforeAll(async () => {
-  t = await startTestService({ replication: { monitorIntervalMs: 200 } });
+  t = await startTestService({ replication: { monitorIntervalMs: 200 }, multiAz: { semiSyncTimeoutMs: 3000, healthCheckTimeoutMs: 1000 } });
   db = await createInstance(t, 'maz', { DBName: 'app', MultiAZ: true });
   const c = await connect();
   await c.query('CREATE TABLE app.acked (id INT PRIMARY KEY)');
@@ -122,17 +124,18 @@ describe('a Multi-AZ DB instance', () => {
     await c.end();
   });
 
-  for (const how of ['kill -9 of the primary mariadbd', 'RebootDBInstance --force-failover'] as const) {
+  for (const how of ['kill -9 of the primary mariadbd', 'RebootDBInstance --force-failover', 'a primary that stops answering (SIGSTOP)'] as const) {
     it(`fails over on ${how}: same endpoint and certificate, writes again within seconds, no acknowledged commit lost`, async () => {
       const before = await standbyInSync();
       const certBefore = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
       expect(certBefore.verifyOk).toBe(true);
-      const writer = startWriter(how.startsWith('kill') ? 1 : 1_000_000);
+      // Each failover's writer has ids of its own.
+      const writer = startWriter(1 + 1_000_000 * ['kill', 'Reboot', 'a '].findIndex((p) => how.startsWith(p)));
       await until('writes acknowledged', async () => (writer.acked.length >= 50 ? true : undefined));
-      if (how.startsWith('kill')) {
+      if (!how.startsWith('Reboot')) {
         const pid = t.service.control.runtime.enginePid('maz');
         expect(pid).not.toBeNull();
-        process.kill(pid!, 'SIGKILL');
+        process.kill(pid!, how.startsWith('kill') ? 'SIGKILL' : 'SIGSTOP');
       } else {
         const out = await t.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'maz', ForceFailover: true }));
         expect(out.DBInstance?.DBInstanceStatus).toBe('rebooting');
@@ -141,7 +144,8 @@ describe('a Multi-AZ DB instance', () => {
       const ackedAtRecovery = writer.acked.length;
       await until('more writes', async () => (writer.acked.length >= ackedAtRecovery + 20 ? true : undefined));
       await writer.stop();
-      expect(writer.recoveredMs()).toBeLessThan(5_000);
+      // A primary that stops answering is given multiAz.unansweredChecksBeforeFailover checks of healthCheckTimeoutMs.
+      expect(writer.recoveredMs()).toBeLessThan(how.startsWith('a ') ? 10_000 : 5_000);
       expect(await rowsPresent(writer.acked)).toBe(writer.acked.length);
       const after = await until('available', async () => {
         const d = await describe1();
@@ -160,6 +164,32 @@ describe('a Multi-AZ DB instance', () => {
       expect(await globalStatus('Rpl_semi_sync_master_status')).toBe('ON');
     }, 240_000);
   }
+
+  it('says so, with an event and StatusInfos, when commits stop waiting for a standby that does not answer, and when they wait again', async () => {
+    const d = await standbyInSync();
+    const standbyDir = d.SecondaryAvailabilityZone === 'us-east-1b' ? 'maz_b' : 'maz';
+    const pid = Number((await readFile(join(t.dataDir, 'instances', standbyDir, 'run/mysqld.pid'), 'utf8')).trim());
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const c = await connect();
+      // This commit waits multiAz.semiSyncTimeoutMs for an acknowledgement, then goes on asynchronously.
+      await c.query('INSERT INTO app.acked (id) VALUES (3000000)');
+      await c.end();
+      const degraded = await until('not synchronous', async () => {
+        const x = await describe1();
+        return x.StatusInfos?.some((i) => i.Status === 'not-synchronous') ? x : undefined;
+      });
+      expect(degraded.StatusInfos).toEqual([expect.objectContaining({ StatusType: 'multi-az', Normal: false, Status: 'not-synchronous' })]);
+      expect(await events()).toEqual(expect.arrayContaining([expect.stringMatching(/^Multi-AZ standby is not acknowledging commits/)]));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const c = await connect();
+    await c.query('INSERT INTO app.acked (id) VALUES (3000001)');
+    await c.end();
+    await until('synchronous again', async () => ((await describe1()).StatusInfos ?? []).length === 0 && (await globalStatus('Rpl_semi_sync_master_status')) === 'ON' ? true : undefined);
+    expect(await events()).toContain('Multi-AZ standby acknowledges commits again: commits are synchronous');
+  }, 120_000);
 
   it('refuses a forced failover of a single-AZ instance', async () => {
     await createInstance(t, 'single');

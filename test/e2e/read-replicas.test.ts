@@ -215,6 +215,29 @@ describe('a read replica', () => {
     expect((await describe1('rep')).ReadReplicaSourceDBInstanceIdentifier).toBe('src');
   }, 120_000);
 
+  it('can have a read replica of its own, which receives the source’s rows through it', async () => {
+    // As on RDS, a replica that is a source needs automated backups (a replica is created without).
+    expect(await sdkError(t.rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'rep-of-rep', SourceDBInstanceIdentifier: 'rep' })))).toMatchObject({ name: 'InvalidDBInstanceStateFault', message: expect.stringMatching(/^Automated backups are not enabled/) });
+    await t.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'rep', BackupRetentionPeriod: 1, ApplyImmediately: true }));
+    await t.rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'rep-of-rep', SourceDBInstanceIdentifier: 'rep' }));
+    await waitUntilDBInstanceAvailable({ client: t.rds, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: 'rep-of-rep' });
+    const d = await describe1('rep-of-rep');
+    const second = { host: d.Endpoint!.Address!, port: d.Endpoint!.Port!, user: source.user, password: source.password };
+    expect(d.ReadReplicaSourceDBInstanceIdentifier).toBe('rep');
+    expect((await describe1('rep')).ReadReplicaDBInstanceIdentifiers).toEqual(['rep-of-rep']);
+    await insert(source, 2, 'cascaded');
+    await caughtUp(second);
+    expect((await replicaStatus(second)).Master_Host).toBe(replica.host);
+    // The first replica wrote nothing of its own: its binary log holds only its source's transactions.
+    const c = await connect(replica);
+    const [pos] = await c.query<mysql.RowDataPacket[]>('SELECT @@gtid_binlog_pos AS p, @@server_id AS id');
+    await c.end();
+    expect(String(pos[0]!.p)).not.toContain(`-${String(pos[0]!.id)}-`);
+    await t.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'rep-of-rep', SkipFinalSnapshot: true }));
+    await until('deleted', async () => ((await sdkError(t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'rep-of-rep' })))).name === 'DBInstanceNotFoundFault' ? true : undefined));
+    expect((await describe1('rep')).ReadReplicaDBInstanceIdentifiers).toEqual([]);
+  }, 180_000);
+
   it('cannot be stopped, and its source cannot be stopped either', async () => {
     expect(await sdkError(t.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'rep' })))).toMatchObject({ name: 'InvalidDBInstanceStateFault', status: 400, message: expect.stringMatching(/read replica/) });
     expect(await sdkError(t.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'src' })))).toMatchObject({ name: 'InvalidDBInstanceStateFault', status: 400, message: expect.stringMatching(/has read replicas \(rep\)/) });
