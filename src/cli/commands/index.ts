@@ -1,6 +1,7 @@
 import type { CommandDef, CommandRegistry } from '../registry.js';
 import { certificateCommands } from './certificates.js';
 import { connectionSecurityCommands } from './connection-security.js';
+import { consoleCommand } from './console.js';
 import { credentialsCommand } from './credentials.js';
 import { dbInstanceCommands } from './db-instances.js';
 import { dbSecurityGroupCommands } from './db-security-groups.js';
@@ -28,6 +29,7 @@ export const builtinCommands: readonly CommandDef[] = [
   ...iamCommands,
   downloadBundle,
   credentialsCommand,
+  consoleCommand,
 ];
 
 /** Adds the built-in commands to `registry` (idempotent). */
