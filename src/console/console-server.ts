@@ -15,7 +15,7 @@
  * Routes: `GET /console/` (the app, or the login page without a session), `GET /console/login?token=`
  * (one-time link), `POST /console/login` (access key + secret), `POST /console/logout`,
  * `GET /console/session` (principal, CSRF token), `POST /console/api`, `GET /console/metrics-history`,
- * `GET /console/assets/<file>`.
+ * `GET /console/bundles/<bundle>.p12`, `GET /console/assets/<file>`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -28,6 +28,7 @@ import { parseQueryString, QueryReader } from '../api/query.js';
 import type { ConsoleRoute } from '../api/server.js';
 import type { ControlPlane } from '../control/control-plane.js';
 import { AppError } from '../errors/app-error.js';
+import { encodePkcs12TrustStore } from '../pki/bundle-formats.js';
 import type { Logger } from '../lib/logger.js';
 import type { ConsoleAssets } from './console-assets.js';
 import type { ConsoleAuth, ConsoleSession, RefusalReason } from './console-auth.js';
@@ -54,6 +55,12 @@ export interface ConsoleServerOptions {
   extraActions?: readonly Action[];
   /** Samples of the `/metrics` counters for the Traffic charts; absent: the charts stay empty. */
   history?: MetricsHistory;
+  /**
+   * The public bundle `name` (e.g. `global-bundle.pem`) as PEM, or null: the console serves it as a
+   * PKCS#12 truststore at `/console/bundles/<name without .pem>.p12` (password `changeit`, as
+   * `tlsql download-bundle --format pkcs12`). Absent: no .p12 downloads.
+   */
+  bundlePem?: (name: string) => string | null;
   /** Region and other facts the front end shows. */
   info: { region: string };
   /** Largest request body. Default 1 MiB. */
@@ -61,6 +68,9 @@ export interface ConsoleServerOptions {
   /** A body must arrive within this. Default 10 s. */
   bodyTimeoutMs?: number;
 }
+
+/** The PKCS#12 truststore's password, as Java's cacerts and `tlsql download-bundle --format pkcs12`. */
+export const defaultTruststorePassword = 'changeit';
 
 /** Actions the console never runs: a console session must not mint more login links. */
 const notFromConsole = new Set(['CreateConsoleLoginLink']);
@@ -92,6 +102,7 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
         if (path === '/console/login') return loginWithLink(req, res, url);
         if (path === '/console/session') return sessionInfo(req, res);
         if (path === '/console/metrics-history') return metricsHistory(req, res);
+        if (path.startsWith('/console/bundles/')) return pkcs12Bundle(req, res, path.slice('/console/bundles/'.length));
       } else if (method === 'POST') {
         if (!sameOrigin(req)) return refuse(res, 403, 'The request came from another origin.');
         if (path === '/console/login') return await loginWithSecret(req, res);
@@ -180,6 +191,16 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
     const s = sessionOf(req);
     if ('refused' in s) return refuse(res, 401, refusalText[s.refused]);
     send(res, 200, 'application/json', JSON.stringify({ samples: opts.history?.samples() ?? [] }));
+  };
+
+  const pkcs12Bundle = (req: IncomingMessage, res: ServerResponse, name: string): void => {
+    const s = sessionOf(req);
+    if ('refused' in s) return refuse(res, 401, refusalText[s.refused]);
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,120})\.p12$/.exec(name);
+    const pem = m && opts.bundlePem ? opts.bundlePem(`${m[1]}.pem`) : null;
+    if (!pem) return text(res, 404, 'Not Found\n');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    send(res, 200, 'application/x-pkcs12', encodePkcs12TrustStore(pem, defaultTruststorePassword));
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {

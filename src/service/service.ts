@@ -187,6 +187,7 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
       logger,
       extraActions: apiConsoleActions,
       history,
+      bundlePem: (file) => resolveBundleFile(ca, config.regions, file),
       info: { region: config.region },
       maxBodyBytes: config.api.maxBodyBytes,
       bodyTimeoutMs: config.api.bodyTimeoutMs,
