@@ -312,7 +312,7 @@ function refusePage(res: ServerResponse, status: number, message: string): void 
     res,
     status,
     'text/html; charset=utf-8',
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tlsql console: login refused</title>` +
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>tlsql console: login refused</title>` +
       `<link rel="stylesheet" href="/console/assets/app.css"></head><body><main class="login"><h1>Login refused</h1>` +
       `<p role="alert">${escapeHtml(message)}</p><p><a href="/console/">Log in with the API secret</a></p></main></body></html>`,
   );
