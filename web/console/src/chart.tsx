@@ -14,11 +14,18 @@ export interface ChartProps {
   /** Points instead of lines (e.g. a timeline). */
   points?: boolean;
   height?: number;
+  /** The x range shown, seconds since the epoch (e.g. the last hour); default: the data's. */
+  xRange?: [number, number];
+  /** Names for y = 1, 2, ... (a timeline's rows) instead of numbers. */
+  yNames?: string[];
 }
 
-export function Chart({ title, series, data, yLabel, points, height = 240 }: ChartProps) {
+export function Chart({ title, series, data, yLabel, points, height = 240, xRange, yNames }: ChartProps) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  // Read by uPlot's range callbacks on every setData, so they follow the latest props.
+  const xRangeRef = useRef(xRange);
+  xRangeRef.current = xRange;
   const shape = series.join('|');
   useEffect(() => {
     if (!el.current) return;
@@ -36,8 +43,16 @@ export function Chart({ title, series, data, yLabel, points, height = 240 }: Cha
           ...(points ? { paths: () => null, points: { show: true, size: 8 } } : {}),
         })),
       ],
-      axes: [{}, { label: yLabel }],
-      scales: { x: { time: true } },
+      axes: [
+        {},
+        yNames
+          ? { label: yLabel, size: 200, incrs: [1], values: (_u: uPlot, splits: number[]) => splits.map((v) => yNames[v - 1] ?? '') }
+          : { label: yLabel },
+      ],
+      scales: {
+        x: { time: true, range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => xRangeRef.current ?? [min, max] },
+        y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => (yNames ? [0.5, yNames.length + 0.5] : [0, Math.max(1, max * 1.1)]) },
+      },
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, el.current);
     return () => {

@@ -79,7 +79,7 @@ export function CertificatesView({ region }: { region: string }) {
             </tbody>
           </table>
           <h2>Expiry timeline</h2>
-          <Chart title="When each certificate expires" yLabel="certificate" series={items.map((t) => t.name)} data={timeline} points height={300} />
+          <Chart title="When each certificate expires" yLabel="certificate" series={items.map((t) => t.name)} yNames={items.map((t) => t.name)} data={timeline} points height={Math.max(200, 60 + items.length * 36)} />
         </>
       )}
     </>

@@ -44,6 +44,9 @@ export function TrafficView() {
   const { data, error } = usePolling(load, 10_000);
   const samples = data ?? [];
   const x = samples.map((s) => s.at / 1000);
+  // The last hour up to the newest sample (the server's clock), whatever the number of samples.
+  const end = x.at(-1) ?? Date.now() / 1000;
+  const xRange: [number, number] = [end - 3600, end];
   const refusalKeys = keysOf(samples, (s) => s.refusals);
   const sessionKeys = keysOf(samples, (s) => s.sessions);
   const iamKeys = keysOf(samples, (s) => s.iamRefusals);
@@ -56,20 +59,23 @@ export function TrafficView() {
         <p>Loading…</p>
       ) : (
         <div class="charts">
-          <Chart title="New connections per second" yLabel="connections/s" series={['accepted']} data={[x, rate(samples, (s) => s.accepted)]} />
+          <Chart xRange={xRange} title="New connections per second" yLabel="connections/s" series={['accepted']} data={[x, rate(samples, (s) => s.accepted)]} />
           <Chart
+            xRange={xRange}
             title="Refusals per second by reason"
             yLabel="refusals/s"
             series={refusalKeys.length ? refusalKeys : ['none']}
             data={[x, ...(refusalKeys.length ? refusalKeys.map((k) => rate(samples, (s) => s.refusals[k] ?? 0)) : [x.map(() => 0)])]}
           />
           <Chart
+            xRange={xRange}
             title="Live sessions by TLS version"
             yLabel="sessions"
             series={sessionKeys.length ? sessionKeys : ['none']}
             data={[x, ...(sessionKeys.length ? sessionKeys.map((k) => samples.map((s) => s.sessions[k] ?? 0)) : [x.map(() => 0)])]}
           />
           <Chart
+            xRange={xRange}
             title="IAM logins and refusals per second"
             yLabel="per second"
             series={['logins', ...iamKeys.map((k) => `refused: ${k}`)]}
