@@ -40,7 +40,11 @@ export function consoleActions(opts: ConsoleActionsOptions): Action[] {
     if (!inst.endpoint || inst.status === 'stopped' || inst.status === 'creating') {
       throw new AppError('InvalidDBInstanceState', `DB instance ${id} has no endpoint serving now (status ${inst.status}).`);
     }
-    const probe = await probeEndpoint({ address: opts.probeAddress, port: inst.endpoint.port, endpoint: inst.endpoint.address, bundlePem: opts.bundlePem(inst.region) });
+    const probe = await probeEndpoint({ address: opts.probeAddress, port: inst.endpoint.port, endpoint: inst.endpoint.address, bundlePem: opts.bundlePem(inst.region) }).catch((e: unknown) => {
+      // What the handshake said (e.g. a name mismatch, an unknown CA) is the answer, not an internal failure.
+      const why = e instanceof AppError && e.cause instanceof Error ? e.cause.message : String(e);
+      throw new AppError('InvalidDBInstanceState', `The endpoint of DB instance ${id} failed a verified TLS handshake: ${why}`, { cause: e });
+    });
     const chain = probe.chainPems.map((pem) => parseCertificate(pem));
     return (w) =>
       w

@@ -207,10 +207,8 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
     // Refused before the body is read: no session, no work.
     const s = sessionOf(req);
     if ('refused' in s) {
-      const status = s.refused === 'csrf-mismatch' ? 403 : 401;
-      const code = s.refused === 'csrf-mismatch' ? 'InvalidCsrfToken' : 'MissingAuthenticationToken';
       res.setHeader('Connection', 'close');
-      return send(res, status, 'text/xml', faultXml({ status, code, message: refusalText[s.refused], type: 'Sender', internal: false }, requestId));
+      throw new AppError(s.refused === 'csrf-mismatch' ? 'InvalidCsrfToken' : 'MissingAuthenticationToken', refusalText[s.refused]);
     }
     const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
     const params = new QueryReader(parseQueryString(body.toString('utf8')));

@@ -211,7 +211,7 @@ describe('the web console in chromium', () => {
     const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
     const noSession = await fetch(`${base}/console/api`, { method: 'POST', headers, body: form });
-    expect(noSession.status).toBe(401);
+    expect(noSession.status).toBe(403);
     expect(await noSession.text()).toContain('<Code>MissingAuthenticationToken</Code>');
     expect((await fetch(`${base}/console/session`)).status).toBe(401);
 

@@ -67,7 +67,8 @@ export async function call<T = Record<string, unknown>>(action: string, params: 
   if (!r.ok) {
     const code = doc.querySelector('Error > Code')?.textContent ?? String(r.status);
     const message = doc.querySelector('Error > Message')?.textContent ?? `HTTP ${r.status}`;
-    if (r.status === 401) onLoggedOut();
+    // The session ended (idle timeout, logout in another tab, server restart): back to the login page.
+    if (code === 'MissingAuthenticationToken') onLoggedOut();
     throw new ApiError(code, message, r.status);
   }
   const result = doc.documentElement.getElementsByTagName(`${action}Result`)[0];
