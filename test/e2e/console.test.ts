@@ -243,6 +243,27 @@ describe('the web console in chromium', () => {
     expect(expired.headers.get('set-cookie')).toBeNull();
   });
 
+  it('logs in with the API access key and secret in the login form', async () => {
+    const { readCredentials } = await import('../../src/config/credentials.js');
+    const { dataPaths } = await import('../../src/config/paths.js');
+    const creds = await readCredentials(dataPaths(t.dataDir).credentials);
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      p.on('console', (m) => m.type() === 'error' && problems.push(`login page console error: ${m.text()}`));
+      await p.goto(`${base}/console/`);
+      await p.getByLabel('Access key ID').fill(creds.accessKeyId);
+      await p.getByLabel('Secret access key').fill(creds.secretAccessKey);
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.getByRole('heading', { name: 'Instances' }).waitFor();
+      expect(await p.locator(`tr[data-instance="${ID}"]`).count()).toBe(1);
+      // The secret appears nowhere in the page.
+      expect(await p.content()).not.toContain(creds.secretAccessKey);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('saw no console error, no failed request and no error response in the browser', () => {
     expect(problems).toEqual([]);
   });
