@@ -3,7 +3,7 @@
  *
  * A browser cannot sign SigV4, so it logs in once (a one-time link from `tlsql console`, or the API
  * access key and secret typed into the login form) and then carries a session cookie: HttpOnly,
- * SameSite=Strict, Secure when the request came over TLS, Path=/console. Every POST must also carry
+ * SameSite=Strict, Secure behind TLS (the request's own, or `api.publicUrl` https), Path=/console. Every POST must also carry
  * the session's CSRF token in `X-CSRF-Token` and, when the browser sends one, an `Origin` equal to
  * the console's own. Every response has a strict Content-Security-Policy (scripts and styles from
  * the console's own files only; no inline script), `X-Content-Type-Options: nosniff` and no caching.
@@ -63,6 +63,11 @@ export interface ConsoleServerOptions {
   bundlePem?: (name: string) => string | null;
   /** Region and other facts the front end shows. */
   info: { region: string };
+  /**
+   * Mark the cookie `Secure` on every response, for a console reached through a TLS proxy
+   * (`api.publicUrl` https). Default false: `Secure` only when the request itself came over TLS.
+   */
+  secureCookies?: boolean;
   /** Largest request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /** A body must arrive within this. Default 10 s. */
@@ -88,6 +93,7 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
   const logger = opts.logger.child({ component: 'console' });
   const maxBodyBytes = opts.maxBodyBytes ?? 1024 * 1024;
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 10_000;
+  const secure = (req: IncomingMessage): boolean => opts.secureCookies === true || isTls(req);
   const extraActions = new Map((opts.extraActions ?? []).filter((a) => !notFromConsole.has(a.name)).map((a) => [a.name, a]));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
@@ -151,7 +157,7 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
       return refusePage(res, 403, refusalText[r.refused]);
     }
     logger.info('console login', { with: 'link', client: req.socket.remoteAddress });
-    setSessionCookie(req, res, r.session);
+    setSessionCookie(res, r.session, secure(req));
     // Redirected so the token leaves the address bar and the history.
     redirect(res, '/console/');
   };
@@ -169,7 +175,7 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
     }
     const s = opts.auth.startSession(key.principal);
     logger.info('console login', { with: 'secret', accessKeyId: id, client: req.socket.remoteAddress });
-    setSessionCookie(req, res, s.session);
+    setSessionCookie(res, s.session, secure(req));
     redirect(res, '/console/');
   };
 
@@ -177,7 +183,7 @@ export function createConsoleServer(opts: ConsoleServerOptions): ConsoleRoute {
     const s = sessionOf(req);
     if ('refused' in s) return refuse(res, 403, refusalText[s.refused]);
     opts.auth.endSession(readCookie(req, sessionCookie));
-    res.setHeader('Set-Cookie', `${sessionCookie}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0${isTls(req) ? '; Secure' : ''}`);
+    res.setHeader('Set-Cookie', `${sessionCookie}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0${secure(req) ? '; Secure' : ''}`);
     send(res, 200, 'application/json', JSON.stringify({ loggedOut: true }));
   };
 
@@ -246,8 +252,8 @@ function isTls(req: IncomingMessage): boolean {
   return (req.socket as { encrypted?: boolean }).encrypted === true;
 }
 
-function setSessionCookie(req: IncomingMessage, res: ServerResponse, token: string): void {
-  res.setHeader('Set-Cookie', `${sessionCookie}=${token}; Path=/console; HttpOnly; SameSite=Strict${isTls(req) ? '; Secure' : ''}`);
+function setSessionCookie(res: ServerResponse, token: string, secure: boolean): void {
+  res.setHeader('Set-Cookie', `${sessionCookie}=${token}; Path=/console; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
 }
 
 /** The value of cookie `name`, or undefined. */

@@ -188,6 +188,8 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
       extraActions: apiConsoleActions,
       history,
       bundlePem: (file) => resolveBundleFile(ca, config.regions, file),
+      // Behind a TLS proxy (publicUrl https) the browser sees https: the cookie must never travel in clear.
+      secureCookies: config.api.publicUrl?.startsWith('https:') ?? false,
       info: { region: config.region },
       maxBodyBytes: config.api.maxBodyBytes,
       bodyTimeoutMs: config.api.bodyTimeoutMs,
