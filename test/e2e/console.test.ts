@@ -145,7 +145,27 @@ describe('the web console in chromium', () => {
     } finally {
       await conn.end();
     }
+    // The same action on the command line.
+    const cli = await tlsql(t.dataDir, ['describe-served-certificate-chain', '--db-instance-identifier', ID, '--endpoint-url', base]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const served = JSON.parse(cli.stdout) as { Certificates: { KeyType: string; SubjectAlternativeNames: string[] }[] };
+    expect(served.Certificates.map((c) => c.KeyType)).toEqual(['ecdsa-p384', 'ecdsa-p384']);
+    expect(served.Certificates[0]!.SubjectAlternativeNames).toEqual([db.host]);
     await screenshot('instance');
+  });
+
+  it('schedules a rotation for the window with the selector, then applies the pending action now', async () => {
+    await page.getByLabel('CA for this instance').selectOption('tlsql-ca-rsa4096-g1');
+    await page.getByRole('button', { name: 'At the next window' }).first().click();
+    const pending = page.locator('#pending tbody tr', { hasText: 'ca-certificate-rotation' });
+    await pending.waitFor();
+    expect(await page.locator('#ca-id').textContent()).toContain('pending: tlsql-ca-rsa4096-g1');
+    await pending.getByRole('button', { name: 'Apply now' }).click();
+    await until('the chain view to show the RSA 4096 key', async () => (await page.locator('#chain .cert').first().getAttribute('data-key-type')) === 'rsa4096', 60_000);
+    await pending.waitFor({ state: 'detached' });
+    const s = await sClient({ endpoint: db.host, port: db.port, bundlePath: t.bundlePath });
+    expect(s.verifyLine, s.output).toBe('Verify return code: 0 (ok)');
+    expect(s.keyType).toBe('rsa4096');
   });
 
   it('closes a plaintext session from the sessions list', async () => {
@@ -201,6 +221,20 @@ describe('the web console in chromium', () => {
     clock.advance(10_000);
     const sample = t.service.console.history.sample();
     expect(sample.accepted).toBeGreaterThanOrEqual(4);
+    // Keyboard: on a fresh load the first Tab lands on the skip link, which moves focus into the view.
+    const fresh = await context.newPage();
+    try {
+      await fresh.goto(`${base}/console/#/instances`);
+      await fresh.locator(`tr[data-instance="${ID}"]`).waitFor();
+      await fresh.keyboard.press('Tab');
+      expect(await fresh.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await fresh.keyboard.press('Enter');
+      expect(await fresh.evaluate('document.activeElement.textContent')).toBe('Instances');
+      await fresh.keyboard.press('Tab');
+      expect(await fresh.evaluate('document.activeElement.textContent')).toBe(ID);
+    } finally {
+      await fresh.close();
+    }
     for (const [hash, heading, ready] of views) {
       await page.goto(`${base}/console/#/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();

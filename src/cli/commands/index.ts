@@ -12,6 +12,7 @@ import { maintenanceCommands } from './maintenance.js';
 import { iamCommands } from './iam.js';
 import { infrastructureCommands } from './infrastructure.js';
 import { parameterGroupCommands } from './parameter-groups.js';
+import { describeServedCertificateChain } from './served-chain.js';
 import { tagCommands } from './tags.js';
 
 /** Every command this module set provides: the `aws rds` mirror, download-bundle, credentials. */
@@ -30,6 +31,7 @@ export const builtinCommands: readonly CommandDef[] = [
   downloadBundle,
   credentialsCommand,
   consoleCommand,
+  describeServedCertificateChain,
 ];
 
 /** Adds the built-in commands to `registry` (idempotent). */

@@ -1,6 +1,6 @@
 /** The tlsql console: a small Preact app; routes live in the URL's hash so every view has a link. */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadSession, logout, type SessionInfo } from './api.ts';
 import { CertificatesView } from './views/certificates.tsx';
 import { IamView } from './views/iam.tsx';
@@ -46,13 +46,27 @@ function App() {
     void loadSession().then(setSession, () => {});
     return () => removeEventListener('hashchange', on);
   }, []);
-  // Focus moves to the new view's heading, so keyboard and screen-reader users land on it.
+  // On navigation focus moves to the new view's heading, so keyboard and screen-reader users land on
+  // it; not on the first load, where the first Tab must reach the skip link.
+  const navigated = useRef(false);
   useEffect(() => {
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    if (navigated.current) document.querySelector<HTMLElement>('main h1')?.focus();
+    navigated.current = true;
   }, [route]);
   if (!session) return <p>Loading the tlsql console…</p>;
   return (
     <>
+      {/* The hash holds the route, so the skip link moves focus itself rather than navigating to #main. */}
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.querySelector<HTMLElement>('main h1')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">tlsql console</span>
         <nav aria-label="Views">
