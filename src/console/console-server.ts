@@ -44,6 +44,7 @@ export const contentSecurityPolicy =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/** What the console's routes need; defaults are given per field. */
 export interface ConsoleServerOptions {
   control: ControlPlane;
   auth: ConsoleAuth;

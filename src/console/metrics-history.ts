@@ -25,6 +25,7 @@ export const defaultSampleIntervalMs = 10_000;
 /** Default history kept: one hour. */
 export const defaultHistoryMs = 60 * 60 * 1000;
 
+/** Where samples come from and how many are kept; defaults per field. */
 export interface MetricsHistoryOptions {
   /** Renders the Prometheus text `/metrics` serves. */
   metrics: () => string;
@@ -35,6 +36,7 @@ export interface MetricsHistoryOptions {
   historyMs?: number;
 }
 
+/** A ring of TrafficSamples, oldest first, taken on a timer (`start`) or on demand (`sample`). */
 export class MetricsHistory {
   private readonly buf: TrafficSample[] = [];
   private timer: NodeJS.Timeout | null = null;

@@ -291,6 +291,7 @@ describe('the web console in chromium', () => {
       const p = await other.newPage();
       p.on('console', (m) => m.type() === 'error' && problems.push(`login page console error: ${m.text()}`));
       await p.goto(`${base}/console/`);
+      await p.screenshot({ path: join(ARTIFACTS, 'login.png') });
       await p.getByLabel('Access key ID').fill(creds.accessKeyId);
       await p.getByLabel('Secret access key').fill(creds.secretAccessKey);
       await p.getByRole('button', { name: 'Log in' }).click();
