@@ -17,7 +17,7 @@ const LAYERS = [
   ['engine', 'iam'],
   ['dataplane'],
   ['control', 'reconcile'],
-  ['api', 'cli', 'client', 'doctor', 'service', 'main.ts'],
+  ['api', 'cli', 'client', 'console', 'doctor', 'service', 'main.ts'],
 ];
 
 /** `src/<folder>/...` or, for `main.ts`, that file itself. */

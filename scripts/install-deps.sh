@@ -27,6 +27,8 @@ want=(mariadb-server mariadb-client mariadb-backup libnss-myhostname openssl)
 want+=(g++ make python3)
 # clang and its sanitizer/libFuzzer runtimes: the native fuzz harnesses (native/fuzz/run.sh).
 [ "${TLSQL_TEST_DEPS:-0}" = 1 ] && want+=(sslscan testssl.sh python3-pymysql awscli procps iproute2 sysbench clang libclang-rt-14-dev)
+# Debian's chromium: the console's end-to-end tests drive it with playwright-core (test/e2e/console.test.ts).
+[ "${TLSQL_TEST_DEPS:-0}" = 1 ] && want+=(chromium)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

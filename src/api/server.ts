@@ -18,17 +18,24 @@ import type { ControlPlane } from '../control/control-plane.js';
 import type { CallerSession } from '../iam/iam-control.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { actions } from './actions/index.js';
+import type { Action } from './actions/action.js';
 import { declaredTooLarge, defaultBodyTimeoutMs, defaultMaxBodyBytes, readBody, RequestAborted } from './body.js';
 import type { CredentialStore } from './credentials.js';
-import { faultXml, rdsXmlNamespace, toFault } from './fault.js';
+import { dispatchAction, rdsApiVersion } from './dispatch.js';
+import { faultXml, toFault } from './fault.js';
 import { parseQueryString, QueryReader } from './query.js';
 import { parseAuthorization, verifySigV4, type Caller } from './sigv4.js';
 import { isUnsignedStsRequest, maxUnsignedStsBodyBytes, mayBeUnsignedSts, runStsAction, stsCredentials, stsXmlNamespace } from './sts.js';
-import { XmlWriter } from './xml.js';
 
-/** The only RDS API version there is (and the one every SDK sends). */
-export const rdsApiVersion = '2014-10-31';
+export { rdsApiVersion };
+
+/**
+ * A handler for everything under `/console` (the web console, src/console/), which authenticates
+ * with its own session instead of SigV4. It answers every request it is given, errors included.
+ */
+export interface ConsoleRoute {
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void>;
+}
 
 /** Dependencies and limits of the API server; defaults are given per field. */
 export interface ApiServerOptions {
@@ -64,6 +71,10 @@ export interface ApiServerOptions {
   crls?: { get(name: string): Promise<{ body: Buffer | string; contentType: string } | null> };
   /** Prometheus text exposition served at `GET /metrics`. Default: none (404). */
   metrics?: () => string;
+  /** The web console under `/console` (docs/console.md). Default: none (404). */
+  console?: ConsoleRoute;
+  /** Actions served beside the registry of `actions/index.ts`, e.g. the console's login link. Default: none. */
+  extraActions?: readonly Action[];
 }
 
 const bundleName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -105,6 +116,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
   /** Unsigned bodies (AssumeRoleWithWebIdentity) being read now, in their own pool. */
   let unsignedBodiesInProgress = 0;
   const maxConcurrentUnsignedBodies = opts.maxConcurrentUnsignedBodies ?? defaultMaxConcurrentUnsignedBodies;
+  const extraActions = new Map((opts.extraActions ?? []).map((a) => [a.name, a]));
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
     const state: RequestState = { requestId: randomUUID(), started: performance.now(), expectsContinue };
@@ -140,6 +152,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
     if (url.pathname.startsWith('/crl/') && readOnly) {
       await serveCrl(req, res, url.pathname.slice('/crl/'.length), state);
+      return;
+    }
+    if (opts.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
+      await opts.console.handle(req, res, url, state.requestId);
       return;
     }
     if (url.pathname !== '/') {
@@ -284,40 +300,17 @@ export function createApiServer(opts: ApiServerOptions): Server {
       return;
     }
 
-    const actionName = params.string('Action');
-    if (actionName === undefined || actionName === '') {
-      throw new AppError('MissingAction', 'The request must contain the parameter Action');
-    }
-    state.action = actionName.slice(0, 100);
-    const action = actions.get(actionName);
-    if (!action) {
-      throw new AppError('InvalidAction', `The action ${state.action} is not valid for this web service.`);
-    }
-    const version = params.string('Version');
-    if (version !== rdsApiVersion) {
-      // What AWS query services answer for a missing or unknown Version.
-      throw new AppError('InvalidAction', `Could not find operation ${action.name} for version ${(version || 'NO_VERSION_SPECIFIED').slice(0, 40)}`);
-    }
-
-    const result = await action.run({
+    const xml = await dispatchAction({
       control: opts.control,
       params,
       requestId: state.requestId,
       // Unsigned requests never get here (only STS's web identity call may be unsigned).
       principal: state.caller?.principal ?? '',
-      logger: logger.child({ requestId: state.requestId, action: action.name }),
+      logger: logger.child({ requestId: state.requestId }),
+      extraActions,
+      onAction: (name) => (state.action = name),
     });
-
-    const w = new XmlWriter();
-    w.open(`${action.name}Response`, { xmlns: rdsXmlNamespace });
-    if (result) {
-      w.open(`${action.name}Result`);
-      result(w);
-      w.close();
-    }
-    w.element('ResponseMetadata', (m) => m.leaf('RequestId', state.requestId));
-    w.close();
-    sendBody(req, res, 200, 'text/xml', w.toString());
+    sendBody(req, res, 200, 'text/xml', xml);
     logRequest(state, 200);
   };
 

@@ -38,6 +38,8 @@ export const errorCodes = {
   InvalidClientTokenId: { status: 403, solve: 'Use an access key created by `tlsql init` (see `tlsql credentials`).' },
   SignatureDoesNotMatch: { status: 403, solve: 'Check the secret key and region (`tlsql credentials`).' },
   RequestExpired: { status: 403, solve: 'Synchronise the client clock; signatures are valid for 5 minutes.' },
+  // Web console (docs/console.md)
+  InvalidCsrfToken: { status: 403, solve: 'Reload the console page (it reads the session\'s CSRF token), or log in again with `tlsql console`.' },
   // HTTP-level
   RequestEntityTooLarge: { status: 413, solve: 'Requests are limited in size; send fewer parameters.' },
   RequestTimeout: { status: 408, solve: 'Send the whole request body promptly (api.bodyTimeoutMs, default 10 s).' },

@@ -17,6 +17,8 @@ export interface ProbeResult {
   leaf: CertificateInfo;
   /** The same leaf, PEM. */
   leafPem: string;
+  /** Every certificate the server sent, leaf first, each PEM (what a client sees; roots are not sent). */
+  chainPems: string[];
   /** e.g. `TLSv1.3`. */
   protocol: string;
   durationMs: number;
@@ -86,10 +88,29 @@ export function probeMysqlTls(t: ProbeTarget): Promise<ProbeResult> {
         const peer = secure.getPeerCertificate();
         if (!peer.raw) return done(new Error('the server sent no certificate'));
         const pem = `-----BEGIN CERTIFICATE-----\n${peer.raw.toString('base64')}\n-----END CERTIFICATE-----\n`;
-        done(null, { leaf: parseCertificate(pem), leafPem: pem, protocol: secure.getProtocol() ?? 'unknown', durationMs: performance.now() - started });
+        done(null, { leaf: parseCertificate(pem), leafPem: pem, chainPems: sentChain(secure), protocol: secure.getProtocol() ?? 'unknown', durationMs: performance.now() - started });
       }).catch((e: Error) => done(e));
     });
   });
+}
+
+/**
+ * The certificates the server sent, leaf first. Node links the peer's chain through
+ * `issuerCertificate`, completing it from the trust anchors: only what the handshake carried is
+ * kept (the root comes from the bundle, not from the server), and a self-link ends the walk.
+ */
+function sentChain(socket: tls.TLSSocket): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  let c: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (c?.raw && !seen.has(c.fingerprint256)) {
+    seen.add(c.fingerprint256);
+    // A self-signed certificate is a root: a trust anchor, not something tlsql's endpoints send.
+    if (out.length > 0 && c.issuerCertificate === c) break;
+    out.push(`-----BEGIN CERTIFICATE-----\n${(c.raw.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`);
+    c = c.issuerCertificate;
+  }
+  return out;
 }
 
 /** Probes an instance endpoint over TCP with the public bundle, as a client with VERIFY_IDENTITY would. */

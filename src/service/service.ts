@@ -4,6 +4,11 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { writeFile, rm } from 'node:fs/promises';
 import { createApiServer } from '../api/server.js';
+import { ConsoleAssets, defaultAssetsDir } from '../console/console-assets.js';
+import { consoleActions } from '../console/console-actions.js';
+import { ConsoleAuth } from '../console/console-auth.js';
+import { createConsoleServer } from '../console/console-server.js';
+import { MetricsHistory } from '../console/metrics-history.js';
 import type { CredentialStore } from '../api/credentials.js';
 import type { Config } from '../config/config.js';
 import { dataPaths } from '../config/paths.js';
@@ -34,6 +39,8 @@ export interface Service {
   keyPool: KeyPool;
   api: Server;
   apiUrl: string;
+  /** The web console's logins and sessions, and the traffic samples its charts show (docs/console.md). */
+  console: { auth: ConsoleAuth; history: MetricsHistory };
   close(): Promise<void>;
 }
 
@@ -144,9 +151,24 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
     counters: control.certificateCounters,
     prepared: control.preparedCertificates,
   };
+  const metrics = (): string =>
+    renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) +
+    renderCertificateMetrics(lifecycleMetrics) +
+    control.replication.renderMetrics();
+  const credentials = storeCredentials(store, masterKey);
+  // The console: sessions on the injected clock; its Traffic charts sample what /metrics serves.
+  const consoleAuth = new ConsoleAuth({ clock });
+  const history = new MetricsHistory({ metrics, clock });
+  let apiUrl = '';
+  const apiConsoleActions = consoleActions({
+    auth: consoleAuth,
+    publicUrl: () => (config.api.publicUrl ?? apiUrl).replace(/\/$/, ''),
+    bundlePem: (region) => ca.bundlePem(region),
+    probeAddress: config.listenAddresses[0] ?? '127.0.0.1',
+  });
   const api = createApiServer({
     control,
-    credentials: storeCredentials(store, masterKey),
+    credentials,
     region: config.region,
     logger: logger.child({ component: 'api' }),
     clock,
@@ -154,12 +176,27 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
     headersTimeoutMs: config.api.headersTimeoutMs,
     bodyTimeoutMs: config.api.bodyTimeoutMs,
     maxConcurrentBodies: config.api.maxConcurrentBodies,
-    metrics: () =>
-      renderMetrics(control.runtime.frontDoors(), [...serviceCertificates(control, ca), ...linkCertificateExpiry(lifecycleMetrics)], control.runtime.dataplaneStats()) + renderCertificateMetrics(lifecycleMetrics) + control.replication.renderMetrics(),
+    metrics,
     // global-bundle, <region>-bundle, <ca-id>-bundle, <region>-<ca-id>-bundle; .pem or .p7b.
     bundles: { pem: (file: string) => resolveBundleFile(ca, config.regions, file) },
     // <region>-client-ca-g1.crl (DER) / .pem: each client CA's CRL (docs/revocation.md).
     crls: { get: (file: string) => control.connectionSecurity.publishedCrl(file) },
+    console: createConsoleServer({
+      control,
+      auth: consoleAuth,
+      credentials,
+      assets: new ConsoleAssets(defaultAssetsDir()),
+      logger,
+      extraActions: apiConsoleActions,
+      history,
+      bundlePem: (file) => resolveBundleFile(ca, config.regions, file),
+      // Behind a TLS proxy (publicUrl https) the browser sees https: the cookie must never travel in clear.
+      secureCookies: config.api.publicUrl?.startsWith('https:') ?? false,
+      info: { region: config.region },
+      maxBodyBytes: config.api.maxBodyBytes,
+      bodyTimeoutMs: config.api.bodyTimeoutMs,
+    }),
+    extraActions: apiConsoleActions,
   });
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
@@ -170,7 +207,8 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
   });
   const port = (api.address() as AddressInfo).port;
   const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
-  const apiUrl = `http://${host}:${port}`;
+  apiUrl = `http://${host}:${port}`;
+  history.start();
   control.connectionSecurity.setPublicApiUrl(apiUrl);
   await writeFile(paths.serverState, JSON.stringify({ pid: process.pid, apiUrl, startedAt: clock.now().toISOString() }) + '\n');
   logger.info('tlsql server ready', { apiUrl, dataDir: config.dataDir, instances: store.listInstances().length });
@@ -185,8 +223,10 @@ async function serveWithLock(config: Config, opts: { logger: Logger; clock?: Clo
     keyPool,
     api,
     apiUrl,
+    console: { auth: consoleAuth, history },
     close: () =>
       (closing ??= (async () => {
+        history.stop();
         api.closeAllConnections?.();
         await new Promise<void>((r) => api.close(() => r()));
         // Background certificate preparation first: it would otherwise generate keys on demand once the pool is closed.

@@ -1,6 +1,7 @@
 import type { CommandDef, CommandRegistry } from '../registry.js';
 import { certificateCommands } from './certificates.js';
 import { connectionSecurityCommands } from './connection-security.js';
+import { consoleCommand } from './console.js';
 import { credentialsCommand } from './credentials.js';
 import { dbInstanceCommands } from './db-instances.js';
 import { dbSecurityGroupCommands } from './db-security-groups.js';
@@ -11,6 +12,7 @@ import { maintenanceCommands } from './maintenance.js';
 import { iamCommands } from './iam.js';
 import { infrastructureCommands } from './infrastructure.js';
 import { parameterGroupCommands } from './parameter-groups.js';
+import { describeServedCertificateChain } from './served-chain.js';
 import { tagCommands } from './tags.js';
 
 /** Every command this module set provides: the `aws rds` mirror, download-bundle, credentials. */
@@ -28,6 +30,8 @@ export const builtinCommands: readonly CommandDef[] = [
   ...iamCommands,
   downloadBundle,
   credentialsCommand,
+  consoleCommand,
+  describeServedCertificateChain,
 ];
 
 /** Adds the built-in commands to `registry` (idempotent). */
