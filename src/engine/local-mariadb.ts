@@ -87,8 +87,16 @@ const INSTALL_HINT = 'apt-get install -y mariadb-server mariadb-client';
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,65}$/;
 /** Account names tlsql needs for itself (or MariaDB reserves); a master user cannot take them. */
 const RESERVED_USERS = new Set([ADMIN_USER, BACKUP_USER, 'mariadb.sys', 'public']);
-/** Replication accounts tlsql creates on sources (control/read-replicas.ts) start with this. */
+/** Replication accounts tlsql creates on sources (control/replication.ts) start with this. */
 export const REPLICATION_USER_PREFIX = 'tlsql_repl_';
+/**
+ * What the master user does not get of ALL PRIVILEGES, as on RDS, whose master user has no SUPER
+ * either (server variables are a parameter group's): writing despite read_only on a read replica
+ * or standby, pointing an engine at another source (CHANGE MASTER, START/STOP SLAVE), skipping or
+ * replaying the binary log (a Multi-AZ standby and the replicas must see every change), purging
+ * it. MariaDB 10.11's SUPER still allows all of those, so it goes too.
+ */
+export const MASTER_USER_WITHHELD = ['SUPER', 'READ_ONLY ADMIN', 'REPLICATION SLAVE ADMIN', 'BINLOG ADMIN', 'BINLOG REPLAY'] as const;
 
 interface Instance {
   id: string;
@@ -453,7 +461,7 @@ export class LocalMariadbEngine implements Engine {
         await conn.query(`CREATE USER IF NOT EXISTS ${account} ${auth}`);
         await conn.query(`ALTER USER ${account} ${auth}`);
         await conn.query(`GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION`);
-        await conn.query(`REVOKE READ_ONLY ADMIN ON *.* FROM ${account}`);
+        await conn.query(`REVOKE ${MASTER_USER_WITHHELD.join(', ')} ON *.* FROM ${account}`);
       });
     } catch (e) {
       throw wrap(e, `setting the master password on engine instance ${id}`);
@@ -599,13 +607,13 @@ export class LocalMariadbEngine implements Engine {
     if (source.proc === null || source.state !== 'running') {
       throw new AppError('InvalidDBInstanceState', `engine instance ${sourceId} is not running, so it cannot be copied`);
     }
-    // A master user provisioned before tlsql revoked READ_ONLY ADMIN (firstStartSql) would write
-    // on the copy despite read_only: revoked on the source, in its binary log, before the copy.
-    // Only when it holds it: a REVOKE on a source that is itself a replica would be a transaction of its own.
+    // A master user provisioned before tlsql withheld these (firstStartSql) could write on the copy
+    // despite read_only: revoked on the source, in its binary log, before the copy. Only what it
+    // holds: a REVOKE on a source that is itself a replica would be a transaction of its own.
     await this.admin(sourceId, async (c) => {
       const grantee = `${quoteString(masterUsername)}@'%'`;
-      const [held] = await c.query<RowDataPacket[]>("SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE = 'READ_ONLY ADMIN'", [grantee]);
-      if (held.length > 0) await c.query(`REVOKE READ_ONLY ADMIN ON *.* FROM ${quoteAccount(masterUsername, '%')}`);
+      const [held] = await c.query<RowDataPacket[]>('SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN (?)', [grantee, [...MASTER_USER_WITHHELD]]);
+      if (held.length > 0) await c.query(`REVOKE ${held.map((r) => String(r.p)).join(', ')} ON *.* FROM ${quoteAccount(masterUsername, '%')}`);
     });
     const started = performance.now();
     const out = await takeBackup({
@@ -895,8 +903,7 @@ export function firstStartSql(adminPassword: string, masterUsername: string, mas
     `ALTER USER ${quoteAccount(ADMIN_USER, ADMIN_HOST)} ${identifiedByPassword(adminPassword)} ACCOUNT UNLOCK`,
     `CREATE USER ${master} ${identifiedByPassword(masterPassword)}`,
     `GRANT ALL PRIVILEGES ON *.* TO ${master} WITH GRANT OPTION`,
-    // Without it, read_only binds the master user (and every account it creates) on read replicas, as on RDS.
-    `REVOKE READ_ONLY ADMIN ON *.* FROM ${master}`,
+    `REVOKE ${MASTER_USER_WITHHELD.join(', ')} ON *.* FROM ${master}`,
     '',
   ].join(';\n');
 }

@@ -21,7 +21,7 @@ import { ensureMasterKey } from '../../src/service/init.js';
 import { tlsql } from '../helpers/cli.js';
 import { mariadbCli, mysql2Tls, run, statusVar } from '../helpers/clients.js';
 import { opensslCa } from '../helpers/pki-fixtures.js';
-import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { createInstance, engineAdminQuery, startTestService, type TestService } from '../helpers/service.js';
 
 type Db = Awaited<ReturnType<typeof createInstance>>;
 
@@ -192,8 +192,8 @@ describe('require_secure_transport', () => {
     const oldTls = await mysql2Tls({ ...rst, ca: t.bundlePath });
     try {
       await t.rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'rst-group', Parameters: [{ ParameterName: 'require_secure_transport', ParameterValue: '1', ApplyMethod: 'immediate' }] }));
-      await admin.query("SET GLOBAL log_output = 'TABLE'");
-      await admin.query('SET GLOBAL general_log = ON');
+      await engineAdminQuery(t, 'sec-rst', "SET GLOBAL log_output = 'TABLE'");
+      await engineAdminQuery(t, 'sec-rst', 'SET GLOBAL general_log = ON');
       await admin.query('TRUNCATE mysql.general_log');
       const [[deniedBefore]] = await admin.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'");
 
@@ -210,7 +210,7 @@ describe('require_secure_transport', () => {
       expect(seen.some((a) => a.includes('probe_plain_user'))).toBe(false);
       const [[deniedAfter]] = await admin.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'");
       expect(Number(deniedAfter!.Value) - Number(deniedBefore!.Value)).toBe(1); // the TLS one only
-      await admin.query('SET GLOBAL general_log = OFF');
+      await engineAdminQuery(t, 'sec-rst', 'SET GLOBAL general_log = OFF');
 
       const tlsLogin = await mariadbCli({ ...rst, user: 'probe_plain_user', password: 'Probe-pass-1', ca: t.bundlePath, sql: "SHOW SESSION STATUS LIKE 'Ssl_version'" });
       expect(tlsLogin.stderr).toBe('');

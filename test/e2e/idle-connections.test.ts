@@ -8,7 +8,7 @@ import { CLIENT_PROTOCOL_41, CLIENT_SSL } from '../../src/protocol/capabilities.
 import { encodePacket, PACKET_HEADER_BYTES } from '../../src/protocol/framing.js';
 import { encodeSslRequest } from '../../src/protocol/ssl-request.js';
 import { mysql2Tls } from '../helpers/clients.js';
-import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { createInstance, engineAdminQuery, startTestService, type TestService } from '../helpers/service.js';
 
 // Idle TCP sockets against an endpoint whose engine allows few connections: with the front door's
 // default bounds on unauthenticated sessions (config.ts frontDoor.*PreAuth*), verified logins from
@@ -30,7 +30,8 @@ beforeAll(async () => {
   t = await startTestService({ frontDoor: { handshakeTimeoutMs: 60_000 } });
   db = await createInstance(t, 'idle-flood');
   admin = await mysql2Tls({ ...db, ca: t.bundlePath });
-  await admin.query(`SET GLOBAL max_connections = ${MAX_CONNECTIONS}`);
+  // The master user has no SUPER (as on RDS): tlsql's own account sets it.
+  await engineAdminQuery(t, 'idle-flood', `SET GLOBAL max_connections = ${MAX_CONNECTIONS}`);
 });
 
 afterAll(async () => {

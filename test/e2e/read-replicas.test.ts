@@ -154,10 +154,17 @@ describe('a read replica', () => {
     expect(metrics).toMatch(/^tlsql_replica_lag_seconds\{instance="rep",source="src"\} \d+$/m);
   });
 
-  it('is read-only for the master user', async () => {
+  it('is read-only for the master user, who can neither repoint nor stop its replication nor skip the binary log', async () => {
     const c = await connect(replica);
     await expect(c.query("INSERT INTO app.t (v) VALUES ('no')")).rejects.toMatchObject({ errno: 1290 });
+    const refused: Record<string, number | 'done'> = {};
+    for (const sql of ['STOP SLAVE', "CHANGE MASTER TO MASTER_HOST = 'elsewhere.localhost'", 'SET SESSION sql_log_bin = 0', 'PURGE BINARY LOGS BEFORE NOW()']) {
+      refused[sql] = await c.query(sql).then(() => 'done' as const, (e: { errno: number }) => e.errno);
+    }
+    // ER_SPECIFIC_ACCESS_DENIED_ERROR for each: the master user has neither SUPER nor the replication and binary log privileges.
+    expect(refused).toEqual({ 'STOP SLAVE': 1227, "CHANGE MASTER TO MASTER_HOST = 'elsewhere.localhost'": 1227, 'SET SESSION sql_log_bin = 0': 1227, 'PURGE BINARY LOGS BEFORE NOW()': 1227 });
     await c.end();
+    expect((await replicaStatus(replica)).Slave_IO_Running).toBe('Yes');
   });
 
   it('refuses a man in the middle that presents a valid tlsql certificate for another name, and resumes once the source is back', async () => {

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysql2Tls } from '../helpers/clients.js';
-import { createInstance, startTestService, type TestService } from '../helpers/service.js';
+import { createInstance, engineAdminQuery, startTestService, type TestService } from '../helpers/service.js';
 
 let t: TestService;
 let db: Awaited<ReturnType<typeof createInstance>>;
@@ -16,6 +16,8 @@ afterAll(async () => {
 });
 
 const connect = () => mysql2Tls({ ...db, ca: t.bundlePath });
+/** SET GLOBAL on the engine (the master user has no SUPER, as on RDS; tlsql's own account does). */
+const setGlobal = (sql: string, values?: unknown[]) => engineAdminQuery(t, 'globals', sql, values);
 
 async function scalar(c: mysql.Connection, sql: string): Promise<unknown> {
   const [rows] = await c.query<mysql.RowDataPacket[]>(sql);
@@ -33,7 +35,7 @@ describe('a new session through the endpoint', () => {
     const before = String(await scalar(admin, 'SELECT @@GLOBAL.sql_mode'));
     try {
       await warm();
-      await admin.query("SET GLOBAL sql_mode = 'ANSI_QUOTES'");
+      await setGlobal("SET GLOBAL sql_mode = 'ANSI_QUOTES'");
       const now = String(await scalar(admin, 'SELECT @@GLOBAL.sql_mode'));
       expect(now).toMatch(/\bANSI_QUOTES\b/);
       expect(before).not.toMatch(/\bANSI_QUOTES\b/);
@@ -45,7 +47,7 @@ describe('a new session through the endpoint', () => {
         await next.end();
       }
     } finally {
-      await admin.query('SET GLOBAL sql_mode = ?', [before]);
+      await setGlobal('SET GLOBAL sql_mode = ?', [before]);
       await admin.end();
     }
   });
@@ -57,7 +59,7 @@ describe('a new session through the endpoint', () => {
     expect(before).toBeLessThan(size); // otherwise this test would prove nothing
     try {
       await warm();
-      await admin.query(`SET GLOBAL max_allowed_packet = ${64 * 1024 * 1024}`);
+      await setGlobal(`SET GLOBAL max_allowed_packet = ${64 * 1024 * 1024}`);
       const next = await connect();
       try {
         expect(Number(await scalar(next, 'SELECT @@SESSION.max_allowed_packet'))).toBe(64 * 1024 * 1024);
@@ -67,7 +69,7 @@ describe('a new session through the endpoint', () => {
         await next.end();
       }
     } finally {
-      await admin.query(`SET GLOBAL max_allowed_packet = ${before}`);
+      await setGlobal(`SET GLOBAL max_allowed_packet = ${before}`);
       await admin.end();
     }
   });

@@ -60,6 +60,15 @@ export async function startTestService(
   return t;
 }
 
+/**
+ * Runs SQL on an instance's engine as tlsql's internal admin account, for what the master user may
+ * not do (SET GLOBAL, as on RDS: the master user has no SUPER; parameter groups are the way).
+ */
+export async function engineAdminQuery(t: TestService, instanceId: string, sql: string, values?: unknown[]): Promise<unknown> {
+  const engine = (t.service.control.runtime as unknown as { deps: { engine: { admin<T>(id: string, fn: (c: import('mysql2/promise').Connection) => Promise<T>): Promise<T> } } }).deps.engine;
+  return engine.admin(instanceId, async (c) => (await c.query(sql, values))[0]);
+}
+
 /** Creates an instance through the real API and waits for `available`. */
 export async function createInstance(t: TestService, id: string, extra: Record<string, unknown> = {}) {
   const { CreateDBInstanceCommand, DescribeDBInstancesCommand } = await import('@aws-sdk/client-rds');
