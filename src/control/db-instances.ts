@@ -410,6 +410,8 @@ export class DbInstances {
         tags: tagsForNewResource(input.tags),
         dbSecurityGroups: securityGroups,
         readReplicaSourceId: source.id,
+        // Its IAM accounts are copies of the source's, made with the source's secret.
+        iamSecretOf: source.iamSecretOf ?? source.resourceId,
         ...settings,
       }));
       this.d.events.instance(inst, `DB instance creating: read replica of ${source.id}`, ['creation', 'read replica']);

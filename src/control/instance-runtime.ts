@@ -141,7 +141,8 @@ export class InstanceRuntime {
       tls,
       masterUsername: inst.masterUsername,
       masterUserPassword,
-      ...(seedFrom ? { seedFrom: seedFrom.id } : {}),
+      // The source's engine serving now: after a Multi-AZ failover, its second slot.
+      ...(seedFrom ? { seedFrom: primaryEngineId(seedFrom) } : {}),
     });
   }
 
@@ -173,7 +174,7 @@ export class InstanceRuntime {
       // A Multi-AZ standby takes no writes but its primary's, and acknowledges each (multi-az.ts).
       vars.read_only = '1';
       vars.rpl_semi_sync_slave_enabled = '1';
-    } else if (inst.multiAz?.standby === 'in-sync' || inst.multiAz?.standby === 'creating') {
+    } else if (inst.multiAz?.standby === 'in-sync') {
       // A commit is acknowledged to the client once the standby has it (AFTER_SYNC); without an
       // answer within the timeout the primary goes on asynchronously, which multi-az.ts reports.
       vars.rpl_semi_sync_master_enabled = '1';
@@ -429,7 +430,7 @@ export class InstanceRuntime {
       accountId: this.deps.iam.accountId,
       endpoint: { address: inst.endpoint.address, port: inst.endpoint.port },
       enabled: inst.iamDatabaseAuthenticationEnabled,
-      secret: instanceIamSecret(this.deps.masterKey, inst.resourceId),
+      secret: instanceIamSecret(this.deps.masterKey, inst.iamSecretOf ?? inst.resourceId),
       identity: this.deps.iam.identity,
       // The engine serving now: a Multi-AZ failover changes it under the open endpoint.
       admin: <T>(fn: (c: Connection) => Promise<T>) => this.deps.engine.admin(this.primaryOf(inst.id), fn),

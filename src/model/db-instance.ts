@@ -101,6 +101,11 @@ export interface DbInstance extends InstanceSettings {
   dbSecurityGroups?: string[];
   /** Set on a read replica: the identifier of the instance it replicates from. */
   readReplicaSourceId?: string;
+  /**
+   * The DbiResourceId whose IAM secret the instance's IAM accounts were made with, when not its own:
+   * a read replica's accounts are copies of its source's (iam/engine-accounts.ts instanceIamSecret).
+   */
+  iamSecretOf?: string;
   /** Set on a read replica once its channel is set up (control/replication.ts). */
   replication?: ReplicationChannelRecord;
   /** Set on a Multi-AZ instance: its standby and the standby's channel (control/multi-az.ts). */
