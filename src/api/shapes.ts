@@ -10,9 +10,7 @@
  */
 import type { CaCertificate } from '../model/ca-certificate.js';
 import type { DbEvent } from '../model/db-event.js';
-import type { DbInstance, InstanceStatusInfo } from '../model/db-instance.js';
-import { otherSlot } from '../control/instance-runtime.js';
-import { zoneOf } from '../control/multi-az.js';
+import { otherSlot, zoneOf, type DbInstance, type InstanceStatusInfo } from '../model/db-instance.js';
 import type { DbParameterGroup } from '../model/db-parameter-group.js';
 import type { EngineVersion } from '../model/engine-version.js';
 import type { DbSubnetGroup, OptionGroup, OrderableDbInstanceOption } from '../model/infrastructure.js';

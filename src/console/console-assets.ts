@@ -38,18 +38,19 @@ export interface Asset {
 }
 
 /**
- * Reads built files on demand and keeps them (they change only with a rebuild, which restarts
- * the server). Names with `..`, a leading dot or an unknown extension are refused (null).
+ * Reads built files on demand and keeps those that exist (they change only with a rebuild, which
+ * restarts the server). Names with `..`, a leading dot or an unknown extension are refused (null).
  */
 export class ConsoleAssets {
-  private readonly cache = new Map<string, Asset | null>();
+  private readonly cache = new Map<string, Asset>();
   constructor(private readonly dir: string) {}
 
   get(name: string): Asset | null {
     const cached = this.cache.get(name);
     if (cached !== undefined) return cached;
     const asset = this.read(name);
-    this.cache.set(name, asset);
+    // Only files that exist: unauthenticated requests for made-up names must not grow the map.
+    if (asset) this.cache.set(name, asset);
     return asset;
   }
 

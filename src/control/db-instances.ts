@@ -105,6 +105,7 @@ export class DbInstances {
     this.log = d.logger;
     this.multiAz = new MultiAz({
       store: d.store,
+      clock: d.clock,
       logger: d.logger,
       runtime: d.runtime,
       replication: d.replication,
@@ -154,7 +155,15 @@ export class DbInstances {
             this.applyPendingOnReboot(inst);
             await this.bringUp(inst, 'start');
         }
-        // A standby whose build a restart interrupted (or that a failover left to rebuild) is built now.
+        // A standby whose build a restart interrupted (or that a failover left to rebuild) is built
+        // now; so is one a restart caught in the middle of a failover, which replicates from nothing.
+        if (inst.multiAz?.standby === 'in-sync' && inst.status === 'available' && (await this.d.runtime.standbyStatus(inst).catch(() => null)) === null) {
+          this.log.warn('Multi-AZ standby does not replicate; rebuilding it', { instance: inst.id });
+          inst.multiAz.standby = 'none';
+          this.d.store.updateInstance(inst);
+        }
+        // A standby that turning Multi-AZ off did not finish removing (a restart came in between).
+        if (!inst.multiAz && (await this.d.runtime.strayStandby(inst))) this.log.info('removed a standby engine left by turning Multi-AZ off', { instance: inst.id });
         if (inst.multiAz && inst.multiAz.standby !== 'in-sync' && inst.status === 'available') {
           this.inBackground(
             this.d.lock.run(inst.id, async () => {
@@ -574,6 +583,7 @@ export class DbInstances {
       // Visible to Describe while the changes are applied, as RDS shows `modifying`.
       this.setStatus(inst, 'modifying');
       const standbyNow = multiAzChange && input.applyImmediately === true;
+      let applied = false;
       try {
         await this.applyModification(inst, input, { password, ca: ca as CaFamilyId | undefined, group, window, securityGroups });
         if (multiAzChange && !standbyNow) {
@@ -581,13 +591,23 @@ export class DbInstances {
           inst.pendingModifiedValues.multiAZ = multiAz;
           this.d.store.updateInstance(inst);
         }
+        applied = true;
       } finally {
-        if (!standbyNow) this.setStatus(inst, 'available');
+        // A standby to build keeps the instance `modifying` until the background work ends.
+        if (!standbyNow || !applied) this.setStatus(inst, 'available');
       }
       if (changed.length) this.d.events.instance(inst, `DB instance modified: ${changed.join(', ')}${input.applyImmediately ? ' (applied immediately)' : ''}`, ['configuration change']);
       const snapshot = structuredClone(inst);
       // Building a standby takes a copy of the data: in the background, `modifying` meanwhile, as RDS shows it.
-      if (standbyNow) this.inBackground(this.d.lock.run(id, () => this.changeMultiAz(inst, multiAz)));
+      if (standbyNow) {
+        this.inBackground(
+          this.d.lock.run(id, async () => {
+            // As it is now: other operations may have stored it since.
+            const current = this.d.store.getInstance(id);
+            if (current) await this.changeMultiAz(current, multiAz);
+          }),
+        );
+      }
       return snapshot;
     });
   }
@@ -800,7 +820,9 @@ export class DbInstances {
     }
     // Only the supervisor's own restarts: API actions hold the lock, and a start at service start
     // (reconcile) or by an action happens before the endpoint opens.
-    const supervisor = !this.d.lock.held(id) && this.d.runtime.isServing(id);
+    // A restart after a crash says so: it counts even while a long operation (a standby being
+    // copied, say) holds the lock.
+    const supervisor = (!this.d.lock.held(id) || reason === 'restarted after a crash') && this.d.runtime.isServing(id);
     if (state === 'crashed' && inst.status === 'available') {
       this.setStatus(inst, 'rebooting');
       this.d.events.instance(inst, `DB instance shutdown unexpectedly${reason ? ` (${reason})` : ''}; restarting the engine`, ['failure', 'availability']);
@@ -849,7 +871,8 @@ export class DbInstances {
     if (this.d.store.getInstance(inst.id)) this.d.store.updateInstance(inst);
   }
 
-  private inBackground(p: Promise<unknown>): void {
+  /** Runs `p` in the background: errors are logged, and idle() (shutdown) waits for it. */
+  inBackground(p: Promise<unknown>): void {
     const t = p.catch((e) => this.log.error('background operation failed', { err: e as Error }));
     this.background.add(t);
     void t.finally(() => this.background.delete(t));

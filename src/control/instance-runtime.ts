@@ -5,6 +5,7 @@ import type { AllowList } from '../dataplane/allow-list.js';
 import type { ClientTrust } from '../dataplane/client-certs.js';
 import { FrontDoor } from '../dataplane/front-door.js';
 import { NativeDataplane } from '../dataplane/native/native-dataplane.js';
+import { withTimeout } from '../dataplane/phase-timeout.js';
 import type { SessionInfo } from '../dataplane/session-info.js';
 import { IamGate, type IamIdentity } from '../dataplane/iam-auth.js';
 import { tlsPolicyFor, type TlsPolicy } from '../dataplane/tls-policy.js';
@@ -13,7 +14,7 @@ import type { ReplicaStatus, ReplicationChannel } from '../engine/replication.js
 import { instanceIamSecret } from '../iam/engine-accounts.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { DbInstance, EngineSlot } from '../model/db-instance.js';
+import { otherSlot, type DbInstance, type EngineSlot } from '../model/db-instance.js';
 import type { LinkKeyType } from '../model/link-certificate-record.js';
 import type { CertificateAuthority } from '../pki/certificate-authority.js';
 import { openSecret } from '../pki/key-store.js';
@@ -279,6 +280,26 @@ export class InstanceRuntime {
     return this.deps.engine.replicateFrom(standbyEngineId(inst)!, channel);
   }
 
+  /** Removes the second slot's engine of a single-AZ instance, if one is there; true when it was. */
+  async strayStandby(inst: DbInstance): Promise<boolean> {
+    const other = engineIdFor(inst.id, otherSlot(inst.primarySlot ?? 'a'));
+    if (!(await this.deps.engine.isProvisioned(other))) return false;
+    await this.deps.engine.destroy(other);
+    return true;
+  }
+
+  /** Starts the standby's replication threads again (a failover that did not happen stopped them). */
+  restartStandbyReplication(inst: DbInstance): Promise<void> {
+    return this.deps.engine.admin(standbyEngineId(inst)!, async (c) => {
+      await c.query('START SLAVE');
+    });
+  }
+
+  /** A new client certificate for the standby's channel, used from its next connection. */
+  renewStandbyCertificate(inst: DbInstance, material: { certPem: string; keyPem: string }): Promise<void> {
+    return this.deps.engine.renewReplicationCertificate(standbyEngineId(inst)!, material);
+  }
+
   /** `SHOW REPLICA STATUS` of the standby engine; null when it replicates from nothing. */
   standbyStatus(inst: DbInstance): Promise<ReplicaStatus | null> {
     return this.deps.engine.replicaStatus(standbyEngineId(inst)!);
@@ -291,15 +312,7 @@ export class InstanceRuntime {
 
   /** Answers a trivial query on the primary engine within `timeoutMs`, or throws. */
   async pingPrimary(inst: DbInstance, timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the engine did not answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([this.deps.engine.admin(primaryEngineId(inst), (c) => c.query('SELECT 1')), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.deps.engine.admin(primaryEngineId(inst), (c) => c.query('SELECT 1')), timeoutMs, () => new Error(`the engine did not answer within ${timeoutMs} ms`));
   }
 
   /** Stops supervising an engine of the instance and kills it (a failed primary whose data is discarded). */
@@ -569,10 +582,6 @@ export function standbyEngineId(inst: DbInstance): string | null {
   return inst.multiAz ? engineIdFor(inst.id, otherSlot(inst.primarySlot ?? 'a')) : null;
 }
 
-/** The slot that is not `slot`. */
-export function otherSlot(slot: EngineSlot): EngineSlot {
-  return slot === 'a' ? 'b' : 'a';
-}
 
 /** The link's authentication type for a link certificate key type (how dataplane/engine-link.ts names it). */
 function linkAuthType(keyType: LinkKeyType): 'rsa' | 'ecdsa' {

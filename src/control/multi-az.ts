@@ -14,18 +14,22 @@
  * instance's own directory, `<region>b` the one in `<id>_b`.
  */
 import { AppError } from '../errors/app-error.js';
+import { withTimeout } from '../dataplane/phase-timeout.js';
+import { REPLICATION_USER_PREFIX } from '../engine/local-mariadb.js';
+import type { Clock } from '../lib/clock.js';
 import type { KeyedLock } from '../lib/keyed-lock.js';
 import type { Logger } from '../lib/logger.js';
-import type { DbInstance, EngineSlot, InstanceStatusInfo } from '../model/db-instance.js';
+import { otherSlot, zoneOf, type DbInstance, type InstanceStatusInfo } from '../model/db-instance.js';
 import type { Store } from '../store/store.js';
 import type { ConnectionSecurity } from './connection-security.js';
 import { publicReason, type EventRecorder } from './events.js';
-import { otherSlot, type InstanceRuntime } from './instance-runtime.js';
+import type { InstanceRuntime } from './instance-runtime.js';
 import type { LinkCertificates } from './link-certificates.js';
-import type { Replication } from './replication.js';
+import { REPLICATION_CERTIFICATE_HOURS, RENEW_CHANNEL_BEFORE_MS, type Replication } from './replication.js';
 
 export interface MultiAzDeps {
   store: Store;
+  clock: Clock;
   logger: Logger;
   runtime: InstanceRuntime;
   replication: Replication;
@@ -42,11 +46,6 @@ export interface MultiAzDeps {
   inBackground: (p: Promise<unknown>) => void;
 }
 
-/** tlsql's name for the zone of an engine slot. */
-export function zoneOf(region: string, slot: EngineSlot): string {
-  return `${region}${slot}`;
-}
-
 /** The primary's own view of its standby, from the last look (StatusInfos, events). */
 interface StandbyHealth {
   /** Semi-synchronous replication on: commits wait for the standby. */
@@ -58,6 +57,7 @@ export class MultiAz {
   private readonly log: Logger;
   private readonly unanswered = new Map<string, number>();
   private readonly health = new Map<string, StandbyHealth>();
+  private readonly renewing = new Set<string>();
 
   constructor(private readonly d: MultiAzDeps) {
     this.log = d.logger.child({ component: 'multi-az' });
@@ -71,21 +71,21 @@ export class MultiAz {
   async buildStandby(inst: DbInstance): Promise<void> {
     const state = inst.multiAz!;
     state.standby = 'creating';
-    this.d.store.updateInstance(inst);
+    this.save(inst);
     const link = await this.d.links.activeMaterial(inst);
     await this.d.runtime.provisionStandby(inst, { ...link, caPem: await this.d.security.engineCaPem(inst) });
     const res = inst.resourceId.toLowerCase();
     const previous = state.channel;
     state.channel = await this.d.replication.openChannel(
-      { account: `tlsql_repl_sb_${res.replace(/^db-/, '')}`, subject: `/O=tlsql/OU=standby/CN=${inst.id}.${res}`, passwordLabel: `standby:${inst.resourceId}` },
+      { account: `${REPLICATION_USER_PREFIX}sb_${res.replace(/^db-/, '')}`, subject: `/O=tlsql/OU=standby/CN=${inst.id}.${res}`, passwordLabel: `standby:${inst.resourceId}` },
       inst,
       (channel) => this.d.runtime.standbyReplicateFrom(inst, channel),
     );
-    this.d.store.updateInstance(inst);
+    this.save(inst);
     if (previous) await this.d.replication.revokeChannelCertificate(previous, 'superseded');
     await this.waitCaughtUp(inst);
     state.standby = 'in-sync';
-    this.d.store.updateInstance(inst);
+    this.save(inst);
     // Semi-synchronous from here: the primary's next commit waits for the standby's acknowledgement.
     await this.d.runtime.applyEngineParameters(inst);
     this.health.set(inst.id, { synchronous: true });
@@ -110,7 +110,7 @@ export class MultiAz {
     const standbySlot = otherSlot(inst.primarySlot ?? 'a');
     delete inst.multiAz;
     this.health.delete(inst.id);
-    this.d.store.updateInstance(inst);
+    this.save(inst);
     // Synchronous no more before the standby goes, so no commit waits for an acknowledgement that cannot come.
     await this.d.runtime.applyEngineParameters(inst);
     await this.d.runtime.destroyEngineSlot(inst, standbySlot);
@@ -118,6 +118,19 @@ export class MultiAz {
       await this.d.runtime.setReplicationAccount(inst, { user: state.channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop the standby account', { instance: inst.id, err: publicReason(e) }));
       await this.d.replication.revokeChannelCertificate(state.channel, 'cessationOfOperation');
     }
+  }
+
+  /**
+   * Stores `inst`'s Multi-AZ fields (primary slot, standby state and channel) on the instance's
+   * current document, leaving what others changed meanwhile (a status set by the supervisor) as it is.
+   */
+  private save(inst: DbInstance): void {
+    const current = this.d.store.getInstance(inst.id);
+    if (!current) return;
+    current.primarySlot = inst.primarySlot;
+    if (inst.multiAz) current.multiAz = inst.multiAz;
+    else delete current.multiAz;
+    this.d.store.updateInstance(current);
   }
 
   /** Whether `inst` can fail over now: Multi-AZ with a standby in sync. */
@@ -143,17 +156,27 @@ export class MultiAz {
     try {
       await this.d.runtime.promoteStandby(inst, 30);
     } catch (e) {
-      // Nothing was switched: the old primary comes back (the supervisor or a reboot restarts it).
-      this.d.runtime.followPrimary(inst);
-      this.d.events.instance(inst, `Multi-AZ instance failover failed: ${publicReason(e)}`, ['failover', 'failure']);
+      // Nothing was switched: the old primary is started again (its data is intact unless it was
+      // lost with it), the standby goes on replicating, and the endpoint follows the old primary.
+      this.d.events.instance(inst, `Multi-AZ instance failover failed: ${publicReason(e)}; restarting the previous primary`, ['failover', 'failure']);
+      await oldStopped;
+      try {
+        await this.d.runtime.startEngine(inst);
+        await this.d.runtime.restartStandbyReplication(inst);
+      } finally {
+        this.d.runtime.followPrimary(inst);
+      }
       throw e;
     }
     inst.primarySlot = newSlot;
     inst.multiAz!.standby = 'none';
-    this.d.store.updateInstance(inst);
-    // Writable, not waiting for acknowledgements until there is a standby again.
-    await this.d.runtime.applyEngineParameters(inst);
-    this.d.runtime.followPrimary(inst);
+    this.save(inst);
+    try {
+      // Writable, not waiting for acknowledgements until there is a standby again.
+      await this.d.runtime.applyEngineParameters(inst);
+    } finally {
+      this.d.runtime.followPrimary(inst);
+    }
     this.health.set(inst.id, { synchronous: false, message: 'The standby is being rebuilt after a failover: commits are not synchronous until it is in sync' });
     this.d.events.instance(inst, `Multi-AZ instance failover completed in ${Math.round(performance.now() - started)} ms: the primary is now in ${zoneOf(inst.region, newSlot)}`, ['failover']);
     this.d.inBackground(
@@ -187,10 +210,11 @@ export class MultiAz {
    * replication timed out) says so, and says when it waits again.
    */
   async poll(): Promise<void> {
+    const bound = this.d.settings.healthCheckTimeoutMs;
     for (const inst of this.d.store.listInstances()) {
       if (!inst.multiAz || inst.status !== 'available' || !this.d.runtime.isServing(inst.id)) continue;
       try {
-        await this.d.runtime.pingPrimary(inst, this.d.settings.healthCheckTimeoutMs);
+        await this.d.runtime.pingPrimary(inst, bound);
         this.unanswered.delete(inst.id);
       } catch (e) {
         const n = (this.unanswered.get(inst.id) ?? 0) + 1;
@@ -202,8 +226,33 @@ export class MultiAz {
         }
         continue;
       }
-      if (inst.multiAz.standby === 'in-sync') await this.checkSynchronous(inst).catch((e: unknown) => this.log.warn('could not read semi-synchronous status', { instance: inst.id, err: publicReason(e) }));
+      if (inst.multiAz.standby !== 'in-sync') continue;
+      // Bounded like the ping: one engine that hangs must not stop the checks of the others.
+      await withTimeout(this.checkSynchronous(inst), bound, () => new Error(`no answer within ${bound} ms`)).catch((e: unknown) => this.log.warn('could not read semi-synchronous status', { instance: inst.id, err: publicReason(e) }));
+      const channel = inst.multiAz.channel;
+      if (channel && channel.certificateNotAfter.getTime() - this.d.clock.now().getTime() < RENEW_CHANNEL_BEFORE_MS && !this.renewing.has(inst.id)) {
+        this.renewing.add(inst.id);
+        this.d.inBackground(this.renewStandbyCertificate(inst.id).finally(() => this.renewing.delete(inst.id)));
+      }
     }
+  }
+
+  /**
+   * A new client certificate for the standby's channel (same subject), read by its next connection
+   * to the endpoint; the old one is revoked then. Under the instance lock.
+   */
+  private renewStandbyCertificate(id: string): Promise<void> {
+    return this.d.lock.run(id, async () => {
+      const inst = this.d.store.getInstance(id);
+      const channel = inst?.multiAz?.channel;
+      if (!inst || !channel || inst.multiAz?.standby !== 'in-sync') return;
+      const cert = await this.d.security.issueClientCertificate({ subject: channel.subject, validityHours: REPLICATION_CERTIFICATE_HOURS });
+      await this.d.runtime.renewStandbyCertificate(inst, { certPem: cert.certPem, keyPem: cert.keyPem });
+      inst.multiAz.channel = { ...channel, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };
+      this.save(inst);
+      await this.d.replication.revokeChannelCertificate(channel, 'superseded');
+      this.d.events.instance(inst, `Multi-AZ standby's replication client certificate renewed (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`, ['security']);
+    }).catch((e: unknown) => this.log.warn('renewing the standby certificate failed; retried at the next look', { instance: id, err: publicReason(e) }));
   }
 
   /** A failover under the instance lock, if the instance still needs one when it gets the lock. */

@@ -11,21 +11,25 @@
  * the master key and the replica's resource id, so tlsql never stores it (mariadbd keeps it in the
  * replica's master.info, inside the 0700 data dir). Nothing depends on both engines sharing a host.
  */
-import { createHmac } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
+import { withTimeout } from '../dataplane/phase-timeout.js';
 import type { KeyedLock } from '../lib/keyed-lock.js';
 import type { Logger } from '../lib/logger.js';
 import type { DbInstance, InstanceStatusInfo, ReplicationChannelRecord } from '../model/db-instance.js';
 import type { Store } from '../store/store.js';
 import type { ConnectionSecurity } from './connection-security.js';
 import { publicReason, type EventRecorder } from './events.js';
+import { REPLICATION_USER_PREFIX } from '../engine/local-mariadb.js';
 import type { ReplicationChannel } from '../engine/replication.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 
 /** A replication certificate is replaced when it has less than this left. */
-const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
+export const RENEW_CHANNEL_BEFORE_MS = 30 * 24 * 3600 * 1000;
 /** Its validity: RDS's 397-day limit for certificates (client-ca.ts's maximum). */
-const CERTIFICATE_VALIDITY_HOURS = 397 * 24;
+export const REPLICATION_CERTIFICATE_HOURS = 397 * 24;
+/** Bound of one look at a replica: one engine that hangs must not stop the looks at the others. */
+const LOOK_TIMEOUT_MS = 5_000;
 
 export interface ReplicationDeps {
   store: Store;
@@ -39,6 +43,8 @@ export interface ReplicationDeps {
   lock: KeyedLock;
   /** tlsql's bundle of every CA family's roots: what the replica trusts for its source's endpoint. */
   bundlePem: () => string;
+  /** Runs work after the current call returns (awaited at shutdown). */
+  inBackground: (p: Promise<unknown>) => void;
 }
 
 /** What the last look at a replica found. */
@@ -53,6 +59,7 @@ interface ReplicaHealth {
 
 export class Replication {
   private readonly health = new Map<string, ReplicaHealth>();
+  private readonly renewing = new Set<string>();
   private readonly log: Logger;
 
   constructor(private readonly d: ReplicationDeps) {
@@ -66,7 +73,7 @@ export class Replication {
    */
   async connect(replica: DbInstance, source: DbInstance): Promise<void> {
     replica.replication = await this.openChannel(
-      { account: `tlsql_repl_${replica.resourceId.toLowerCase().replace(/^db-/, '')}`, subject: `/O=tlsql/OU=replication/CN=${replica.id}.${replica.resourceId.toLowerCase()}`, passwordLabel: `replication:${replica.resourceId}` },
+      { account: `${REPLICATION_USER_PREFIX}${replica.resourceId.toLowerCase().replace(/^db-/, '')}`, subject: `/O=tlsql/OU=replication/CN=${replica.id}.${replica.resourceId.toLowerCase()}`, passwordLabel: `replication:${replica.resourceId}` },
       source,
       (channel) => this.d.runtime.replicateFrom(replica, channel),
     );
@@ -78,19 +85,28 @@ export class Replication {
    * standby), then `start` with what the replicating engine needs. Returns the record to keep.
    */
   async openChannel(who: { account: string; subject: string; passwordLabel: string }, source: DbInstance, start: (channel: ReplicationChannel) => Promise<void>): Promise<ReplicationChannelRecord> {
-    const cert = await this.d.security.issueClientCertificate({ subject: who.subject, validityHours: CERTIFICATE_VALIDITY_HOURS });
-    const password = createHmac('sha256', this.d.masterKey).update(who.passwordLabel).digest('base64url');
-    await this.d.runtime.setReplicationAccount(source, { user: who.account, password, subject: who.subject });
-    await start({
-      host: source.endpoint.address,
-      port: source.endpoint.port,
-      user: who.account,
-      password,
-      certPem: cert.certPem,
-      keyPem: cert.keyPem,
-      caPem: this.d.bundlePem(),
-    });
-    return { account: who.account, subject: who.subject, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };
+    const cert = await this.d.security.issueClientCertificate({ subject: who.subject, validityHours: REPLICATION_CERTIFICATE_HOURS });
+    // Derived with a label of its own, never stored (see the file comment).
+    const password = Buffer.from(hkdfSync('sha256', this.d.masterKey, Buffer.from(who.passwordLabel, 'utf8'), Buffer.from('tlsql replication-account-password v1', 'utf8'), 32)).toString('base64url');
+    const record: ReplicationChannelRecord = { account: who.account, subject: who.subject, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };
+    try {
+      await this.d.runtime.setReplicationAccount(source, { user: who.account, password, subject: who.subject });
+      await start({
+        host: source.endpoint.address,
+        port: source.endpoint.port,
+        user: who.account,
+        password,
+        certPem: cert.certPem,
+        keyPem: cert.keyPem,
+        caPem: this.d.bundlePem(),
+      });
+    } catch (e) {
+      // Nothing half-made: no account left on the source, no certificate left valid.
+      await this.d.runtime.setReplicationAccount(source, { user: who.account, drop: true }).catch(() => {});
+      await this.revokeChannelCertificate(record, 'cessationOfOperation');
+      throw e;
+    }
+    return record;
   }
 
   /** Revokes a channel's certificate that is no longer used (best effort: it expires anyway). */
@@ -169,7 +185,7 @@ export class Replication {
     for (const inst of this.d.store.listInstances()) {
       if (inst.readReplicaSourceId === undefined || !inst.replication || !this.d.runtime.isServing(inst.id)) continue;
       try {
-        await this.pollOne(inst);
+        await withTimeout(this.pollOne(inst), LOOK_TIMEOUT_MS, () => new Error(`no answer within ${LOOK_TIMEOUT_MS} ms`));
       } catch (e) {
         this.log.warn('could not read the replica status', { instance: inst.id, err: e as Error });
       }
@@ -193,17 +209,24 @@ export class Replication {
     } else if (next.status === 'replicating' && previous?.broken) {
       this.d.events.instance(inst, 'The read replica has resumed replication.', ['read replica']);
     }
-    if (inst.replication!.certificateNotAfter.getTime() - this.d.clock.now().getTime() < RENEW_BEFORE_MS) {
-      await this.d.lock.run(inst.id, async () => {
-        const current = this.d.store.getInstance(inst.id);
-        if (current?.replication && current.status === 'available') await this.renewCertificate(current, current.replication);
-      });
+    if (inst.replication!.certificateNotAfter.getTime() - this.d.clock.now().getTime() < RENEW_CHANNEL_BEFORE_MS && !this.renewing.has(inst.id)) {
+      // In the background: it waits for the instance lock, which a long operation may hold.
+      this.renewing.add(inst.id);
+      this.d.inBackground(
+        this.d.lock
+          .run(inst.id, async () => {
+            const current = this.d.store.getInstance(inst.id);
+            if (current?.replication && current.status === 'available') await this.renewCertificate(current, current.replication);
+          })
+          .catch((e: unknown) => this.log.warn('renewing the replication certificate failed; retried at the next look', { instance: inst.id, err: publicReason(e) }))
+          .finally(() => this.renewing.delete(inst.id)),
+      );
     }
   }
 
   /** A new client certificate for the channel (same subject); the old one is revoked once the replica has the new one. */
   private async renewCertificate(inst: DbInstance, channel: ReplicationChannelRecord): Promise<void> {
-    const cert = await this.d.security.issueClientCertificate({ subject: channel.subject, validityHours: CERTIFICATE_VALIDITY_HOURS });
+    const cert = await this.d.security.issueClientCertificate({ subject: channel.subject, validityHours: REPLICATION_CERTIFICATE_HOURS });
     await this.d.runtime.renewReplicationCertificate(inst, { certPem: cert.certPem, keyPem: cert.keyPem });
     const old = channel.certificateSerial;
     inst.replication = { ...channel, certificateSerial: cert.serialHex, certificateNotAfter: cert.notAfter };

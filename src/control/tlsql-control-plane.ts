@@ -132,7 +132,7 @@ export class TlsqlControlPlane implements ControlPlane {
       securityGroupExists: (name) => security.hasDbSecurityGroup(name),
       subnetGroupExists: (name) => infrastructure.hasSubnetGroup(name),
     });
-    this.replication = new Replication({ store, clock, logger, runtime: this.runtime, security, events: this.events, masterKey, lock: this.lock, bundlePem: () => ca.bundlePem() });
+    this.replication = new Replication({ store, clock, logger, runtime: this.runtime, security, events: this.events, masterKey, lock: this.lock, bundlePem: () => ca.bundlePem(), inBackground: (p) => this.instances.inBackground(p) });
     const ports = new PortAllocator({ store, firstPort: d.config.firstPort, lastPort: d.config.lastPort, listenAddresses: d.config.listenAddresses });
     this.instances = new DbInstances({
       config: d.config,
@@ -184,8 +184,11 @@ export class TlsqlControlPlane implements ControlPlane {
   private startMonitor(): void {
     if (this.monitorTimer) return;
     const pass = async () => {
-      await this.replication.poll().catch((e: unknown) => this.log.warn('replication monitor pass failed', { err: e as Error }));
-      await this.instances.multiAz.poll().catch((e: unknown) => this.log.warn('Multi-AZ monitor pass failed', { err: e as Error }));
+      // Side by side: a slow look at a replica never delays a Multi-AZ failover.
+      await Promise.all([
+        this.replication.poll().catch((e: unknown) => this.log.warn('replication monitor pass failed', { err: e as Error })),
+        this.instances.multiAz.poll().catch((e: unknown) => this.log.warn('Multi-AZ monitor pass failed', { err: e as Error })),
+      ]);
       if (this.monitorTimer) this.monitorTimer = setTimeout(() => void pass(), this.monitorIntervalMs).unref();
     };
     this.monitorTimer = setTimeout(() => void pass(), this.monitorIntervalMs).unref();

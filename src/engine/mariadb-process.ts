@@ -41,6 +41,11 @@ export interface SpawnOptions {
   serverId?: number;
 }
 
+/** A server_id from an engine instance id: 1 to 2^32-1, the same at every start (sha256, so two ids collide with odds of 1 in 4 billion). */
+export function serverIdFor(engineId: string): number {
+  return (createHash('sha256').update(engineId).digest().readUInt32BE(0) % 0xffff_fffe) + 1;
+}
+
 /**
  * Binary log settings every engine runs with, so any instance can be the source of a read replica
  * or the primary of a Multi-AZ pair (docs/replication.md): GTIDs, file names that do not depend on
@@ -49,11 +54,6 @@ export interface SpawnOptions {
  * (written once, at provision) so that instances provisioned before replication existed get them.
  * A parameter group's values come later on the command line and win where a group may set them.
  */
-/** A server_id from an engine instance id: 1 to 2^32-1, the same at every start (sha256, so two ids collide with odds of 1 in 4 billion). */
-export function serverIdFor(engineId: string): number {
-  return (createHash('sha256').update(engineId).digest().readUInt32BE(0) % 0xffff_fffe) + 1;
-}
-
 export const BINLOG_ARGS: readonly string[] = [
   '--log-bin=mariadb-bin',
   '--log-bin-index=mariadb-bin.index',

@@ -132,6 +132,16 @@ export interface ReplicationChannelRecord {
 /** A Multi-AZ instance's two engines: slot `a` is engine `<id>`, slot `b` is engine `<id>_b`. */
 export type EngineSlot = 'a' | 'b';
 
+/** The slot that is not `slot`. */
+export function otherSlot(slot: EngineSlot): EngineSlot {
+  return slot === 'a' ? 'b' : 'a';
+}
+
+/** tlsql's name for the "availability zone" of an engine slot: `<region>a` or `<region>b` (docs/replication.md). */
+export function zoneOf(region: string, slot: EngineSlot): string {
+  return `${region}${slot}`;
+}
+
 export interface MultiAzState {
   /**
    * The other slot's engine: `creating` while it is copied and catches up, `in-sync` once it

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineIdFor, otherSlot, slotOfEngine } from '../../../src/control/instance-runtime.js';
+import { engineIdFor, slotOfEngine } from '../../../src/control/instance-runtime.js';
+import { otherSlot } from '../../../src/model/db-instance.js';
 import { serverIdFor } from '../../../src/engine/mariadb-process.js';
 import { backupGtid, changeMasterStatements } from '../../../src/engine/replication.js';
 
