@@ -1,7 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeDBInstancesCommand, DescribeEventsCommand, ModifyDBInstanceCommand, RebootDBInstanceCommand, waitUntilDBInstanceAvailable, type DBInstance } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceReadReplicaCommand,
+  DescribeDBInstancesCommand,
+  DescribeEventsCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  waitUntilDBInstanceAvailable,
+  type DBInstance,
+} from '@aws-sdk/client-rds';
+import { parseConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startService } from '../../src/service/service.js';
 import type mysql from 'mysql2/promise';
 import { mysql2Tls } from '../helpers/clients.js';
 import { waitFor } from '../helpers/engine-fixture.js';
@@ -190,6 +202,33 @@ describe('a Multi-AZ DB instance', () => {
     await until('synchronous again', async () => ((await describe1()).StatusInfos ?? []).length === 0 && (await globalStatus('Rpl_semi_sync_master_status')) === 'ON' ? true : undefined);
     expect(await events()).toContain('Multi-AZ standby acknowledges commits again: commits are synchronous');
   }, 120_000);
+
+  it('keeps its standby in sync across a restart of tlsql, and serves a read replica copied from the engine serving after failovers', async () => {
+    await t.service.close();
+    t.service = await startService(parseConfig({ ...t.config }), { logger: createLogger({ write: (l) => t.logs.push(l) }) });
+    const credentials = await t.rds.config.credentials();
+    t.rds.destroy();
+    t.rds = new RDSClient({ endpoint: t.service.apiUrl, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const d = await standbyInSync();
+    expect(d.AvailabilityZone).not.toBe('us-east-1a'); // three failovers: the primary is in the second slot
+    await t.rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'maz-ro', SourceDBInstanceIdentifier: 'maz' }));
+    await waitUntilDBInstanceAvailable({ client: t.rds, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: 'maz-ro' });
+    const ro = (await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'maz-ro' }))).DBInstances![0]!;
+    const c = await connect();
+    await c.query('INSERT INTO app.acked (id) VALUES (5000000)');
+    const [[want]] = await c.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM app.acked');
+    await c.end();
+    const replica = { ...db, host: ro.Endpoint!.Address!, port: ro.Endpoint!.Port! };
+    await until('replica caught up', async () => {
+      const r = await mysql2Tls({ ...replica, ca: t.bundlePath });
+      try {
+        const [[got]] = await r.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM app.acked');
+        return Number(got!.n) === Number(want!.n) ? true : undefined;
+      } finally {
+        await r.end();
+      }
+    });
+  }, 180_000);
 
   it('refuses a forced failover of a single-AZ instance', async () => {
     await createInstance(t, 'single');
