@@ -69,7 +69,7 @@ export async function startServer(
   apiPort: number,
   firstPort: number,
   existingDataDir?: string,
-  opts: { logLevel?: 'info' | 'warn'; onLogLine?: (line: string) => void } = {},
+  opts: { logLevel?: 'debug' | 'info' | 'warn'; onLogLine?: (line: string) => void } = {},
 ): Promise<BenchServer> {
   const dataDir = existingDataDir ?? (await mkdtemp(join(os.tmpdir(), 'tlsql-bench-')));
   // BENCH_DATAPLANE_THREADS / BENCH_BUSY_POLL_MICROS set the native data plane's threads and busy polling.

@@ -19,10 +19,11 @@
  *   npm run build && npm run bench -- replication
  *
  * Settings (environment): BENCH_REPL_SECONDS per write run (default 15), BENCH_REPL_ROUNDS (default 3),
- * BENCH_FAILOVERS (default 5), BENCH_REPLICA_SOURCE_GB (default 1; 0 skips part 4).
+ * BENCH_FAILOVERS (default 5), BENCH_REPLICA_SOURCE_GB (default 1; 0 skips part 4), BENCH_SERVER_LOG
+ * (a file for the server's debug log).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -121,7 +122,10 @@ async function measureLag(source: Endpoint, replica: Endpoint, busy: Promise<unk
   const lagMs: number[] = [];
   const behindS: number[] = [];
   let done = false;
-  void busy.finally(() => (done = true));
+  const finished = () => {
+    done = true;
+  };
+  busy.then(finished, finished);
   const writer = (async () => {
     while (!done) {
       await w.query('UPDATE heartbeat SET at = ? WHERE id = 1', [performance.timeOrigin + performance.now()]);
@@ -129,7 +133,14 @@ async function measureLag(source: Endpoint, replica: Endpoint, busy: Promise<unk
     }
   })();
   while (!done) {
-    const [rows] = await r.query<mysql.RowDataPacket[]>('SELECT at FROM heartbeat WHERE id = 1');
+    // The table reaches the replica through replication too: until it has, there is nothing to read.
+    const rows = await r.query<mysql.RowDataPacket[]>('SELECT at FROM heartbeat WHERE id = 1').then(
+      ([x]) => x,
+      (e: { errno?: number }) => {
+        if (e.errno === 1146) return [];
+        throw e;
+      },
+    );
     const at = Number(rows[0]?.at);
     if (Number.isFinite(at)) lagMs.push(performance.timeOrigin + performance.now() - at);
     const [st] = await r.query<mysql.RowDataPacket[]>('SHOW REPLICA STATUS');
@@ -151,7 +162,9 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const sysbenchVersion = ensureSysbench();
-  const s = await startServer(19890, 25600);
+  // BENCH_SERVER_LOG=<file>: the server's log, at debug level, goes there (sessions' close reasons).
+  const logFile = process.env.BENCH_SERVER_LOG;
+  const s = await startServer(19890, 25600, undefined, logFile ? { logLevel: 'debug', onLogLine: (l) => appendFileSync(logFile, l + '\n') } : {});
   const work = await mkdtemp(join(os.tmpdir(), 'tlsql-bench-replication-'));
   const out: string[] = [];
   try {

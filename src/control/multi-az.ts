@@ -115,7 +115,7 @@ export class MultiAz {
     await this.d.runtime.applyEngineParameters(inst);
     await this.d.runtime.destroyEngineSlot(inst, standbySlot);
     if (state.channel) {
-      await this.d.runtime.setReplicationAccount(inst, { user: state.channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop the standby account', { instance: inst.id, err: publicReason(e) }));
+      await this.d.runtime.setReplicationAccount(inst, { user: state.channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop the standby account', { instance: inst.id, err: e as Error }));
       await this.d.replication.revokeChannelCertificate(state.channel, 'cessationOfOperation');
     }
   }
@@ -152,7 +152,7 @@ export class MultiAz {
     this.d.runtime.fenceEndpoint(inst);
     // The old primary is neither restarted nor waited for (it may hang): killed, its data discarded
     // once the standby has taken over; it is fenced off meanwhile.
-    const oldStopped = this.d.runtime.killEngineSlot(inst, oldSlot).catch((e: unknown) => this.log.warn('stopping the old primary failed', { instance: inst.id, err: publicReason(e) }));
+    const oldStopped = this.d.runtime.killEngineSlot(inst, oldSlot).catch((e: unknown) => this.log.warn('stopping the old primary failed', { instance: inst.id, err: e as Error }));
     try {
       await this.d.runtime.promoteStandby(inst, 30);
     } catch (e) {
@@ -219,7 +219,7 @@ export class MultiAz {
       } catch (e) {
         const n = (this.unanswered.get(inst.id) ?? 0) + 1;
         this.unanswered.set(inst.id, n);
-        this.log.warn('Multi-AZ primary did not answer', { instance: inst.id, checks: n, err: publicReason(e) });
+        this.log.warn('Multi-AZ primary did not answer', { instance: inst.id, checks: n, err: e as Error });
         if (n >= this.d.settings.unansweredChecksBeforeFailover && this.canFailOver(inst)) {
           this.unanswered.delete(inst.id);
           this.d.inBackground(this.failoverLocked(inst.id, `the primary engine did not answer ${n} health checks`));
@@ -228,7 +228,7 @@ export class MultiAz {
       }
       if (inst.multiAz.standby !== 'in-sync') continue;
       // Bounded like the ping: one engine that hangs must not stop the checks of the others.
-      await withTimeout(this.checkSynchronous(inst), bound, () => new Error(`no answer within ${bound} ms`)).catch((e: unknown) => this.log.warn('could not read semi-synchronous status', { instance: inst.id, err: publicReason(e) }));
+      await withTimeout(this.checkSynchronous(inst), bound, () => new Error(`no answer within ${bound} ms`)).catch((e: unknown) => this.log.warn('could not read semi-synchronous status', { instance: inst.id, err: e as Error }));
       const channel = inst.multiAz.channel;
       if (channel && channel.certificateNotAfter.getTime() - this.d.clock.now().getTime() < RENEW_CHANNEL_BEFORE_MS && !this.renewing.has(inst.id)) {
         this.renewing.add(inst.id);
@@ -252,7 +252,7 @@ export class MultiAz {
       this.save(inst);
       await this.d.replication.revokeChannelCertificate(channel, 'superseded');
       this.d.events.instance(inst, `Multi-AZ standby's replication client certificate renewed (serial ${cert.serialHex}, valid until ${cert.notAfter.toISOString()})`, ['security']);
-    }).catch((e: unknown) => this.log.warn('renewing the standby certificate failed; retried at the next look', { instance: id, err: publicReason(e) }));
+    }).catch((e: unknown) => this.log.warn('renewing the standby certificate failed; retried at the next look', { instance: id, err: e as Error }));
   }
 
   /** A failover under the instance lock, if the instance still needs one when it gets the lock. */

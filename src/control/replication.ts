@@ -19,7 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import type { DbInstance, InstanceStatusInfo, ReplicationChannelRecord } from '../model/db-instance.js';
 import type { Store } from '../store/store.js';
 import type { ConnectionSecurity } from './connection-security.js';
-import { publicReason, type EventRecorder } from './events.js';
+import type { EventRecorder } from './events.js';
 import { REPLICATION_USER_PREFIX } from '../engine/local-mariadb.js';
 import type { ReplicationChannel } from '../engine/replication.js';
 import type { InstanceRuntime } from './instance-runtime.js';
@@ -111,7 +111,7 @@ export class Replication {
 
   /** Revokes a channel's certificate that is no longer used (best effort: it expires anyway). */
   async revokeChannelCertificate(channel: ReplicationChannelRecord, reason: 'cessationOfOperation' | 'superseded'): Promise<void> {
-    await this.d.security.revokeClientCertificate({ serialNumber: channel.certificateSerial, reason }).catch((e: unknown) => this.log.warn('could not revoke a replication certificate', { subject: channel.subject, err: publicReason(e) }));
+    await this.d.security.revokeClientCertificate({ serialNumber: channel.certificateSerial, reason }).catch((e: unknown) => this.log.warn('could not revoke a replication certificate', { subject: channel.subject, err: e as Error }));
   }
 
   /**
@@ -218,7 +218,7 @@ export class Replication {
             const current = this.d.store.getInstance(inst.id);
             if (current?.replication && current.status === 'available') await this.renewCertificate(current, current.replication);
           })
-          .catch((e: unknown) => this.log.warn('renewing the replication certificate failed; retried at the next look', { instance: inst.id, err: publicReason(e) }))
+          .catch((e: unknown) => this.log.warn('renewing the replication certificate failed; retried at the next look', { instance: inst.id, err: e as Error }))
           .finally(() => this.renewing.delete(inst.id)),
       );
     }
