@@ -235,12 +235,18 @@ describe('the web console in chromium', () => {
     } finally {
       await fresh.close();
     }
+    // A role with a policy, so the IAM view has one to show.
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] });
+    t.service.control.iam.createRole('console-role', trust, { description: 'for the console test' });
+    t.service.control.iam.putRolePolicy('console-role', 'connect-webdb', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: '*' }] }));
     for (const [hash, heading, ready] of views) {
       await page.goto(`${base}/console/#/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await page.locator(ready).first().waitFor();
       await screenshot(hash);
     }
+    // The IAM view lists roles with their policies.
+    await page.locator('table#roles tbody tr', { hasText: 'console-role' }).filter({ hasText: 'connect-webdb' }).waitFor();
     const history = (await page.evaluate(async () => (await fetch('/console/metrics-history')).json())) as { samples: { at: number; accepted: number }[] };
     expect(history.samples.at(-1)).toMatchObject({ at: sample.at, accepted: sample.accepted });
   });

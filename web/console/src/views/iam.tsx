@@ -1,5 +1,5 @@
 /**
- * IAM: users (with their access keys and policies) and roles. A new access key's secret is shown
+ * IAM: users (with their access keys and policies) and roles (with their policies). A new access key's secret is shown
  * once, in the response to its creation, and never again (the API does not return it later).
  */
 import { useState } from 'preact/hooks';
@@ -35,7 +35,13 @@ async function load() {
       return { user: u, keys: arr<Key>(keys.AccessKeyMetadata), policies: arr<string>(policies.PolicyNames) };
     }),
   );
-  return { users: details, roles: arr<Role>(roles.Roles) };
+  const roleDetails = await Promise.all(
+    arr<Role>(roles.Roles).map(async (r) => {
+      const policies = await call<{ PolicyNames?: string[] }>('ListRolePolicies', { RoleName: r.RoleName });
+      return { role: r, policies: arr<string>(policies.PolicyNames) };
+    }),
+  );
+  return { users: details, roles: roleDetails };
 }
 
 export function IamView() {
@@ -131,10 +137,11 @@ export function IamView() {
             <th scope="col">ARN</th>
             <th scope="col">Created</th>
             <th scope="col">Description</th>
+            <th scope="col">Policies</th>
           </tr>
         </thead>
         <tbody>
-          {(iam.data?.roles ?? []).map((r) => (
+          {(iam.data?.roles ?? []).map(({ role: r, policies }) => (
             <tr key={r.RoleName}>
               <th scope="row">{r.RoleName}</th>
               <td>
@@ -142,6 +149,7 @@ export function IamView() {
               </td>
               <td>{formatDate(r.CreateDate)}</td>
               <td>{str(r.Description)}</td>
+              <td>{policies.join(', ')}</td>
             </tr>
           ))}
         </tbody>
