@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CreateDbInstanceInput, CreateDbInstanceReadReplicaInput, DeleteDbInstanceInput, ModifyDbInstanceInput } from '../model/db-instance-requests.js';
 import type { DbInstance, InstanceStatus } from '../model/db-instance.js';
 import type { Filter } from '../model/filter.js';
+import type { Tag } from '../model/tag.js';
 import type { LinkKeyType } from '../model/link-certificate-record.js';
 import { CA_FAMILIES, isCaFamilyId, type CaFamilyId } from '../pki/families.js';
 import type { Store } from '../store/store.js';
@@ -291,43 +292,44 @@ export class DbInstances {
     const engineVersion = this.d.engineVersions.resolve(input.engineVersion);
     const masterUsername = validateMasterUsername(input.masterUsername);
     const masterUserPassword = validateMasterPassword(input.masterUserPassword);
-    const ca = input.caCertificateIdentifier ?? this.d.cas.defaultCa();
-    if (!isCaFamilyId(ca)) throw new AppError('CertificateNotFound', `Certificate ${ca} not found. Valid identifiers: ${CA_FAMILIES.map((f) => f.id).join(', ')}.`);
-    const groupName = input.dbParameterGroupName ?? DEFAULT_PARAMETER_GROUP;
-    if (!this.d.store.getParameterGroup(groupName)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${groupName}`);
+    const own = this.validateOwnSettings(input);
     if (this.d.store.getInstance(id)) throw new AppError('DBInstanceAlreadyExists', `DB instance already exists`);
     const window = validateMaintenanceWindow(input.preferredMaintenanceWindow ?? 'sun:05:00-sun:05:30');
     if (input.dbName !== undefined && !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(input.dbName)) {
       throw new AppError('InvalidParameterValue', 'The parameter DBName must begin with a letter and contain only letters, digits and underscores (1 to 64 characters).');
     }
-    const requestedPort = validatePort(input.port);
-    const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
-    const { instanceClass, allocatedStorageGiB, backupRetentionPeriod, preferredBackupWindow, ...settings } = settingsForCreate(input, engineVersion, window, this.d.settings);
-    const inst = await this.insertNew(requestedPort, (port) => ({
-      ...this.newRecord(id, port),
+    const settings = settingsForCreate(input, engineVersion, window, this.d.settings);
+    const inst = await this.insertNew(own.requestedPort, (port) => ({
+      ...this.newRecord(id, port, own, input, settings),
       engineVersion,
-      instanceClass,
       masterUsername,
       dbName: input.dbName ?? null,
-      allocatedStorageGiB,
-      caCertificateIdentifier: ca,
-      parameterGroup: { name: groupName, applyStatus: 'in-sync' },
-      iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
       preferredMaintenanceWindow: window,
-      preferredBackupWindow,
-      backupRetentionPeriod,
-      tags: tagsForNewResource(input.tags),
-      dbSecurityGroups: securityGroups,
+      dbSecurityGroups: own.securityGroups,
       ...(input.settings?.multiAZ ? { multiAz: { standby: 'creating' as const } } : {}),
-      ...settings,
     }));
     this.d.events.instance(inst, 'DB instance creating', ['creation']);
-    this.inBackground(this.d.lock.run(id, () => this.provision(inst, ca, masterUserPassword)));
+    this.inBackground(this.d.lock.run(id, () => this.provision(inst, own.ca, masterUserPassword)));
     return inst;
   }
 
-  /** The fields every new instance starts with; the caller sets the rest. */
-  private newRecord(id: string, port: number): Pick<DbInstance, 'id' | 'resourceId' | 'arn' | 'region' | 'engine' | 'status' | 'endpoint' | 'createdAt' | 'certificate' | 'pendingModifiedValues' | 'insecureTlsAllowed'> {
+  /** What an instance has of its own, created from scratch or as a replica: CA, parameter group, port, DB security groups. */
+  private validateOwnSettings(input: { caCertificateIdentifier?: string; dbParameterGroupName?: string; port?: number; dbSecurityGroups?: string[] }): { ca: CaFamilyId; groupName: string; requestedPort: number | undefined; securityGroups: string[] } {
+    const ca = input.caCertificateIdentifier ?? this.d.cas.defaultCa();
+    if (!isCaFamilyId(ca)) throw new AppError('CertificateNotFound', `Certificate ${ca} not found. Valid identifiers: ${CA_FAMILIES.map((f) => f.id).join(', ')}.`);
+    const groupName = input.dbParameterGroupName ?? DEFAULT_PARAMETER_GROUP;
+    if (!this.d.store.getParameterGroup(groupName)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${groupName}`);
+    return { ca, groupName, requestedPort: validatePort(input.port), securityGroups: this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [] };
+  }
+
+  /** The fields every new instance starts with (identity, endpoint, its own settings); the caller sets the rest. */
+  private newRecord(
+    id: string,
+    port: number,
+    own: { ca: CaFamilyId; groupName: string },
+    input: { enableIAMDatabaseAuthentication?: boolean; tags?: Tag[] },
+    settings: ReturnType<typeof settingsForCreate>,
+  ): Omit<DbInstance, 'engineVersion' | 'masterUsername' | 'dbName' | 'preferredMaintenanceWindow'> {
     const region = this.d.config.region;
     return {
       id,
@@ -341,6 +343,11 @@ export class DbInstances {
       certificate: null,
       pendingModifiedValues: {},
       insecureTlsAllowed: false,
+      caCertificateIdentifier: own.ca,
+      parameterGroup: { name: own.groupName, applyStatus: 'in-sync' },
+      iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
+      tags: tagsForNewResource(input.tags),
+      ...settings,
     };
   }
 
@@ -375,12 +382,7 @@ export class DbInstances {
     if (!input.sourceDbInstanceIdentifier) throw new AppError('MissingParameter', 'The request must contain the parameter SourceDBInstanceIdentifier');
     const arn = /^arn:aws:rds:[^:]*:[^:]*:db:(.+)$/.exec(input.sourceDbInstanceIdentifier);
     const sourceId = (arn ? arn[1]! : input.sourceDbInstanceIdentifier).toLowerCase();
-    const ca = input.caCertificateIdentifier ?? this.d.cas.defaultCa();
-    if (!isCaFamilyId(ca)) throw new AppError('CertificateNotFound', `Certificate ${ca} not found. Valid identifiers: ${CA_FAMILIES.map((f) => f.id).join(', ')}.`);
-    const groupName = input.dbParameterGroupName ?? DEFAULT_PARAMETER_GROUP;
-    if (!this.d.store.getParameterGroup(groupName)) throw new AppError('DBParameterGroupNotFound', `DBParameterGroup not found: ${groupName}`);
-    const requestedPort = validatePort(input.port);
-    const securityGroups = this.d.security.validateSecurityGroupNames(input.dbSecurityGroups) ?? [];
+    const own = this.validateOwnSettings(input);
     // Under the source's lock: it cannot be deleted, stopped or promoted while its replica is recorded.
     return this.d.lock.run(sourceId, async () => {
       const source = this.d.store.getInstance(sourceId);
@@ -397,34 +399,25 @@ export class DbInstances {
       }
       if (input.settings?.multiAZ) throw new AppError('InvalidParameterCombination', 'tlsql does not create Multi-AZ read replicas: create the replica, then promote it and turn Multi-AZ on with ModifyDBInstance, or leave MultiAZ out.');
       const window = source.preferredMaintenanceWindow;
-      const { instanceClass, allocatedStorageGiB, backupRetentionPeriod, preferredBackupWindow, ...settings } = settingsForCreate(
+      const settings = settingsForCreate(
         { dbInstanceIdentifier: id, engine: 'mariadb', dbInstanceClass: input.dbInstanceClass ?? source.instanceClass, allocatedStorage: source.allocatedStorageGiB, settings: { backupRetentionPeriod: 0, ...input.settings } },
         source.engineVersion,
         window,
         this.d.settings,
       );
-      const inst = await this.insertNew(requestedPort, (port) => ({
-        ...this.newRecord(id, port),
+      const inst = await this.insertNew(own.requestedPort, (port) => ({
+        ...this.newRecord(id, port, own, input, settings),
         engineVersion: source.engineVersion,
-        instanceClass,
         masterUsername: source.masterUsername,
         dbName: source.dbName,
-        allocatedStorageGiB,
-        caCertificateIdentifier: ca,
-        parameterGroup: { name: groupName, applyStatus: 'in-sync' },
-        iamDatabaseAuthenticationEnabled: input.enableIAMDatabaseAuthentication ?? false,
         preferredMaintenanceWindow: window,
-        preferredBackupWindow,
-        backupRetentionPeriod,
-        tags: tagsForNewResource(input.tags),
-        dbSecurityGroups: securityGroups,
+        dbSecurityGroups: own.securityGroups,
         readReplicaSourceId: source.id,
         // Its IAM accounts are copies of the source's, made with the source's secret.
         iamSecretOf: source.iamSecretOf ?? source.resourceId,
-        ...settings,
       }));
       this.d.events.instance(inst, `DB instance creating: read replica of ${source.id}`, ['creation', 'read replica']);
-      this.inBackground(this.d.lock.run(id, () => this.provision(inst, ca, '', source)));
+      this.inBackground(this.d.lock.run(id, () => this.provision(inst, own.ca, '', source)));
       return inst;
     });
   }
