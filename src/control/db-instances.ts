@@ -26,6 +26,7 @@ import { publicReason, type EventRecorder } from './events.js';
 import { slotOfEngine, type InstanceRuntime } from './instance-runtime.js';
 import type { LinkCertificates } from './link-certificates.js';
 import type { MaintenanceActions } from './maintenance.js';
+import { isInMaintenanceWindow } from './maintenance-window.js';
 import { DEFAULT_PARAMETER_GROUP } from './parameters.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { PreparedCertificates } from './prepared-certificates.js';
@@ -455,6 +456,38 @@ export class DbInstances {
   }
 
   /**
+   * A Multi-AZ change asked for without ApplyImmediately, started when the instance is in its
+   * maintenance window (as RDS applies it; a reboot applies it too): `modifying` until the standby
+   * is built or removed, in the background. Returns whether one started; never throws.
+   */
+  async applyPendingMultiAz(id: string): Promise<boolean> {
+    return this.d.lock
+      .run(id, async () => {
+        const inst = this.d.store.getInstance(id);
+        const on = inst?.pendingModifiedValues.multiAZ;
+        if (!inst || on === undefined || inst.status !== 'available' || !isInMaintenanceWindow(this.d.clock.now(), inst.preferredMaintenanceWindow)) return false;
+        if (on === (inst.multiAz !== undefined)) {
+          delete inst.pendingModifiedValues.multiAZ;
+          this.d.store.updateInstance(inst);
+          return false;
+        }
+        this.setStatus(inst, 'modifying');
+        this.d.events.instance(inst, `Applying MultiAZ=${on} in the maintenance window ${inst.preferredMaintenanceWindow}`, ['configuration change', 'maintenance']);
+        this.inBackground(
+          this.d.lock.run(id, async () => {
+            const current = this.d.store.getInstance(id);
+            if (current) await this.changeMultiAz(current, on);
+          }),
+        );
+        return true;
+      })
+      .catch((e: unknown) => {
+        this.log.error('applying a pending Multi-AZ change failed', { instance: id, err: e as Error });
+        return false;
+      });
+  }
+
+  /**
    * Turns Multi-AZ on (a standby copied from the primary) or off (the standby removed); the caller
    * holds the lock. The instance ends `available` either way: a standby that cannot be built is
    * removed again, with an event that says why.
@@ -580,7 +613,7 @@ export class DbInstances {
       try {
         await this.applyModification(inst, input, { password, ca: ca as CaFamilyId | undefined, group, window, securityGroups });
         if (multiAzChange && !standbyNow) {
-          // Applied at the next reboot (RDS: the next maintenance window); shown as pending meanwhile.
+          // Applied in the next maintenance window (or at a reboot before it); shown as pending meanwhile.
           inst.pendingModifiedValues.multiAZ = multiAz;
           this.d.store.updateInstance(inst);
         }

@@ -365,6 +365,11 @@ export class TlsqlControlPlane implements ControlPlane {
     });
   }
 
+  /** Starts a pending Multi-AZ change in the instance's maintenance window (db-instances.ts). */
+  applyPendingMultiAz(id: string): Promise<boolean> {
+    return this.instances.applyPendingMultiAz(id);
+  }
+
   /** Drops certificate records of deleted instances and prepared certificates of instances not in `liveIds`; returns how many records went. */
   forgetDeletedInstances(liveIds: ReadonlySet<string>): number {
     return this.certificates.forgetDeletedInstances(liveIds);

@@ -34,7 +34,7 @@ export interface PendingModifiedValues {
   caCertificateIdentifier?: string;
   masterUserPassword?: boolean;
   dbParameterGroupName?: string;
-  /** A Multi-AZ change asked for without ApplyImmediately, applied at the next reboot. */
+  /** A Multi-AZ change asked for without ApplyImmediately, applied in the maintenance window (or at a reboot before it). */
   multiAZ?: boolean;
 }
 

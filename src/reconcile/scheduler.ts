@@ -24,6 +24,8 @@ export interface SchedulerControl {
   forgetDeletedInstances(liveIds: ReadonlySet<string>): number;
   /** Endpoints stop asking for client certificates once none they trust is valid; returns how many changed. */
   syncClientTrust(): Promise<number>;
+  /** Starts a pending Multi-AZ change of an instance in its maintenance window; true when one started. Never throws. */
+  applyPendingMultiAz(id: string): Promise<boolean>;
 }
 
 export interface SchedulerOptions {
@@ -95,6 +97,7 @@ export class CertificateScheduler {
       outcomes.push(out);
       if (out.failures.length) this.log.warn('certificate maintenance had failures', { instance: inst.id, failures: out.failures });
       else if (out.rotatedTo || out.serverRenewed || out.linkRenewed) this.log.info('certificate maintenance', { ...out });
+      if (inst.pendingModifiedValues.multiAZ !== undefined && (await this.opts.control.applyPendingMultiAz(inst.id))) this.log.info('pending Multi-AZ change started in the maintenance window', { instance: inst.id });
     }
     try {
       await this.opts.control.syncClientTrust();

@@ -236,6 +236,25 @@ describe('a Multi-AZ DB instance', () => {
     expect((await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'single' }))).DBInstances![0]!.DBInstanceStatus).toBe('available');
   }, 120_000);
 
+  it('applies a Multi-AZ change asked for without ApplyImmediately in the maintenance window, showing it pending until then', async () => {
+    // A 60-minute window around now (UTC), so the scheduler's next pass is inside it.
+    const day = (d: Date) => ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][d.getUTCDay()]!;
+    const at = (d: Date) => `${day(d)}:${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    const now = Date.now();
+    const window = `${at(new Date(now - 10 * 60_000))}-${at(new Date(now + 50 * 60_000))}`;
+    const asked = await t.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'single', MultiAZ: true, PreferredMaintenanceWindow: window }));
+    expect(asked.DBInstance).toMatchObject({ MultiAZ: false, PendingModifiedValues: { MultiAZ: true } });
+    expect(await t.service.scheduler.tick()).toBeDefined();
+    const d = await until('Multi-AZ in the window', async () => {
+      const x = (await t.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'single' }))).DBInstances![0]!;
+      return x.DBInstanceStatus === 'available' && x.MultiAZ === true && (x.StatusInfos ?? []).length === 0 ? x : undefined;
+    });
+    expect(d.PendingModifiedValues?.MultiAZ).toBeUndefined();
+    expect(d.SecondaryAvailabilityZone).toBe('us-east-1b');
+    const ev = ((await t.rds.send(new DescribeEventsCommand({ SourceIdentifier: 'single', SourceType: 'db-instance', Duration: 60 }))).Events ?? []).map((e) => e.Message ?? '');
+    expect(ev).toEqual(expect.arrayContaining([expect.stringMatching(/^Applying MultiAZ=true in the maintenance window/), expect.stringMatching(/^Multi-AZ standby in us-east-1b is in sync/)]));
+  }, 120_000);
+
   it('turns Multi-AZ off and on again with ApplyImmediately', async () => {
     await t.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'maz', MultiAZ: false, ApplyImmediately: true }));
     await waitUntilDBInstanceAvailable({ client: t.rds, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: 'maz' });
