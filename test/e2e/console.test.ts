@@ -126,6 +126,8 @@ describe('the web console in chromium', () => {
   it('rotates the CA with the selector: the chain view changes and new verified connections present the new key type', async () => {
     await page.locator(`tr[data-instance="${ID}"] a`).click();
     await page.getByRole('heading', { name: `Instance ${ID}` }).waitFor();
+    // Availability as DescribeDBInstances has it (docs/replication.md: tlsql's zones are engine slots).
+    await page.locator('#multi-az', { hasText: 'Single-AZ (us-east-1a)' }).waitFor();
     const leafKeyType = () => page.locator('#chain .cert').first().getAttribute('data-key-type');
     await until('the chain view', async () => (await leafKeyType()) === 'rsa2048');
     expect(await page.locator('#chain .cert').first().textContent()).toContain(db.host);

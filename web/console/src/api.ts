@@ -47,7 +47,7 @@ const LISTS = new Set([
   'DBInstances', 'Connections', 'Certificates', 'Events', 'EventCategories', 'PendingMaintenanceActions',
   'PendingMaintenanceActionDetails', 'DBParameterGroups', 'Parameters', 'SubjectAlternativeNames', 'Users', 'Roles',
   'PolicyNames', 'AccessKeyMetadata', 'TagList', 'DBSecurityGroups', 'VpcSecurityGroups', 'OptionGroupMemberships',
-  'ReadReplicaDBInstanceIdentifiers', 'EnabledCloudwatchLogsExports', 'OpenIDConnectProviderList', 'ClientIDList',
+  'ReadReplicaDBInstanceIdentifiers', 'StatusInfos', 'EnabledCloudwatchLogsExports', 'OpenIDConnectProviderList', 'ClientIDList',
 ]);
 
 export type Params = Record<string, string | number | boolean | undefined>;

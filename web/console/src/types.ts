@@ -12,8 +12,14 @@ export interface DbInstance {
   DBParameterGroups?: { DBParameterGroupName: string; ParameterApplyStatus?: string }[];
   MasterUsername?: string;
   PreferredMaintenanceWindow?: string;
-  PendingModifiedValues?: { CACertificateIdentifier?: string };
+  PendingModifiedValues?: { CACertificateIdentifier?: string; MultiAZ?: string };
   DbiResourceId?: string;
+  MultiAZ?: string;
+  AvailabilityZone?: string;
+  SecondaryAvailabilityZone?: string;
+  ReadReplicaSourceDBInstanceIdentifier?: string;
+  ReadReplicaDBInstanceIdentifiers?: string[];
+  StatusInfos?: { StatusType?: string; Normal?: string; Status?: string; Message?: string }[];
 }
 
 export interface Connection {

@@ -2,6 +2,7 @@
  * One instance: the served chain (decoded from a verifying handshake), live sessions with "close",
  * events and pending maintenance, the CA selector, connection snippets and the bundle.
  */
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { connectionSnippet, type SnippetClient } from '../../../../src/doctor/snippets.ts';
 import { call, type Params } from '../api.ts';
@@ -96,6 +97,42 @@ export function InstanceView({ id, region }: { id: string; region: string }) {
               <dd>{i.IAMDatabaseAuthenticationEnabled === 'true' ? 'on' : 'off'}</dd>
               <dt>Maintenance window</dt>
               <dd>{str(i.PreferredMaintenanceWindow)}</dd>
+              <dt>Availability</dt>
+              <dd id="multi-az">
+                {i.MultiAZ === 'true' ? `Multi-AZ: primary in ${str(i.AvailabilityZone)}, standby in ${str(i.SecondaryAvailabilityZone)}` : `Single-AZ (${str(i.AvailabilityZone)})`}
+                {i.PendingModifiedValues?.MultiAZ !== undefined && <> (pending: Multi-AZ {i.PendingModifiedValues.MultiAZ === 'true' ? 'on' : 'off'} at the next window)</>}
+              </dd>
+              {i.ReadReplicaSourceDBInstanceIdentifier && (
+                <>
+                  <dt>Read replica of</dt>
+                  <dd>
+                    <a href={`#/instance/${encodeURIComponent(i.ReadReplicaSourceDBInstanceIdentifier)}`}>{i.ReadReplicaSourceDBInstanceIdentifier}</a>
+                  </dd>
+                </>
+              )}
+              {arr<string>(i.ReadReplicaDBInstanceIdentifiers).length > 0 && (
+                <>
+                  <dt>Read replicas</dt>
+                  <dd>
+                    {arr<string>(i.ReadReplicaDBInstanceIdentifiers).map((r, n) => (
+                      <Fragment key={r}>
+                        {n > 0 && ', '}
+                        <a href={`#/instance/${encodeURIComponent(r)}`}>{r}</a>
+                      </Fragment>
+                    ))}
+                  </dd>
+                </>
+              )}
+              {arr<{ StatusType?: string; Normal?: string; Status?: string; Message?: string }>(i.StatusInfos).map((s) => (
+                <Fragment key={str(s.StatusType)}>
+                  <dt>{str(s.StatusType)}</dt>
+                  <dd>
+                    {s.Normal === 'true' ? '' : 'Needs attention: '}
+                    {str(s.Status)}
+                    {s.Message ? `: ${s.Message}` : ''}
+                  </dd>
+                </Fragment>
+              ))}
             </dl>
           </section>
           <CaSelector instance={i} run={run} />
