@@ -114,10 +114,7 @@ export class MultiAz {
     // Synchronous no more before the standby goes, so no commit waits for an acknowledgement that cannot come.
     await this.d.runtime.applyEngineParameters(inst);
     await this.d.runtime.destroyEngineSlot(inst, standbySlot);
-    if (state.channel) {
-      await this.d.runtime.setReplicationAccount(inst, { user: state.channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop the standby account', { instance: inst.id, err: e as Error }));
-      await this.d.replication.revokeChannelCertificate(state.channel, 'cessationOfOperation');
-    }
+    if (state.channel) await this.d.replication.closeChannel(inst, state.channel);
   }
 
   /**

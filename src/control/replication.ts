@@ -102,8 +102,7 @@ export class Replication {
       });
     } catch (e) {
       // Nothing half-made: no account left on the source, no certificate left valid.
-      await this.d.runtime.setReplicationAccount(source, { user: who.account, drop: true }).catch(() => {});
-      await this.revokeChannelCertificate(record, 'cessationOfOperation');
+      await this.closeChannel(source, record);
       throw e;
     }
     return record;
@@ -126,10 +125,16 @@ export class Replication {
     delete replica.replication;
     delete replica.readReplicaSourceId;
     this.health.delete(replica.id);
-    if (!channel) return;
-    // Best effort: a source that is down keeps the account, which no certificate can use any more.
+    if (channel) await this.closeChannel(source, channel);
+  }
+
+  /**
+   * Takes a channel apart: its account dropped on the source (best effort: a source that is down
+   * or gone keeps it, and no certificate can use it any more) and its certificate revoked.
+   */
+  async closeChannel(source: DbInstance | null, channel: ReplicationChannelRecord): Promise<void> {
     if (source && this.d.runtime.isServing(source.id)) {
-      await this.d.runtime.setReplicationAccount(source, { user: channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop the replication account on the source', { instance: replica.id, source: source.id, err: e as Error }));
+      await this.d.runtime.setReplicationAccount(source, { user: channel.account, drop: true }).catch((e: unknown) => this.log.warn('could not drop a replication account on its source', { source: source.id, account: channel.account, err: e as Error }));
     }
     await this.revokeChannelCertificate(channel, 'cessationOfOperation');
   }
