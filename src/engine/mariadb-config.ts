@@ -85,6 +85,10 @@ export const ENGINE_SETTINGS: Readonly<Record<string, string>> = {
   table_open_cache: '256',
   table_definition_cache: '400',
   thread_cache_size: '8',
+  // Every engine writes a binary log (replication): without this, CREATE TRIGGER and CREATE
+  // FUNCTION would need SUPER, which the master user does not have (local-mariadb.ts). A group
+  // may set 0, RDS's default, to get RDS's error 1419 instead.
+  log_bin_trust_function_creators: '1',
 };
 
 export interface MyCnfOptions {

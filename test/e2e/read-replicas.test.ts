@@ -117,8 +117,17 @@ describe('a read replica', () => {
     expect(inst.Endpoint!.Address).toMatch(/^rep\./);
     expect(inst.Endpoint!.Port).not.toBe(source.port);
     expect(inst.DBName).toBe('app');
+    // The master user (no SUPER) creates triggers with binary logs on, and they replicate.
+    const c = await connect(source);
+    await c.query('CREATE TABLE app.audit (n INT)');
+    await c.query('CREATE TRIGGER app.t_audit AFTER INSERT ON app.t FOR EACH ROW INSERT INTO app.audit VALUES (NEW.id)');
+    await c.end();
     await insert(source, 5, 'after');
     expect(await caughtUp(replica)).toBe(written + 5);
+    const r = await connect(replica);
+    const [audit] = await r.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM app.audit');
+    await r.end();
+    expect(Number(audit[0]!.n)).toBe(5);
   }, 180_000);
 
   it('replicates through the source endpoint with the CA bundle, a host name check and its client certificate', async () => {
